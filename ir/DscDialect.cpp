@@ -1,0 +1,132 @@
+//===- DscDialect.cpp - the dsc dialect -----------------------------------===//
+//
+// Dialect registration, constant materialization for folders, and verification of the
+// discardable attributes (`dsc.name`, `dsc.shard`, `dsc.precision`) that later passes read.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/DscDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace dsc;
+
+#include "ir/DscDialect.cpp.inc"
+#include "ir/DscEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "ir/DscAttrs.cpp.inc"
+
+void DscDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "ir/DscOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "ir/DscAttrs.cpp.inc"
+      >();
+}
+
+Operation *DscDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
+                                           Location loc) {
+  auto elements = llvm::dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return ConstantOp::create(builder, loc, elements);
+}
+
+namespace {
+
+bool isPrecisionName(StringRef s) {
+  return llvm::StringSwitch<bool>(s)
+      .Cases({"fp32", "tf32", "bf16", "fp16", "fp8"}, true)
+      .Default(false);
+}
+
+bool isStringArray(Attribute attr) {
+  auto array = llvm::dyn_cast<ArrayAttr>(attr);
+  return array && llvm::all_of(array, [](Attribute a) { return llvm::isa<StringAttr>(a); });
+}
+
+/// Checks `dsc.shard = {dims = [[axes...] per dim], partial = [axes...]}` against a value of
+/// type `type`. `emit` produces the error with the caller's location.
+LogicalResult verifyShard(Attribute attr, Type type,
+                          llvm::function_ref<InFlightDiagnostic()> emit) {
+  auto dict = llvm::dyn_cast<DictionaryAttr>(attr);
+  if (!dict)
+    return emit() << "'dsc.shard' must be a dictionary {dims = [...], partial = [...]}";
+  for (NamedAttribute entry : dict) {
+    if (entry.getName() != "dims" && entry.getName() != "partial")
+      return emit() << "'dsc.shard' has unknown key '" << entry.getName().getValue()
+                    << "'; expected 'dims' or 'partial'";
+  }
+  if (Attribute partial = dict.get("partial"); partial && !isStringArray(partial))
+    return emit() << "'dsc.shard' partial must be a list of mesh axis names";
+  Attribute dimsAttr = dict.get("dims");
+  if (!dimsAttr)
+    return success();
+  auto dims = llvm::dyn_cast<ArrayAttr>(dimsAttr);
+  if (!dims || !llvm::all_of(dims, isStringArray))
+    return emit() << "'dsc.shard' dims must be a list, per tensor dimension, of mesh axis names";
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  if (tensor && static_cast<int64_t>(dims.size()) != tensor.getRank())
+    return emit() << "'dsc.shard' lists " << dims.size() << " dimensions but the value has rank "
+                  << tensor.getRank();
+  return success();
+}
+
+LogicalResult verifyValueAttribute(NamedAttribute attr, Type type,
+                                   llvm::function_ref<InFlightDiagnostic()> emit) {
+  StringRef name = attr.getName().getValue();
+  if (name == DscDialect::kShardAttr)
+    return verifyShard(attr.getValue(), type, emit);
+  if (name == DscDialect::kPrecisionAttr) {
+    auto str = llvm::dyn_cast<StringAttr>(attr.getValue());
+    if (!str || !isPrecisionName(str.getValue()))
+      return emit() << "'dsc.precision' must be one of \"fp32\", \"tf32\", \"bf16\", \"fp16\", "
+                       "\"fp8\"";
+    return success();
+  }
+  if (name == DscDialect::kNameAttr) {
+    auto str = llvm::dyn_cast<StringAttr>(attr.getValue());
+    if (!str || str.getValue().empty())
+      return emit() << "'dsc.name' must be a non-empty string";
+    return success();
+  }
+  return emit() << "unknown dsc attribute '" << name << "'";
+}
+
+} // namespace
+
+LogicalResult DscDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  if (attr.getName() == kNameAttr)
+    return op->emitError() << "'dsc.name' belongs on function arguments and results";
+  Type type = op->getNumResults() ? op->getResult(0).getType() : Type();
+  return verifyValueAttribute(attr, type, [&] { return op->emitError(); });
+}
+
+LogicalResult DscDialect::verifyRegionArgAttribute(Operation *op, unsigned regionIndex,
+                                                   unsigned argIndex, NamedAttribute attr) {
+  Region &region = op->getRegion(regionIndex);
+  Type type = region.empty() ? Type() : region.getArgument(argIndex).getType();
+  return verifyValueAttribute(attr, type, [&] {
+    return op->emitError() << "argument " << argIndex << ": ";
+  });
+}
+
+LogicalResult DscDialect::verifyRegionResultAttribute(Operation *op, unsigned regionIndex,
+                                                      unsigned resultIndex,
+                                                      NamedAttribute attr) {
+  Type type;
+  if (auto fn = llvm::dyn_cast<FunctionOpInterface>(op))
+    type = fn.getResultTypes()[resultIndex];
+  return verifyValueAttribute(attr, type, [&] {
+    return op->emitError() << "result " << resultIndex << ": ";
+  });
+}

@@ -1,0 +1,27 @@
+//===- DscDialect.h - the dsc dialect ---------------------------*- C++ -*-===//
+//
+// The public header of the dsc dialect: the dialect class, its enum attributes and its ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_IR_DSCDIALECT_H
+#define DSC_IR_DSCDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "ir/DscDialect.h.inc"
+#include "ir/DscEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "ir/DscAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "ir/DscOps.h.inc"
+
+#endif // DSC_IR_DSCDIALECT_H

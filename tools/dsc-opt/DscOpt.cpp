@@ -1,0 +1,24 @@
+//===- DscOpt.cpp - dsc's mlir-opt ----------------------------------------===//
+//
+// Runs any dsc or upstream pass on .mlir input: registration plus MlirOptMain, nothing else.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/DscDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<dsc::DscDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                  mlir::tensor::TensorDialect, mlir::shard::ShardDialect>();
+  mlir::registerTransformsPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "dsc optimizer driver\n", registry));
+}
