@@ -74,7 +74,7 @@ LogicalResult verifyShard(Attribute attr, Type type,
   auto dims = llvm::dyn_cast<ArrayAttr>(dimsAttr);
   if (!dims || !llvm::all_of(dims, isStringArray))
     return emit() << "'dsc.shard' dims must be a list, per tensor dimension, of mesh axis names";
-  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  auto tensor = llvm::dyn_cast_if_present<RankedTensorType>(type);
   if (tensor && static_cast<int64_t>(dims.size()) != tensor.getRank())
     return emit() << "'dsc.shard' lists " << dims.size() << " dimensions but the value has rank "
                   << tensor.getRank();
@@ -113,8 +113,12 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op, NamedAttribute
 
 LogicalResult DscDialect::verifyRegionArgAttribute(Operation *op, unsigned regionIndex,
                                                    unsigned argIndex, NamedAttribute attr) {
-  Region &region = op->getRegion(regionIndex);
-  Type type = region.empty() ? Type() : region.getArgument(argIndex).getType();
+  // A declaration has no entry block; its argument types come from the function type.
+  Type type;
+  if (auto fn = llvm::dyn_cast<FunctionOpInterface>(op))
+    type = fn.getArgumentTypes()[argIndex];
+  else if (Region &region = op->getRegion(regionIndex); !region.empty())
+    type = region.getArgument(argIndex).getType();
   return verifyValueAttribute(attr, type, [&] {
     return op->emitError() << "argument " << argIndex << ": ";
   });

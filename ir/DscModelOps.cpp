@@ -140,7 +140,7 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
                              " must agree in key length and heads");
   if (sq[3] != sk[3])
     return emitOptionalError(loc, "q head size ", sq[3], " differs from k head size ", sk[3]);
-  if (sq[2] % sk[2] != 0)
+  if (sk[2] == 0 ? sq[2] != 0 : sq[2] % sk[2] != 0)
     return emitOptionalError(loc, "query heads (", sq[2],
                              ") must be a multiple of key/value heads (", sk[2], ")");
   if (auto scale = adaptor.getScaleAttr(); scale && !(scale.getValueAsDouble() > 0.0))
@@ -194,10 +194,12 @@ LogicalResult MoeDispatchOp::inferReturnTypes(MLIRContext *, std::optional<Locat
   if (x->getRank() != 2 || idx->getRank() != 2 || idx->getDimSize(0) != x->getDimSize(0))
     return emitOptionalError(loc, "x must be [N, D] and indices [N, k]; got ",
                              shapeString(x->getShape()), " and ", shapeString(idx->getShape()));
-  if (adaptor.getNumExperts() < 1 || adaptor.getCapacity() < 1)
+  // I64Attr's accessors are unsigned; a negative value must not pass the check.
+  int64_t experts = adaptor.getNumExperts(), capacity = adaptor.getCapacity();
+  if (experts < 1 || capacity < 1)
     return emitOptionalError(loc, "num_experts and capacity must be >= 1");
-  types.push_back(RankedTensorType::get(
-      {adaptor.getNumExperts(), adaptor.getCapacity(), x->getDimSize(1)}, x->getElementType()));
+  types.push_back(
+      RankedTensorType::get({experts, capacity, x->getDimSize(1)}, x->getElementType()));
   return success();
 }
 

@@ -76,8 +76,9 @@ LogicalResult IotaOp::verify() {
   auto type = getType();
   if (type.getRank() == 0)
     return emitOpError("result must have rank at least 1");
-  if (getDimension() < 0 || getDimension() >= type.getRank())
-    return emitOpError("dimension ") << getDimension() << " is out of range for rank "
+  int64_t dimension = getDimension(); // I64Attr's accessor is unsigned.
+  if (dimension < 0 || dimension >= type.getRank())
+    return emitOpError("dimension ") << dimension << " is out of range for rank "
                                      << type.getRank();
   return success();
 }
@@ -116,9 +117,13 @@ OpFoldResult foldSplatBinary(RankedTensorType type, Attribute lhs, Attribute rhs
     if (!b)
       return {};
     APFloat r = fop(*a, *b);
-    bool losesInfo = false;
-    r.convert(llvm::cast<FloatType>(type.getElementType()).getFloatSemantics(),
-              APFloat::rmNearestTiesToEven, &losesInfo);
+    bool wideIsNaN = r.isNaN(), negative = r.isNegative(), losesInfo = false;
+    const llvm::fltSemantics &sem =
+        llvm::cast<FloatType>(type.getElementType()).getFloatSemantics();
+    r.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
+    // f8E4M3FN has no infinity: APFloat overflows it to NaN, the ops saturate to +-448.
+    if (r.isNaN() && !wideIsNaN && llvm::isa<Float8E4M3FNType>(type.getElementType()))
+      r = APFloat::getLargest(sem, negative);
     return DenseElementsAttr::get(type, r);
   }
   auto a = splatInt(lhs), b = splatInt(rhs);

@@ -10,6 +10,7 @@
 #include "ir/OpChecks.h"
 
 #include "llvm/ADT/SmallBitVector.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace dsc;
@@ -53,6 +54,13 @@ LogicalResult ReshapeOp::verify() {
   RankedTensorType in = getX().getType(), out = getType();
   if (in.getElementType() != out.getElementType())
     return emitOpError("changes the element type; use dsc.cast");
+  // getNumElements wraps silently; 2^62 x 4 elements must not compare equal to 0.
+  for (RankedTensorType t : {in, out}) {
+    int64_t count = 1;
+    if (!llvm::is_contained(t.getShape(), 0) &&
+        llvm::any_of(t.getShape(), [&](int64_t d) { return llvm::MulOverflow(count, d, count); }))
+      return emitOpError("element count of ") << shapeString(t.getShape()) << " overflows int64";
+  }
   if (in.getNumElements() != out.getNumElements())
     return emitOpError("cannot reshape ")
            << shapeString(in.getShape()) << " (" << in.getNumElements() << " elements) to "
@@ -141,7 +149,8 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
                                ") <= limit (", limit[i], ") <= size (", size, ")");
     if (stride[i] < 1)
       return emitOptionalError(loc, "dimension ", i, ": stride ", stride[i], " must be >= 1");
-    shape.push_back((limit[i] - start[i] + stride[i] - 1) / stride[i]);
+    int64_t span = limit[i] - start[i]; // Rounded up without overflow for a huge stride.
+    shape.push_back(span / stride[i] + (span % stride[i] != 0));
   }
   types.push_back(RankedTensorType::get(shape, in->getElementType()));
   return success();
@@ -178,7 +187,9 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
                                  " in dimension ", d, " but operand 0 has ",
                                  first->getDimSize(d));
     }
-    shape[*axis] += t->getDimSize(*axis);
+    if (llvm::AddOverflow(shape[*axis], t->getDimSize(*axis), shape[*axis]))
+      return emitOptionalError(loc, "the concatenated size of dimension ", *axis,
+                               " overflows int64");
   }
   types.push_back(RankedTensorType::get(shape, first->getElementType()));
   return success();
@@ -207,6 +218,9 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   for (int64_t s : sizes) {
     if (s < 1)
       return emitOptionalError(loc, "split sizes must be >= 1, got ", s);
+    if (s > in->getDimSize(*axis) - total) // Also keeps the sum from overflowing.
+      return emitOptionalError(loc, "split sizes ", shapeString(sizes), " exceed dimension ",
+                               *axis, " of size ", in->getDimSize(*axis));
     total += s;
   }
   if (total != in->getDimSize(*axis))
