@@ -73,10 +73,12 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
                              " (or b must be a rank-2 matrix)");
   int64_t rowsA = sa[sa.size() - 2], colsA = sa.back();
   int64_t rowsB = sb[sb.size() - 2], colsB = sb.back();
-  int64_t m = adaptor.getTransposeA() ? colsA : rowsA;
-  int64_t kA = adaptor.getTransposeA() ? rowsA : colsA;
-  int64_t kB = adaptor.getTransposeB() ? colsB : rowsB;
-  int64_t n = adaptor.getTransposeB() ? rowsB : colsB;
+  bool transA = detail::flagOrDefault(adaptor.getTransposeAAttr(), false);
+  bool transB = detail::flagOrDefault(adaptor.getTransposeBAttr(), false);
+  int64_t m = transA ? colsA : rowsA;
+  int64_t kA = transA ? rowsA : colsA;
+  int64_t kB = transB ? colsB : rowsB;
+  int64_t n = transB ? rowsB : colsB;
   if (kA != kB)
     return emitOptionalError(loc, "contraction sizes differ: a ", shapeString(sa), " gives K=",
                              kA, ", b ", shapeString(sb), " gives K=", kB);
@@ -170,7 +172,9 @@ LogicalResult RouterTopkOp::inferReturnTypes(MLIRContext *ctx, std::optional<Loc
       return emitOptionalError(loc, "bias must be [", e, "], got ",
                                shapeString(bias->getShape()));
   }
-  int64_t k = adaptor.getK(), groups = adaptor.getNGroups(), kGroups = adaptor.getTopkGroups();
+  int64_t k = adaptor.getK();
+  int64_t groups = detail::intOrDefault(adaptor.getNGroupsAttr(), 1);
+  int64_t kGroups = detail::intOrDefault(adaptor.getTopkGroupsAttr(), 1);
   if (groups < 1 || e % groups != 0)
     return emitOptionalError(loc, "n_groups (", groups, ") must divide the ", e, " experts");
   if (kGroups < 1 || kGroups > groups)

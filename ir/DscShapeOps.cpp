@@ -242,7 +242,8 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     return failure();
   if (table->getRank() == 0)
     return emitOptionalError(loc, "table must have rank at least 1");
-  auto axis = normalizeAxis(loc, adaptor.getAxis(), table->getRank(), "axis");
+  auto axis = normalizeAxis(loc, detail::intOrDefault(adaptor.getAxisAttr(), 0),
+                            table->getRank(), "axis");
   if (failed(axis))
     return failure();
   SmallVector<int64_t> shape(table->getShape().take_front(*axis));
@@ -285,7 +286,8 @@ static LogicalResult inferReduce(std::optional<Location> loc, Value x, ArrayRef<
 #define DSC_REDUCE_INFER(OpClass)                                                            \
   LogicalResult OpClass::inferReturnTypes(MLIRContext *, std::optional<Location> loc,        \
                                           Adaptor adaptor, SmallVectorImpl<Type> &types) {   \
-    return inferReduce(loc, adaptor.getX(), adaptor.getAxes(), adaptor.getKeepdims(), types); \
+    return inferReduce(loc, adaptor.getX(), adaptor.getAxes(),                               \
+                       detail::flagOrDefault(adaptor.getKeepdimsAttr(), false), types);       \
   }
 DSC_REDUCE_INFER(ReduceSumOp)
 DSC_REDUCE_INFER(ReduceMaxOp)

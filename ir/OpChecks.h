@@ -8,6 +8,7 @@
 #ifndef DSC_IR_OPCHECKS_H
 #define DSC_IR_OPCHECKS_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Support/LLVM.h"
@@ -29,6 +30,15 @@ mlir::FailureOr<mlir::RankedTensorType> staticTensor(std::optional<mlir::Locatio
 std::string shapeString(llvm::ArrayRef<int64_t> shape);
 
 bool isFp8(mlir::Type t);
+
+/// Default-valued attributes are filled in when an op is created, but inference runs before
+/// that inside the builders that infer result types, so it reads them through these.
+inline bool flagOrDefault(mlir::BoolAttr attr, bool defaultValue) {
+  return attr ? attr.getValue() : defaultValue;
+}
+inline int64_t intOrDefault(mlir::IntegerAttr attr, int64_t defaultValue) {
+  return attr ? attr.getValue().getSExtValue() : defaultValue;
+}
 
 } // namespace dsc::detail
 

@@ -1,0 +1,440 @@
+//===- Interpreter.cpp - The reference interpreter of dsc IR --------------===//
+//
+// The walker: binds inputs, evaluates each op of the entry block with its
+// kernel, checks that the kernel produced exactly the type the IR declares,
+// and frees each value after its last use so that a deep model needs memory
+// for its live activations only.
+//
+//===----------------------------------------------------------------------===//
+
+#include "interp/Interpreter.h"
+
+#include "ir/DscDialect.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace dsc::interp {
+
+using mlir::failure;
+using mlir::LogicalResult;
+using mlir::Operation;
+using mlir::success;
+using mlir::Value;
+
+std::optional<DType> dtypeOf(mlir::Type t) {
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF64())
+    return DType::F64;
+  if (t.isBF16())
+    return DType::BF16;
+  if (t.isF16())
+    return DType::F16;
+  if (llvm::isa<mlir::Float8E4M3FNType>(t))
+    return DType::F8E4M3FN;
+  if (llvm::isa<mlir::Float8E5M2Type>(t))
+    return DType::F8E5M2;
+  if (t.isSignlessInteger(1))
+    return DType::I1;
+  if (t.isSignlessInteger(32))
+    return DType::I32;
+  if (t.isSignlessInteger(64))
+    return DType::I64;
+  return std::nullopt;
+}
+
+std::optional<std::pair<DType, Shape>> tensorTypeOf(mlir::Type type) {
+  auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return std::nullopt;
+  std::optional<DType> dtype = dtypeOf(tensor.getElementType());
+  if (!dtype)
+    return std::nullopt;
+  return std::make_pair(*dtype, Shape(tensor.getShape()));
+}
+
+std::string inputName(mlir::func::FuncOp func, unsigned index) {
+  if (auto name =
+          func.getArgAttrOfType<mlir::StringAttr>(index, DscDialect::kNameAttr))
+    return name.str();
+  return "arg" + std::to_string(index);
+}
+
+std::string outputName(mlir::func::FuncOp func, unsigned index) {
+  if (auto name = func.getResultAttrOfType<mlir::StringAttr>(
+          index, DscDialect::kNameAttr))
+    return name.str();
+  return "result" + std::to_string(index);
+}
+
+mlir::func::FuncOp findEntryFunction(mlir::ModuleOp module) {
+  if (auto main = module.lookupSymbol<mlir::func::FuncOp>("main"))
+    return main;
+  auto funcs = module.getOps<mlir::func::FuncOp>();
+  if (!funcs.empty() && std::next(funcs.begin()) == funcs.end())
+    return *funcs.begin();
+  return nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Op evaluation
+//===----------------------------------------------------------------------===//
+
+static UnaryOp unaryKind(NegOp) { return UnaryOp::Neg; }
+static UnaryOp unaryKind(AbsOp) { return UnaryOp::Abs; }
+static UnaryOp unaryKind(ReluOp) { return UnaryOp::Relu; }
+static UnaryOp unaryKind(ExpOp) { return UnaryOp::Exp; }
+static UnaryOp unaryKind(LogOp) { return UnaryOp::Log; }
+static UnaryOp unaryKind(SqrtOp) { return UnaryOp::Sqrt; }
+static UnaryOp unaryKind(RsqrtOp) { return UnaryOp::Rsqrt; }
+static UnaryOp unaryKind(TanhOp) { return UnaryOp::Tanh; }
+static UnaryOp unaryKind(SigmoidOp) { return UnaryOp::Sigmoid; }
+static UnaryOp unaryKind(SiluOp) { return UnaryOp::Silu; }
+
+static BinaryOp binaryKind(AddOp) { return BinaryOp::Add; }
+static BinaryOp binaryKind(SubOp) { return BinaryOp::Sub; }
+static BinaryOp binaryKind(MulOp) { return BinaryOp::Mul; }
+static BinaryOp binaryKind(DivOp) { return BinaryOp::Div; }
+static BinaryOp binaryKind(MaxOp) { return BinaryOp::Max; }
+static BinaryOp binaryKind(MinOp) { return BinaryOp::Min; }
+
+static ReduceKind reduceKind(ReduceSumOp) { return ReduceKind::Sum; }
+static ReduceKind reduceKind(ReduceMaxOp) { return ReduceKind::Max; }
+static ReduceKind reduceKind(ReduceMeanOp) { return ReduceKind::Mean; }
+
+static ComparePredicate comparePredicate(dsc::ComparePredicate p) {
+  switch (p) {
+  case dsc::ComparePredicate::eq:
+    return ComparePredicate::Eq;
+  case dsc::ComparePredicate::ne:
+    return ComparePredicate::Ne;
+  case dsc::ComparePredicate::lt:
+    return ComparePredicate::Lt;
+  case dsc::ComparePredicate::le:
+    return ComparePredicate::Le;
+  case dsc::ComparePredicate::gt:
+    return ComparePredicate::Gt;
+  case dsc::ComparePredicate::ge:
+    return ComparePredicate::Ge;
+  }
+  return ComparePredicate::Eq;
+}
+
+static float toFloat(llvm::APFloat value) {
+  bool losesInfo;
+  value.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
+                &losesInfo);
+  return value.convertToFloat();
+}
+
+/// A dense<...> literal as a tensor of `dtype[shape]`.
+static mlir::FailureOr<HostTensor> constantValue(ConstantOp op, DType dtype,
+                                                 const Shape &shape) {
+  auto dense = llvm::dyn_cast<mlir::DenseElementsAttr>(op.getValue());
+  if (!dense)
+    return op.emitOpError(
+        "the interpreter evaluates dense<...> constants only");
+  int64_t n = numElements(shape);
+  if (isIntDType(dtype)) {
+    // i1 `true` is the 1-bit pattern 1, which sign-extends to -1.
+    auto toInt = [&](const llvm::APInt &v) {
+      return dtype == DType::I1 ? static_cast<int64_t>(v.getZExtValue())
+                                : v.getSExtValue();
+    };
+    std::vector<int64_t> values;
+    if (dense.isSplat()) {
+      values.assign(n, toInt(dense.getSplatValue<llvm::APInt>()));
+    } else {
+      values.reserve(n);
+      for (const llvm::APInt &v : dense.getValues<llvm::APInt>())
+        values.push_back(toInt(v));
+    }
+    return HostTensor::fromInts(dtype, shape, std::move(values));
+  }
+  std::vector<float> values;
+  if (dense.isSplat()) {
+    values.assign(n, toFloat(dense.getSplatValue<llvm::APFloat>()));
+  } else {
+    values.reserve(n);
+    for (const llvm::APFloat &v : dense.getValues<llvm::APFloat>())
+      values.push_back(toFloat(v));
+  }
+  return HostTensor::fromFloats(dtype, shape, std::move(values));
+}
+
+namespace {
+/// Evaluates one op in a RankContext: looks operands up, calls the kernel and
+/// stores the results, checked against the types the IR declares.
+class OpEvaluator {
+public:
+  OpEvaluator(Operation *op, RankContext &context, WeightSource &weights,
+              const InterpOptions &options)
+      : op(op), context(context), weights(weights), options(options) {}
+
+  LogicalResult run();
+
+private:
+  const HostTensor &in(Value v) { return context.values.find(v)->second; }
+  const HostTensor *inOrNull(Value v) { return v ? &in(v) : nullptr; }
+  LogicalResult set(Value result, HostTensor tensor);
+  LogicalResult set(HostTensor tensor) {
+    return set(op->getResult(0), std::move(tensor));
+  }
+  DType resultDType(unsigned i = 0) {
+    return tensorTypeOf(op->getResult(i).getType())->first;
+  }
+  Shape resultShape(unsigned i = 0) {
+    return tensorTypeOf(op->getResult(i).getType())->second;
+  }
+
+  Operation *op;
+  RankContext &context;
+  WeightSource &weights;
+  const InterpOptions &options;
+};
+} // namespace
+
+LogicalResult OpEvaluator::set(Value result, HostTensor tensor) {
+  auto declared = tensorTypeOf(result.getType());
+  if (declared->first != tensor.dtype() || declared->second != tensor.shape())
+    return op->emitOpError("interpreter produced ")
+           << tensor.typeToString() << " where the IR declares "
+           << describeArray(declared->first, declared->second)
+           << " (a kernel or verifier bug)";
+  context.values[result] = std::move(tensor);
+  return success();
+}
+
+LogicalResult OpEvaluator::run() {
+  auto unsupported = [](Operation *other) {
+    return other->emitOpError("is not supported by the reference interpreter");
+  };
+  if (!llvm::isa_and_nonnull<DscDialect>(op->getDialect()))
+    return unsupported(op);
+  for (mlir::Type t : op->getResultTypes())
+    if (!tensorTypeOf(t))
+      return op->emitOpError("result type ")
+             << t << " is not a static tensor of a dsc element type";
+  using std::vector;
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](ParamOp p) -> LogicalResult {
+        llvm::Expected<HostTensor> w =
+            weights.load(p.getName(), resultDType(), resultShape());
+        if (!w)
+          return p.emitError(llvm::toString(w.takeError()));
+        return set(std::move(*w));
+      })
+      .Case([&](ConstantOp c) -> LogicalResult {
+        mlir::FailureOr<HostTensor> value =
+            constantValue(c, resultDType(), resultShape());
+        if (failed(value))
+          return failure();
+        return set(std::move(*value));
+      })
+      .Case([&](IotaOp o) {
+        return set(iota(resultDType(), resultShape(),
+                        static_cast<int64_t>(o.getDimension())));
+      })
+      .Case<NegOp, AbsOp, ReluOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp,
+            SigmoidOp, SiluOp>(
+          [&](auto u) { return set(unary(unaryKind(u), in(u.getX()))); })
+      .Case([&](GeluOp o) {
+        return set(
+            gelu(in(o.getX()), o.getApproximate() == GeluApproximation::tanh));
+      })
+      .Case([&](PowOp o) {
+        return set(pow(in(o.getX()), o.getExponent().convertToDouble()));
+      })
+      .Case<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp>([&](auto b) {
+        return set(binary(binaryKind(b), in(b.getLhs()), in(b.getRhs())));
+      })
+      .Case([&](CompareOp o) {
+        return set(compare(comparePredicate(o.getPredicate()), in(o.getLhs()),
+                           in(o.getRhs())));
+      })
+      .Case([&](SelectOp o) {
+        return set(
+            select(in(o.getCond()), in(o.getOnTrue()), in(o.getOnFalse())));
+      })
+      .Case([&](CastOp o) { return set(cast(in(o.getX()), resultDType())); })
+      .Case([&](BroadcastOp o) {
+        return set(broadcast(in(o.getX()), vector<int64_t>(o.getDims()),
+                             resultShape()));
+      })
+      .Case([&](ReshapeOp o) {
+        return set(reshape(in(o.getX()), resultShape()));
+      })
+      .Case([&](TransposeOp o) {
+        return set(
+            transpose(in(o.getX()), vector<int64_t>(o.getPermutation())));
+      })
+      .Case([&](SliceOp o) {
+        return set(slice(in(o.getX()), vector<int64_t>(o.getStart()),
+                         vector<int64_t>(o.getLimit()),
+                         vector<int64_t>(o.getStride())));
+      })
+      .Case([&](ConcatOp o) {
+        vector<const HostTensor *> inputs;
+        for (Value v : o.getInputs())
+          inputs.push_back(&in(v));
+        return set(concat(inputs, static_cast<int64_t>(o.getAxis())));
+      })
+      .Case([&](SplitOp o) -> LogicalResult {
+        vector<HostTensor> parts =
+            split(in(o.getX()), static_cast<int64_t>(o.getAxis()),
+                  vector<int64_t>(o.getSizes()));
+        if (parts.size() != o->getNumResults())
+          return o.emitOpError("interpreter produced ")
+                 << parts.size() << " pieces for " << o->getNumResults()
+                 << " results";
+        for (auto [result, part] : llvm::zip(o.getResults(), parts))
+          if (failed(set(result, std::move(part))))
+            return failure();
+        return success();
+      })
+      .Case([&](GatherOp o) {
+        return set(gather(in(o.getTable()), in(o.getIndices()),
+                          static_cast<int64_t>(o.getAxis())));
+      })
+      .Case<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>([&](auto r) {
+        return set(reduce(reduceKind(r), in(r.getX()),
+                          vector<int64_t>(r.getAxes()), r.getKeepdims(),
+                          options));
+      })
+      .Case([&](SoftmaxOp o) {
+        return set(
+            softmax(in(o.getX()), static_cast<int64_t>(o.getAxis()), options));
+      })
+      .Case([&](RmsNormOp o) {
+        return set(rmsNorm(in(o.getX()), in(o.getWeight()),
+                           o.getEps().convertToDouble(), options));
+      })
+      .Case([&](LayerNormOp o) {
+        return set(layerNorm(in(o.getX()), in(o.getWeight()),
+                             inOrNull(o.getBias()),
+                             o.getEps().convertToDouble(), options));
+      })
+      .Case([&](MatmulOp o) {
+        MatmulAttrs attrs;
+        attrs.transposeA = o.getTransposeA();
+        attrs.transposeB = o.getTransposeB();
+        attrs.outType = resultDType();
+        return set(matmul(in(o.getA()), in(o.getB()), attrs, options));
+      })
+      .Case([&](RopeOp o) {
+        return set(rope(in(o.getX()), in(o.getPositions()),
+                        o.getTheta().convertToDouble(),
+                        o.getStyle() == dsc::RopeStyle::half
+                            ? interp::RopeStyle::Half
+                            : interp::RopeStyle::Interleaved,
+                        options));
+      })
+      .Case([&](AttentionOp o) {
+        std::optional<double> scale;
+        if (std::optional<llvm::APFloat> s = o.getScale())
+          scale = s->convertToDouble();
+        return set(attention(in(o.getQ()), in(o.getK()), in(o.getV()),
+                             o.getCausal(), scale, options));
+      })
+      .Case([&](RouterTopkOp o) -> LogicalResult {
+        RouterAttrs attrs;
+        attrs.k = static_cast<int64_t>(o.getK());
+        attrs.numGroups = static_cast<int64_t>(o.getNGroups());
+        attrs.topkGroups = static_cast<int64_t>(o.getTopkGroups());
+        attrs.score = o.getScore() == dsc::RouterScore::sigmoid
+                          ? interp::RouterScore::Sigmoid
+                          : interp::RouterScore::Softmax;
+        attrs.normalize = o.getNormalize();
+        attrs.scaling = o.getScaling().convertToDouble();
+        auto [w, idx] = routerTopK(in(o.getLogits()), inOrNull(o.getBias()),
+                                   attrs, options);
+        if (failed(set(o.getWeights(), std::move(w))))
+          return failure();
+        return set(o.getIndices(), std::move(idx));
+      })
+      .Case([&](MoeDispatchOp o) {
+        return set(moeDispatch(in(o.getX()), in(o.getIndices()),
+                               static_cast<int64_t>(o.getNumExperts()),
+                               static_cast<int64_t>(o.getCapacity())));
+      })
+      .Case([&](MoeCombineOp o) {
+        return set(moeCombine(in(o.getBuffer()), in(o.getIndices()),
+                              in(o.getWeights()), options));
+      })
+      .Default(unsupported);
+}
+
+//===----------------------------------------------------------------------===//
+// Function evaluation
+//===----------------------------------------------------------------------===//
+
+LogicalResult Interpreter::evaluateOp(Operation *op, RankContext &context) {
+  return OpEvaluator(op, context, weights, options).run();
+}
+
+LogicalResult Interpreter::evaluate(mlir::func::FuncOp func,
+                                    RankContext &context,
+                                    std::vector<HostTensor> &results) {
+  if (!func.getBody().hasOneBlock())
+    return func.emitOpError("the interpreter needs a body of one block");
+  mlir::Block &block = func.getBody().front();
+  for (mlir::BlockArgument arg : block.getArguments())
+    if (!context.values.count(arg))
+      return func.emitOpError("argument #")
+             << arg.getArgNumber() << " has no value in rank " << context.rank;
+  // The op after which each value is dead (its last user in program order).
+  llvm::DenseMap<Value, Operation *> lastUse;
+  for (Operation &op : block)
+    for (Value operand : op.getOperands())
+      lastUse[operand] = &op;
+
+  for (Operation &op : block) {
+    if (auto ret = llvm::dyn_cast<mlir::func::ReturnOp>(op)) {
+      results.clear();
+      for (Value v : ret.getOperands())
+        results.push_back(context.values.find(v)->second);
+      return success();
+    }
+    if (failed(evaluateOp(&op, context)))
+      return failure();
+    for (Value operand : op.getOperands())
+      if (lastUse.lookup(operand) == &op)
+        context.values.erase(operand);
+  }
+  return func.emitOpError("has no func.return");
+}
+
+mlir::FailureOr<TensorMap> Interpreter::run(mlir::func::FuncOp func,
+                                            const TensorMap &inputs) {
+  RankContext context;
+  for (auto [index, arg] : llvm::enumerate(func.getArguments())) {
+    std::string name = inputName(func, index);
+    auto declared = tensorTypeOf(arg.getType());
+    if (!declared)
+      return func.emitError("input '")
+             << name << "' has type " << arg.getType()
+             << ", not a static tensor of a dsc element type";
+    auto it = inputs.find(name);
+    if (it == inputs.end())
+      return func.emitError("input '")
+             << name << "' ("
+             << describeArray(declared->first, declared->second)
+             << ") was not given";
+    if (it->second.dtype() != declared->first ||
+        it->second.shape() != declared->second)
+      return func.emitError("input '")
+             << name << "': expected "
+             << describeArray(declared->first, declared->second) << ", got "
+             << it->second.typeToString();
+    context.values[arg] = it->second;
+  }
+  std::vector<HostTensor> results;
+  if (failed(evaluate(func, context, results)))
+    return failure();
+  TensorMap outputs;
+  for (auto [index, tensor] : llvm::enumerate(results))
+    outputs[outputName(func, index)] = std::move(tensor);
+  return outputs;
+}
+
+} // namespace dsc::interp

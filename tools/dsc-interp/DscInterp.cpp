@@ -1,0 +1,242 @@
+//===- DscInterp.cpp - Runs a dsc model on the reference interpreter ------===//
+//
+// `dsc-interp model.{dsg,mlir} [--weights W.safetensors | --random-weights
+// SEED]
+//             [--inputs DIR] [--seed N] [--out DIR] [-D NAME=VALUE]...
+//             [--accumulate-f64]`
+//
+// Evaluates the model's `main` on the CPU. Inputs are DIR/<name>.npy for each
+// named graph input, or random (from --seed) when no DIR is given; outputs go
+// to DIR/<name>.npy with --out. Prints one summary line per output. Errors
+// are diagnostics on stderr and exit code 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Frontend.h"
+#include "interp/Interpreter.h"
+#include "ir/DscDialect.h"
+#include "runtime/support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <chrono>
+#include <cmath>
+
+using namespace mlir;
+using namespace dsc::interp;
+using dsc::DType;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("dsc-interp options");
+
+cl::opt<std::string> modelPath(cl::Positional,
+                               cl::desc("<model.dsg | model.mlir>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> weightsPath("weights",
+                                 cl::desc("Weights as a safetensors file"),
+                                 cl::value_desc("file"), cl::cat(category));
+cl::opt<uint64_t>
+    randomWeightsSeed("random-weights",
+                      cl::desc("Use random weights from this seed"),
+                      cl::value_desc("seed"), cl::cat(category));
+cl::opt<std::string> inputsDir("inputs",
+                               cl::desc("Read each input from DIR/<name>.npy"),
+                               cl::value_desc("dir"), cl::cat(category));
+cl::opt<uint64_t>
+    inputSeed("seed",
+              cl::desc("Seed of the random inputs used without --inputs"),
+              cl::init(0), cl::cat(category));
+cl::opt<std::string> outDir("out",
+                            cl::desc("Write each output to DIR/<name>.npy"),
+                            cl::value_desc("dir"), cl::cat(category));
+cl::list<std::string>
+    dimOverrides("D", cl::desc("Override a named dimension: -D B=8"),
+                 cl::value_desc("NAME=VALUE"), cl::Prefix, cl::cat(category));
+cl::opt<bool> accumulateF64(
+    "accumulate-f64",
+    cl::desc("Accumulate sums in f64 instead of f32 (to bound f32 error)"),
+    cl::init(false), cl::cat(category));
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "dsc-interp: " << message << "\n";
+  return 1;
+}
+
+OwningOpRef<ModuleOp> loadModel(llvm::SourceMgr &sourceMgr,
+                                MLIRContext &context) {
+  std::string error;
+  auto file = openInputFile(modelPath, &error);
+  if (!file) {
+    fail(error);
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  if (llvm::StringRef(modelPath).ends_with(".mlir")) {
+    if (!dimOverrides.empty()) {
+      fail("-D applies to .dsg models only");
+      return nullptr;
+    }
+    return parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  auto overrides = dsc::parseDimOverrides(dimOverrides);
+  if (!overrides) {
+    fail(llvm::toString(overrides.takeError()));
+    return nullptr;
+  }
+  return dsc::parseDsg(sourceMgr, &context, *overrides);
+}
+
+llvm::Error inputError(const std::string &name, const llvm::Twine &what) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "input '" + name + "': " + what);
+}
+
+/// Reads input `name` from DIR/<name>.npy as `dtype[shape]`. A file of
+/// another dtype of the same family (i64 token ids for an i32 input, f32 for
+/// bf16) is converted like dsc.cast, with a note, since NumPy's defaults
+/// rarely match the model's types.
+llvm::Expected<HostTensor> readInput(const std::string &name, DType dtype,
+                                     const Shape &shape) {
+  llvm::SmallString<128> path(inputsDir);
+  llvm::sys::path::append(path, name + ".npy");
+  dsc::NpyReadOptions options;
+  if (dsc::dtypeSize(dtype) == 1 && dtype != DType::I1)
+    options.opaqueByteDType = dtype;
+  absl::StatusOr<dsc::HostArray> array =
+      dsc::readNpy(path.str().str(), options);
+  if (!array.ok())
+    return inputError(name, std::string(array.status().message()));
+  HostTensor tensor;
+  if (!fromHostArray(*array, tensor))
+    return inputError(name, path + ": data size does not match its shape");
+  std::string expected = dsc::describeArray(dtype, shape);
+  if (tensor.shape() != shape || tensor.isFloat() != !isIntDType(dtype))
+    return inputError(name, "expected " + expected + ", " + path + " has " +
+                                tensor.typeToString());
+  if (tensor.dtype() != dtype) {
+    llvm::errs() << "dsc-interp: note: input '" << name << "': converting "
+                 << tensor.typeToString() << " to " << expected << "\n";
+    tensor = dsc::interp::cast(tensor, dtype);
+  }
+  return tensor;
+}
+
+void printSummary(llvm::StringRef name, const HostTensor &t) {
+  double sum = 0, maxAbs = 0;
+  int64_t nans = 0;
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    double v = t.elementAsDouble(i);
+    if (std::isnan(v)) {
+      ++nans;
+      continue;
+    }
+    sum += v;
+    maxAbs = std::max(maxAbs, std::fabs(v));
+  }
+  int64_t counted = t.numElements() - nans;
+  llvm::outs() << name << "  " << t.typeToString() << "  mean="
+               << llvm::format("%.6g", counted ? sum / counted : 0.0)
+               << "  max|x|=" << llvm::format("%.6g", maxAbs);
+  if (nans)
+    llvm::outs() << "  nan=" << nans;
+  llvm::outs() << "\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "dsc reference interpreter: runs a model on "
+                              "the CPU with exact dtype rounding\n");
+
+  MLIRContext context;
+  context.loadDialect<dsc::DscDialect, func::FuncDialect>();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = loadModel(sourceMgr, context);
+  if (!module)
+    return 1;
+  func::FuncOp entry = findEntryFunction(*module);
+  if (!entry)
+    return fail(modelPath + ": no func.func @main");
+
+  bool hasParams = false;
+  entry.walk([&](dsc::ParamOp) { hasParams = true; });
+  std::unique_ptr<WeightSource> weights;
+  if (!weightsPath.empty() && randomWeightsSeed.getNumOccurrences())
+    return fail("give either --weights or --random-weights, not both");
+  if (!weightsPath.empty()) {
+    auto file = SafetensorsWeightSource::open(weightsPath);
+    if (!file)
+      return fail(llvm::toString(file.takeError()));
+    weights = std::move(*file);
+  } else if (randomWeightsSeed.getNumOccurrences()) {
+    weights = std::make_unique<RandomWeightSource>(randomWeightsSeed);
+  } else if (hasParams) {
+    return fail("the model has parameters: give --weights FILE or "
+                "--random-weights SEED");
+  } else {
+    weights = std::make_unique<MapWeightSource>(TensorMap{});
+  }
+
+  TensorMap inputs;
+  if (inputsDir.empty()) {
+    inputs = randomInputs(entry, inputSeed);
+  } else {
+    for (auto [index, arg] : llvm::enumerate(entry.getArguments())) {
+      auto type = tensorTypeOf(arg.getType());
+      std::string name = inputName(entry, index);
+      if (!type)
+        return fail("input '" + name + "' is not a static dsc tensor");
+      llvm::Expected<HostTensor> input =
+          readInput(name, type->first, type->second);
+      if (!input)
+        return fail(llvm::toString(input.takeError()));
+      inputs[name] = std::move(*input);
+    }
+  }
+
+  InterpOptions options;
+  options.accumulateInF64 = accumulateF64;
+  Interpreter interpreter(*weights, options);
+  auto start = std::chrono::steady_clock::now();
+  FailureOr<TensorMap> outputs = interpreter.run(entry, inputs);
+  if (failed(outputs))
+    return 1;
+  double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  llvm::errs() << "dsc-interp: evaluated in " << llvm::format("%.1f", ms)
+               << " ms\n";
+
+  if (!outDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+      return fail("cannot create " + outDir + ": " + ec.message());
+  for (auto [index, result] : llvm::enumerate(entry.getResultTypes())) {
+    std::string name = outputName(entry, index);
+    const HostTensor &tensor = outputs->at(name);
+    printSummary(name, tensor);
+    if (outDir.empty())
+      continue;
+    llvm::SmallString<128> path(outDir);
+    llvm::sys::path::append(path, name + ".npy");
+    absl::Status status = dsc::writeNpy(path.str().str(), toHostArray(tensor));
+    if (!status.ok())
+      return fail("output '" + name + "': " + std::string(status.message()));
+  }
+  return 0;
+}
