@@ -404,9 +404,8 @@ LogicalResult Interpreter::evaluate(mlir::func::FuncOp func,
   return func.emitOpError("has no func.return");
 }
 
-mlir::FailureOr<TensorMap> Interpreter::run(mlir::func::FuncOp func,
-                                            const TensorMap &inputs) {
-  RankContext context;
+mlir::LogicalResult bindInputs(mlir::func::FuncOp func, const TensorMap &inputs,
+                               RankContext &context) {
   for (auto [index, arg] : llvm::enumerate(func.getArguments())) {
     std::string name = inputName(func, index);
     auto declared = tensorTypeOf(arg.getType());
@@ -428,12 +427,44 @@ mlir::FailureOr<TensorMap> Interpreter::run(mlir::func::FuncOp func,
              << it->second.typeToString();
     context.values[arg] = it->second;
   }
-  std::vector<HostTensor> results;
-  if (failed(evaluate(func, context, results)))
-    return failure();
+  return mlir::success();
+}
+
+static TensorMap nameOutputs(mlir::func::FuncOp func,
+                             std::vector<HostTensor> results) {
   TensorMap outputs;
   for (auto [index, tensor] : llvm::enumerate(results))
     outputs[outputName(func, index)] = std::move(tensor);
+  return outputs;
+}
+
+mlir::FailureOr<TensorMap> Interpreter::run(mlir::func::FuncOp func,
+                                            const TensorMap &inputs) {
+  RankContext context;
+  if (failed(bindInputs(func, inputs, context)))
+    return failure();
+  std::vector<HostTensor> results;
+  if (failed(evaluate(func, context, results)))
+    return failure();
+  return nameOutputs(func, std::move(results));
+}
+
+mlir::FailureOr<std::vector<TensorMap>>
+Interpreter::runRanks(mlir::func::FuncOp func, const DeviceGrid &grid,
+                      const std::vector<TensorMap> &inputs) {
+  std::vector<RankContext> ranks(grid.size());
+  for (auto [r, context] : llvm::enumerate(ranks)) {
+    context.rank = static_cast<int64_t>(r);
+    context.numRanks = grid.size();
+    if (failed(bindInputs(func, inputs[r], context)))
+      return failure();
+  }
+  auto results = evaluateSpmd(func, grid, ranks);
+  if (failed(results))
+    return failure();
+  std::vector<TensorMap> outputs;
+  for (std::vector<HostTensor> &rankResults : *results)
+    outputs.push_back(nameOutputs(func, std::move(rankResults)));
   return outputs;
 }
 

@@ -16,6 +16,7 @@
 #ifndef DSC_INTERP_INTERPRETER_H
 #define DSC_INTERP_INTERPRETER_H
 
+#include "interp/Collectives.h"
 #include "interp/Kernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -113,6 +114,10 @@ struct RankContext {
   llvm::DenseMap<mlir::Value, HostTensor> values;
 };
 
+/// The device grid that `func`'s shard-dialect collectives run on (a single rank when it has
+/// none); an error when they name grids of different shapes or a missing grid.
+mlir::FailureOr<DeviceGrid> deviceGridOf(mlir::func::FuncOp func);
+
 class Interpreter {
 public:
   Interpreter(WeightSource &weights, InterpOptions options = {})
@@ -124,11 +129,25 @@ public:
   mlir::FailureOr<TensorMap> run(mlir::func::FuncOp func,
                                  const TensorMap &inputs);
 
+  /// Runs `func` on every rank of `grid`, `inputs[r]` being rank r's named inputs, and
+  /// returns each rank's named outputs. Shard-dialect collectives exchange values between
+  /// the simulated ranks.
+  mlir::FailureOr<std::vector<TensorMap>>
+  runRanks(mlir::func::FuncOp func, const DeviceGrid &grid,
+           const std::vector<TensorMap> &inputs);
+
   /// Evaluates the body of `func` in `context`, whose `values` already hold
   /// the function's arguments; on success it holds the returned values too,
   /// and `results` receives them in order.
   mlir::LogicalResult evaluate(mlir::func::FuncOp func, RankContext &context,
                                std::vector<HostTensor> &results);
+
+  /// Evaluates `func` on every rank of `grid` in lockstep (Spmd.cpp). `ranks` holds one
+  /// context per rank, with the function's arguments set; the result is each rank's returned
+  /// values.
+  mlir::FailureOr<std::vector<std::vector<HostTensor>>>
+  evaluateSpmd(mlir::func::FuncOp func, const DeviceGrid &grid,
+               std::vector<RankContext> &ranks);
 
 private:
   mlir::LogicalResult evaluateOp(mlir::Operation *op, RankContext &context);
@@ -136,6 +155,11 @@ private:
   WeightSource &weights;
   InterpOptions options;
 };
+
+/// Sets `context`'s values of `func`'s arguments from named `inputs`, checking each one's
+/// presence, dtype and shape.
+mlir::LogicalResult bindInputs(mlir::func::FuncOp func, const TensorMap &inputs,
+                               RankContext &context);
 
 /// The function the interpreter runs: `main`, else the module's only function.
 mlir::func::FuncOp findEntryFunction(mlir::ModuleOp module);

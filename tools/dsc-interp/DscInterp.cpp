@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Frontend.h"
+#include "interp/Compare.h"
 #include "interp/Interpreter.h"
 #include "ir/DscDialect.h"
 #include "runtime/support/Npy.h"
@@ -20,7 +21,12 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/Dialect/Shard/Transforms/Passes.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -64,6 +70,18 @@ cl::opt<std::string> outDir("out",
 cl::list<std::string>
     dimOverrides("D", cl::desc("Override a named dimension: -D B=8"),
                  cl::value_desc("NAME=VALUE"), cl::Prefix, cl::cat(category));
+cl::opt<std::string> comparePipeline(
+    "compare-pipeline",
+    cl::desc("Run the model before and after this pass pipeline (mlir-opt "
+             "syntax, e.g. 'builtin.module(canonicalize,cse)') on the same "
+             "inputs and weights; exit 1 if any output differs beyond its "
+             "dtype's tolerance"),
+    cl::value_desc("pipeline"), cl::cat(category));
+cl::opt<double> tolerance(
+    "tolerance",
+    cl::desc("Relative Frobenius error allowed by --compare-pipeline "
+             "(default: by dtype, see interp/Compare.h)"),
+    cl::cat(category));
 cl::opt<bool> accumulateF64(
     "accumulate-f64",
     cl::desc("Accumulate sums in f64 instead of f32 (to bound f32 error)"),
@@ -108,9 +126,19 @@ llvm::Error inputError(const std::string &name, const llvm::Twine &what) {
 /// bf16) is converted like dsc.cast, with a note, since NumPy's defaults
 /// rarely match the model's types.
 llvm::Expected<HostTensor> readInput(const std::string &name, DType dtype,
-                                     const Shape &shape) {
+                                     const Shape &shape,
+                                     std::optional<int64_t> rank) {
+  // A simulated rank reads DIR/<name>.rank<r>.npy when it exists, else the
+  // input shared by all ranks.
   llvm::SmallString<128> path(inputsDir);
   llvm::sys::path::append(path, name + ".npy");
+  if (rank) {
+    llvm::SmallString<128> rankPath(inputsDir);
+    llvm::sys::path::append(rankPath,
+                            name + ".rank" + std::to_string(*rank) + ".npy");
+    if (llvm::sys::fs::exists(rankPath))
+      path = rankPath;
+  }
   dsc::NpyReadOptions options;
   if (dsc::dtypeSize(dtype) == 1 && dtype != DType::I1)
     options.opaqueByteDType = dtype;
@@ -154,17 +182,82 @@ void printSummary(llvm::StringRef name, const HostTensor &t) {
   llvm::outs() << "\n";
 }
 
+/// Runs `module` after `--compare-pipeline` on the same inputs and weights and
+/// reports, per output and rank, the error against `before`.
+int compareAfterPipeline(ModuleOp module, Interpreter &interpreter,
+                         const std::vector<TensorMap> &inputs,
+                         const std::vector<TensorMap> &before) {
+  OwningOpRef<ModuleOp> after = module.clone();
+  PassManager pm(module.getContext());
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (failed(parsePassPipeline(comparePipeline, pm, errorStream)))
+    return fail("--compare-pipeline: " + errors);
+  if (failed(pm.run(*after)))
+    return fail("--compare-pipeline: the pipeline failed");
+  func::FuncOp entry = findEntryFunction(*after);
+  if (!entry)
+    return fail("--compare-pipeline: the pipeline removed func.func @main");
+  FailureOr<DeviceGrid> grid = deviceGridOf(entry);
+  if (failed(grid))
+    return 1;
+  if (grid->size() != static_cast<int64_t>(inputs.size()))
+    return fail("--compare-pipeline: the pipeline changed the number of ranks "
+                "from " +
+                std::to_string(inputs.size()) + " to " +
+                std::to_string(grid->size()) +
+                "; comparing across a partition is not supported yet");
+  FailureOr<std::vector<TensorMap>> got =
+      interpreter.runRanks(entry, *grid, inputs);
+  if (failed(got))
+    return 1;
+  std::optional<double> tol;
+  if (tolerance.getNumOccurrences())
+    tol = tolerance;
+  int failures = 0;
+  for (size_t r = 0; r < before.size(); ++r) {
+    for (const auto &[name, ref] : before[r]) {
+      auto it = (*got)[r].find(name);
+      OutputDiff diff;
+      if (it == (*got)[r].end()) {
+        diff.name = name;
+        diff.type = ref.typeToString();
+        diff.error = "missing after the pipeline";
+      } else {
+        diff = compareTensors(name, ref, it->second, tol);
+      }
+      std::string label =
+          before.size() == 1 ? name : name + ".rank" + std::to_string(r);
+      llvm::outs() << (diff.ok() ? "ok    " : "FAIL  ") << label << "  "
+                   << diff.type;
+      if (!diff.error.empty())
+        llvm::outs() << "  " << diff.error;
+      else
+        llvm::outs() << "  max_abs=" << llvm::format("%.3g", diff.maxAbsError)
+                     << "  rel_fro=" << llvm::format("%.3g", diff.relFrobenius)
+                     << "  tol=" << llvm::format("%.3g", diff.tolerance);
+      if (diff.mismatchedNaNs)
+        llvm::outs() << "  mismatched_nans=" << diff.mismatchedNaNs;
+      llvm::outs() << "\n";
+      failures += !diff.ok();
+    }
+  }
+  return failures ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  mlir::registerTransformsPasses();
+  mlir::shard::registerShardPasses();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "dsc reference interpreter: runs a model on "
                               "the CPU with exact dtype rounding\n");
 
   MLIRContext context;
-  context.loadDialect<dsc::DscDialect, func::FuncDialect>();
+  context.loadDialect<dsc::DscDialect, func::FuncDialect, shard::ShardDialect>();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = loadModel(sourceMgr, context);
@@ -193,20 +286,29 @@ int main(int argc, char **argv) {
     weights = std::make_unique<MapWeightSource>(TensorMap{});
   }
 
-  TensorMap inputs;
-  if (inputsDir.empty()) {
-    inputs = randomInputs(entry, inputSeed);
-  } else {
+  FailureOr<DeviceGrid> grid = deviceGridOf(entry);
+  if (failed(grid))
+    return 1;
+  int64_t numRanks = grid->size();
+  std::vector<TensorMap> inputs(numRanks);
+  for (int64_t r = 0; r < numRanks; ++r) {
+    if (inputsDir.empty()) {
+      inputs[r] = randomInputs(entry, inputSeed);
+      continue;
+    }
     for (auto [index, arg] : llvm::enumerate(entry.getArguments())) {
       auto type = tensorTypeOf(arg.getType());
       std::string name = inputName(entry, index);
       if (!type)
         return fail("input '" + name + "' is not a static dsc tensor");
+      std::optional<int64_t> rank;
+      if (numRanks > 1)
+        rank = r;
       llvm::Expected<HostTensor> input =
-          readInput(name, type->first, type->second);
+          readInput(name, type->first, type->second, rank);
       if (!input)
         return fail(llvm::toString(input.takeError()));
-      inputs[name] = std::move(*input);
+      inputs[r][name] = std::move(*input);
     }
   }
 
@@ -214,29 +316,39 @@ int main(int argc, char **argv) {
   options.accumulateInF64 = accumulateF64;
   Interpreter interpreter(*weights, options);
   auto start = std::chrono::steady_clock::now();
-  FailureOr<TensorMap> outputs = interpreter.run(entry, inputs);
+  FailureOr<std::vector<TensorMap>> outputs =
+      interpreter.runRanks(entry, *grid, inputs);
   if (failed(outputs))
     return 1;
   double ms = std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - start)
                   .count();
-  llvm::errs() << "dsc-interp: evaluated in " << llvm::format("%.1f", ms)
-               << " ms\n";
+  llvm::errs() << "dsc-interp: evaluated " << numRanks
+               << (numRanks == 1 ? " rank" : " simulated ranks") << " in "
+               << llvm::format("%.1f", ms) << " ms\n";
+
+  if (!comparePipeline.empty())
+    return compareAfterPipeline(*module, interpreter, inputs, *outputs);
 
   if (!outDir.empty())
     if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
       return fail("cannot create " + outDir + ": " + ec.message());
-  for (auto [index, result] : llvm::enumerate(entry.getResultTypes())) {
-    std::string name = outputName(entry, index);
-    const HostTensor &tensor = outputs->at(name);
-    printSummary(name, tensor);
-    if (outDir.empty())
-      continue;
-    llvm::SmallString<128> path(outDir);
-    llvm::sys::path::append(path, name + ".npy");
-    absl::Status status = dsc::writeNpy(path.str().str(), toHostArray(tensor));
-    if (!status.ok())
-      return fail("output '" + name + "': " + std::string(status.message()));
+  for (int64_t r = 0; r < numRanks; ++r) {
+    for (auto [index, result] : llvm::enumerate(entry.getResultTypes())) {
+      std::string name = outputName(entry, index);
+      std::string fileName =
+          numRanks == 1 ? name : name + ".rank" + std::to_string(r);
+      const HostTensor &tensor = (*outputs)[r].at(name);
+      printSummary(fileName, tensor);
+      if (outDir.empty())
+        continue;
+      llvm::SmallString<128> path(outDir);
+      llvm::sys::path::append(path, fileName + ".npy");
+      absl::Status status =
+          dsc::writeNpy(path.str().str(), toHostArray(tensor));
+      if (!status.ok())
+        return fail("output '" + name + "': " + std::string(status.message()));
+    }
   }
   return 0;
 }
