@@ -15,8 +15,8 @@
 namespace dsc {
 
 /// Converts `annotations` of a value of type `type` into `attrs`; reports what is wrong.
-mlir::LogicalResult convertAnnotations(llvm::ArrayRef<ast::Annotation> annotations,
-                                       mlir::Type type, Diagnoser &diag, Evaluator &eval,
+mlir::LogicalResult convertAnnotations(llvm::ArrayRef<ast::Annotation> annotations, mlir::Type type,
+                                       Diagnoser &diag, Evaluator &eval,
                                        mlir::NamedAttrList &attrs);
 
 } // namespace dsc

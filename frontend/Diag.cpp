@@ -7,9 +7,9 @@
 using namespace dsc;
 
 Diagnoser::Diagnoser(llvm::SourceMgr &sourceMgr, unsigned bufferId, mlir::MLIRContext *context)
-    : sourceMgr(sourceMgr), bufferId(bufferId), context(context),
-      filename(mlir::StringAttr::get(
-          context, sourceMgr.getMemoryBuffer(bufferId)->getBufferIdentifier())),
+    : sourceMgr(sourceMgr), bufferId(bufferId),
+      filename(mlir::StringAttr::get(context,
+                                     sourceMgr.getMemoryBuffer(bufferId)->getBufferIdentifier())),
       handler(context, [this](mlir::Diagnostic &d) -> mlir::LogicalResult {
         if (d.getSeverity() != mlir::DiagnosticSeverity::Error)
           return mlir::failure();

@@ -38,7 +38,6 @@ public:
 private:
   llvm::SourceMgr &sourceMgr;
   unsigned bufferId;
-  mlir::MLIRContext *context;
   mlir::StringAttr filename;
   std::set<std::pair<const void *, std::string>> seen;
   unsigned errors = 0;

@@ -107,8 +107,7 @@ mlir::LogicalResult Evaluator::defineDims(const std::vector<DimDef> &defs,
     std::string known;
     for (const DimDef &def : defs)
       known += (known.empty() ? "" : ", ") + def.name.str();
-    mlir::InFlightDiagnostic d =
-        diag.error(defs.empty() ? llvm::SMLoc() : defs.front().loc);
+    mlir::InFlightDiagnostic d = diag.error(defs.empty() ? llvm::SMLoc() : defs.front().loc);
     d << "-D " << name << "=" << value << ": the model has no dimension '" << name << "'";
     if (!known.empty())
       d << "; it defines " << known;
@@ -126,8 +125,7 @@ std::optional<int64_t> Evaluator::evaluateInt(const Expr &expr, llvm::StringRef 
     return std::nullopt;
   }
   if (value->kind != ConstValue::Int) {
-    diag.error(expr.loc) << "expected " << what << " (an integer), found "
-                         << kindName(value->kind);
+    diag.error(expr.loc) << "expected " << what << " (an integer), found " << kindName(value->kind);
     return std::nullopt;
   }
   return value->intValue;
@@ -222,7 +220,9 @@ std::optional<ConstValue> Evaluator::evaluateBinary(const Expr &expr) {
     diag.error(expr.loc) << "division by zero";
     return std::nullopt;
   }
-  result.floatValue = op == '+' ? a + b : op == '-' ? a - b : op == '*' ? a * b
+  result.floatValue = op == '+'   ? a + b
+                      : op == '-' ? a - b
+                      : op == '*' ? a * b
                       : op == '/' ? a / b
                                   : std::fmod(a, b);
   return result;

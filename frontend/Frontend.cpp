@@ -7,6 +7,8 @@
 #include "ir/DscDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace dsc;
@@ -33,6 +35,10 @@ mlir::OwningOpRef<mlir::ModuleOp> dsc::parseDsg(llvm::SourceMgr &sourceMgr,
                                                 mlir::MLIRContext *context,
                                                 const DimOverrides &overrides) {
   context->loadDialect<DscDialect, mlir::func::FuncDialect>();
+  // A verifier error at a .dsg line is clearer without the generic form of the op under it.
+  bool printOp = context->shouldPrintOpOnDiagnostic();
+  context->printOpOnDiagnostic(false);
+  llvm::scope_exit restore([&] { context->printOpOnDiagnostic(printOp); });
   unsigned bufferId = sourceMgr.getMainFileID();
   llvm::StringRef buffer = sourceMgr.getMemoryBuffer(bufferId)->getBuffer();
   Diagnoser diag(sourceMgr, bufferId, context);
@@ -41,8 +47,8 @@ mlir::OwningOpRef<mlir::ModuleOp> dsc::parseDsg(llvm::SourceMgr &sourceMgr,
   // What parsed is still checked after a syntax error or a bad dim, to report more in one
   // run; uses of a broken definition fail quietly.
   (void)eval.defineDims(module.dims, overrides);
-  mlir::OwningOpRef<mlir::ModuleOp> result = generateIR(
-      module, diag, eval, context, llvm::SMLoc::getFromPointer(buffer.begin()));
+  mlir::OwningOpRef<mlir::ModuleOp> result =
+      generateIR(module, diag, eval, context, llvm::SMLoc::getFromPointer(buffer.begin()));
   if (diag.numErrors())
     return nullptr;
   return result;

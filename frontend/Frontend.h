@@ -1,7 +1,7 @@
 //===- Frontend.h - the .dsg language frontend ------------------*- C++ -*-===//
 //
 // Reads a .dsg model into the dsc dialect: a module with one flat `func.func @main` whose
-// sub-graphs are inlined at each application. The language is described in docs/dsg.md.
+// sub-graphs are inlined at each application. frontend/README.md describes the language.
 // Errors are MLIR diagnostics at FileLineColLoc locations of the .dsg source; install a
 // SourceMgrDiagnosticHandler on the context to print them with the source line and a caret.
 //
@@ -30,8 +30,7 @@ llvm::Expected<DimOverrides> parseDimOverrides(llvm::ArrayRef<std::string> specs
 
 /// Parses the main buffer of `sourceMgr` as a .dsg model and generates dsc IR. Returns null
 /// after reporting every error it found; the module it returns has been verified.
-mlir::OwningOpRef<mlir::ModuleOp> parseDsg(llvm::SourceMgr &sourceMgr,
-                                           mlir::MLIRContext *context,
+mlir::OwningOpRef<mlir::ModuleOp> parseDsg(llvm::SourceMgr &sourceMgr, mlir::MLIRContext *context,
                                            const DimOverrides &overrides = {});
 
 } // namespace dsc

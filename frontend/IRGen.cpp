@@ -22,6 +22,9 @@ namespace {
 /// thousand; the bounds only stop a typo (`repeat 3200000`) from eating the machine.
 constexpr int64_t kMaxRepeat = 100000;
 constexpr int64_t kMaxOps = 1000000;
+/// Each nested application is a few stack frames; this keeps a chain of graphs off the
+/// stack's end.
+constexpr size_t kMaxNesting = 200;
 
 /// Values by name in one application of a graph. A null value marks a name whose definition
 /// failed: its uses fail quietly instead of repeating the error.
@@ -34,8 +37,7 @@ struct Signature {
 
 class IRGenerator {
 public:
-  IRGenerator(const ast::Module &module, Diagnoser &diag, Evaluator &eval,
-              MLIRContext *context)
+  IRGenerator(const ast::Module &module, Diagnoser &diag, Evaluator &eval, MLIRContext *context)
       : module(module), diag(diag), eval(eval), builder(context) {}
 
   OwningOpRef<ModuleOp> generate(SMLoc moduleLoc);
@@ -54,15 +56,13 @@ private:
   FailureOr<SmallVector<Value>> genReturn(const Stmt &stmt, const Graph &graph, Scope &scope,
                                           StringRef prefix);
   FailureOr<SmallVector<Value>> genRepeat(const Stmt &stmt, Scope &scope, StringRef prefix);
-  FailureOr<SmallVector<Value>> genApplication(const Stmt &stmt, Scope &scope,
-                                               StringRef prefix);
+  FailureOr<SmallVector<Value>> genApplication(const Stmt &stmt, Scope &scope, StringRef prefix);
   FailureOr<SmallVector<Value>> genExpr(const Expr &expr, Scope &scope, StringRef prefix);
   FailureOr<SmallVector<Value>> genCall(const Expr &expr, Scope &scope, StringRef prefix);
   FailureOr<SmallVector<Value>> genArgs(const Expr &call, Scope &scope, StringRef prefix);
   FailureOr<Value> genValue(const Expr &expr, Scope &scope, StringRef prefix);
   FailureOr<Value> lookup(const Expr &expr, Scope &scope);
-  FailureOr<std::string> applicationPrefix(const Stmt &stmt, StringRef outer,
-                                           bool repeated);
+  FailureOr<std::string> applicationPrefix(const Stmt &stmt, StringRef outer, bool repeated);
   LogicalResult countOp(SMLoc loc);
 
   const ast::Module &module;
@@ -87,10 +87,16 @@ LogicalResult IRGenerator::collectGraphs() {
       diag.error(graph.loc) << "graph '" << graph.name << "' is already defined";
       ok = false;
     }
-    llvm::StringSet<> inputs;
+    llvm::StringSet<> inputs, outputs;
     for (const Binding &input : graph.inputs) {
       if (!inputs.insert(input.name).second) {
         diag.error(input.loc) << "input '" << input.name << "' is already declared";
+        ok = false;
+      }
+    }
+    for (const Binding &output : graph.outputs) {
+      if (!output.name.empty() && !outputs.insert(output.name).second) {
+        diag.error(output.loc) << "output '" << output.name << "' is already declared";
         ok = false;
       }
     }
@@ -107,8 +113,8 @@ const Signature &IRGenerator::signature(const Graph &graph) {
     for (const Binding &b : *list) {
       FailureOr<RankedTensorType> type = eval.evaluateType(*b.type);
       sig.ok &= succeeded(type);
-      (list == &graph.inputs ? sig.inputs : sig.outputs).push_back(succeeded(type) ? *type
-                                                                                    : Type());
+      (list == &graph.inputs ? sig.inputs : sig.outputs)
+          .push_back(succeeded(type) ? *type : Type());
       if (!isMain && !b.annotations.empty()) {
         diag.error(b.annotations.front().loc)
             << "annotations on a sub-graph's inputs and outputs are not supported; "
@@ -128,18 +134,17 @@ LogicalResult IRGenerator::countOp(SMLoc loc) {
   return failure();
 }
 
-FailureOr<SmallVector<Value>> IRGenerator::instantiate(const Graph &graph,
-                                                       ArrayRef<Value> args,
+FailureOr<SmallVector<Value>> IRGenerator::instantiate(const Graph &graph, ArrayRef<Value> args,
                                                        StringRef prefix) {
   Scope scope;
   for (auto [input, arg] : llvm::zip(graph.inputs, args))
     scope[input.name] = arg;
-  bool ok = true;
-  std::optional<SmallVector<Value>> results;
+  bool ok = true, returned = false;
+  SmallVector<Value> results;
   for (const Stmt &stmt : graph.body) {
     if (diag.tooMany() || numOps > kMaxOps)
       return failure();
-    if (results) {
+    if (returned) {
       diag.error(stmt.loc) << "statement after 'return'";
       ok = false;
       break;
@@ -148,21 +153,22 @@ FailureOr<SmallVector<Value>> IRGenerator::instantiate(const Graph &graph,
       ok &= succeeded(genStatement(stmt, scope, prefix));
       continue;
     }
-    FailureOr<SmallVector<Value>> values = genReturn(stmt, graph, scope, prefix);
-    if (failed(values))
-      return failure();
-    results = std::move(*values);
+    returned = true;
+    FailureOr<SmallVector<Value>> values = stmt.broken ? FailureOr<SmallVector<Value>>(failure())
+                                                       : genReturn(stmt, graph, scope, prefix);
+    ok &= succeeded(values);
+    if (succeeded(values))
+      results = std::move(*values);
   }
-  if (!results && ok)
+  if (!returned && ok)
     diag.error(graph.endLoc) << "graph '" << graph.name << "' ends without 'return'";
-  if (!ok || !results)
+  if (!ok || !returned)
     return failure();
-  return std::move(*results);
+  return results;
 }
 
 FailureOr<SmallVector<Value>> IRGenerator::applyGraph(const Graph &graph, const Expr &call,
-                                                      ArrayRef<Value> args,
-                                                      StringRef prefix) {
+                                                      ArrayRef<Value> args, StringRef prefix) {
   const Signature &sig = signature(graph);
   usedGraphs.insert(&graph);
   if (!call.keywords.empty()) {
@@ -184,6 +190,10 @@ FailureOr<SmallVector<Value>> IRGenerator::applyGraph(const Graph &graph, const 
           << typeString(sig.inputs[i]) << ", got " << typeString(arg.getType());
       return failure();
     }
+  }
+  if (active.size() >= kMaxNesting) {
+    diag.error(call.loc) << "graph applications nest more than " << kMaxNesting << " deep";
+    return failure();
   }
   if (!active.insert(&graph).second) {
     diag.error(call.loc) << "graph '" << graph.name << "' applies itself";
@@ -238,10 +248,9 @@ LogicalResult IRGenerator::genParam(const Stmt &stmt, Scope &scope, StringRef pr
 LogicalResult IRGenerator::genAssign(const Stmt &stmt, Scope &scope, StringRef prefix) {
   const Expr &value = *stmt.values.front();
   bool isApplication = value.kind == Expr::Call && graphs.count(value.text);
-  FailureOr<SmallVector<Value>> results =
-      stmt.repeatCount ? genRepeat(stmt, scope, prefix)
-      : stmt.prefix    ? genApplication(stmt, scope, prefix)
-                       : genExpr(value, scope, prefix);
+  FailureOr<SmallVector<Value>> results = stmt.repeatCount ? genRepeat(stmt, scope, prefix)
+                                          : stmt.prefix    ? genApplication(stmt, scope, prefix)
+                                                           : genExpr(value, scope, prefix);
   if (failed(results))
     return failure();
   if (results->size() != stmt.targets.size()) {
@@ -257,9 +266,9 @@ LogicalResult IRGenerator::genAssign(const Stmt &stmt, Scope &scope, StringRef p
       continue;
     FailureOr<RankedTensorType> declared = eval.evaluateType(*target.type);
     if (succeeded(declared) && *declared != result.getType())
-      diag.error(target.type->loc) << "'" << target.name << "' is declared "
-                                   << typeString(*declared) << " but the value is "
-                                   << typeString(result.getType());
+      diag.error(target.type->loc)
+          << "'" << target.name << "' is declared " << typeString(*declared) << " but the value is "
+          << typeString(result.getType());
     ok &= succeeded(declared) && *declared == result.getType();
   }
   if (!ok)
@@ -273,8 +282,7 @@ LogicalResult IRGenerator::genAssign(const Stmt &stmt, Scope &scope, StringRef p
       return failure();
     }
     NamedAttrList attrs;
-    if (failed(convertAnnotations(stmt.annotations, results->front().getType(), diag, eval,
-                                  attrs)))
+    if (failed(convertAnnotations(stmt.annotations, results->front().getType(), diag, eval, attrs)))
       return failure();
     for (NamedAttribute attr : attrs)
       producer->setAttr(attr.getName(), attr.getValue());
@@ -312,9 +320,9 @@ FailureOr<SmallVector<Value>> IRGenerator::genReturn(const Stmt &stmt, const Gra
       continue;
     }
     if (sig.outputs[i] && value->getType() != sig.outputs[i]) {
-      diag.error(expr->loc) << "output " << i << " of graph '" << graph.name
-                            << "' is declared " << typeString(sig.outputs[i])
-                            << " but the value is " << typeString(value->getType());
+      diag.error(expr->loc) << "output " << i << " of graph '" << graph.name << "' is declared "
+                            << typeString(sig.outputs[i]) << " but the value is "
+                            << typeString(value->getType());
       ok = false;
     }
     values.push_back(*value);
@@ -387,10 +395,9 @@ FailureOr<SmallVector<Value>> IRGenerator::genRepeat(const Stmt &stmt, Scope &sc
   }
   for (auto [i, output] : llvm::enumerate(sig.outputs)) {
     if (output != sig.inputs[i]) {
-      diag.error(call.loc) << "'repeat' feeds output " << i << " of graph '" << graph.name
-                           << "' (" << typeString(output) << ") to input '"
-                           << graph.inputs[i].name << "' (" << typeString(sig.inputs[i])
-                           << "); their types must match";
+      diag.error(call.loc) << "'repeat' feeds output " << i << " of graph '" << graph.name << "' ("
+                           << typeString(output) << ") to input '" << graph.inputs[i].name << "' ("
+                           << typeString(sig.inputs[i]) << "); their types must match";
       return failure();
     }
   }
@@ -424,7 +431,7 @@ FailureOr<Value> IRGenerator::lookup(const Expr &expr, Scope &scope) {
   }
   d << "unknown name '" << expr.text << "'";
   StringRef best;
-  unsigned bestDistance = 3;
+  unsigned bestDistance = std::max<size_t>(1, expr.text.size() / 3) + 1;
   for (const auto &entry : scope) {
     unsigned distance = expr.text.edit_distance(entry.getKey(), true, bestDistance);
     if (distance < bestDistance) {
@@ -485,7 +492,10 @@ FailureOr<SmallVector<Value>> IRGenerator::genCall(const Expr &expr, Scope &scop
       d << "; did you mean '" << best << "'?";
     return failure();
   }
-  FailureOr<SmallVector<Value>> args = genArgs(expr, scope, prefix);
+  // `constant(0.5, ...)` takes its value, not a tensor, as the positional argument.
+  bool literalArgs = graph == graphs.end() && expr.text == "constant";
+  FailureOr<SmallVector<Value>> args =
+      literalArgs ? SmallVector<Value>() : genArgs(expr, scope, prefix);
   if (failed(args))
     return failure();
   if (graph != graphs.end())
@@ -534,18 +544,16 @@ OwningOpRef<ModuleOp> IRGenerator::generate(SMLoc moduleLoc) {
     for (auto [i, binding] : llvm::enumerate(main.inputs)) {
       NamedAttrList attrs;
       attrs.set(DscDialect::kNameAttr, StringAttr::get(ctx, binding.name));
-      (void)convertAnnotations(binding.annotations, fn.getArgumentTypes()[i], diag, eval,
-                               attrs);
+      (void)convertAnnotations(binding.annotations, fn.getArgumentTypes()[i], diag, eval, attrs);
       fn.setArgAttrs(i, attrs.getDictionary(ctx));
     }
     for (auto [i, binding] : llvm::enumerate(main.outputs)) {
       NamedAttrList attrs;
-      std::string name = !binding.name.empty()     ? binding.name.str()
+      std::string name = !binding.name.empty()      ? binding.name.str()
                          : main.outputs.size() == 1 ? std::string("output")
                                                     : "output" + std::to_string(i);
       attrs.set(DscDialect::kNameAttr, StringAttr::get(ctx, name));
-      (void)convertAnnotations(binding.annotations, fn.getResultTypes()[i], diag, eval,
-                               attrs);
+      (void)convertAnnotations(binding.annotations, fn.getResultTypes()[i], diag, eval, attrs);
       fn.setResultAttrs(i, attrs.getDictionary(ctx));
     }
     usedGraphs.insert(&main);
@@ -573,7 +581,7 @@ OwningOpRef<ModuleOp> IRGenerator::generate(SMLoc moduleLoc) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> dsc::generateIR(const ast::Module &module, Diagnoser &diag,
-                                      Evaluator &eval, MLIRContext *context, SMLoc moduleLoc) {
+OwningOpRef<ModuleOp> dsc::generateIR(const ast::Module &module, Diagnoser &diag, Evaluator &eval,
+                                      MLIRContext *context, SMLoc moduleLoc) {
   return IRGenerator(module, diag, eval, context).generate(moduleLoc);
 }

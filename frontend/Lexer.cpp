@@ -158,21 +158,26 @@ Token Lexer::next() {
     return lexNumber(start);
   if (llvm::isAlpha(c) || c == '_')
     return lexIdentifier(start);
+  if (static_cast<uint8_t>(c) >= 0x80) {
+    // One error for a whole run of non-ASCII bytes (a UTF-8 character, say).
+    while (cur < buffer.end() && static_cast<uint8_t>(*cur) >= 0x80)
+      ++cur;
+  }
   if (llvm::isPrint(c))
     onError(llvm::SMLoc::getFromPointer(start),
             llvm::Twine("unexpected character '") + llvm::Twine(c) + "'");
   else
-    onError(llvm::SMLoc::getFromPointer(start),
-            "unexpected byte 0x" + llvm::utohexstr(static_cast<uint8_t>(c)) +
-                " (.dsg files are ASCII text)");
+    onError(llvm::SMLoc::getFromPointer(start), "unexpected byte 0x" +
+                                                    llvm::utohexstr(static_cast<uint8_t>(c)) +
+                                                    " (.dsg files are ASCII text)");
   return make(Tok::Error, start);
 }
 
 Token Lexer::lexNumber(const char *start) {
   bool isFloat = *start == '.';
-  while (cur < buffer.end() && (llvm::isAlnum(*cur) || *cur == '.' || *cur == '_' ||
-                                ((*cur == '+' || *cur == '-') &&
-                                 (cur[-1] == 'e' || cur[-1] == 'E'))))
+  while (cur < buffer.end() &&
+         (llvm::isAlnum(*cur) || *cur == '.' || *cur == '_' ||
+          ((*cur == '+' || *cur == '-') && (cur[-1] == 'e' || cur[-1] == 'E'))))
     ++cur;
   Token tok = make(Tok::Int, start);
   std::string text = tok.text.str();

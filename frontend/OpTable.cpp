@@ -57,9 +57,7 @@ public:
     return llvm::cast<RankedTensorType>(call.operands[i].getType());
   }
   InFlightDiagnostic error() { return diag.error(call.call.loc); }
-  InFlightDiagnostic operandError(unsigned i) {
-    return diag.error(call.call.operands[i]->loc);
-  }
+  InFlightDiagnostic operandError(unsigned i) { return diag.error(call.call.operands[i]->loc); }
   const ConstValue *frontendValue(llvm::StringRef name) const {
     auto it = frontend.find(name);
     return it == frontend.end() ? nullptr : &it->second;
@@ -109,9 +107,7 @@ FailureOr<Operation *> create(OpContext &c, ArrayRef<Type> resultTypes = {}) {
   return op;
 }
 
-template <typename OpTy> FailureOr<Operation *> inferred(OpContext &c) {
-  return create<OpTy>(c);
-}
+template <typename OpTy> FailureOr<Operation *> inferred(OpContext &c) { return create<OpTy>(c); }
 
 /// Elementwise ops never broadcast (docs/ops.md): say so where the types differ.
 template <typename OpTy> FailureOr<Operation *> buildSameType(OpContext &c) {
@@ -135,10 +131,10 @@ FailureOr<SmallVector<int64_t>> shapeOf(OpContext &c, std::optional<int64_t> inf
   const ConstValue *value = c.frontendValue("shape");
   SmallVector<int64_t> shape;
   int64_t known = 1;
-  int inferred = -1;
+  int unknownAt = -1;
   for (const ConstValue &e : value->elements) {
-    if (e.intValue == -1 && inferFrom && inferred < 0) {
-      inferred = shape.size();
+    if (e.intValue == -1 && inferFrom && unknownAt < 0) {
+      unknownAt = shape.size();
       shape.push_back(1);
       continue;
     }
@@ -149,13 +145,13 @@ FailureOr<SmallVector<int64_t>> shapeOf(OpContext &c, std::optional<int64_t> inf
     }
     shape.push_back(e.intValue);
   }
-  if (inferred >= 0) {
+  if (unknownAt >= 0) {
     if (*inferFrom % known != 0) {
       c.error() << "cannot infer the -1 in shape: " << *inferFrom
                 << " elements are not a multiple of " << known;
       return failure();
     }
-    shape[inferred] = *inferFrom / known;
+    shape[unknownAt] = *inferFrom / known;
   }
   return shape;
 }
@@ -181,8 +177,7 @@ FailureOr<Operation *> buildBroadcast(OpContext &c) {
   if (!c.hasAttr("dims")) {
     int64_t offset = static_cast<int64_t>(shape->size()) - in.getRank();
     if (offset < 0) {
-      c.error() << "cannot broadcast " << typeString(in) << " to a shape of rank "
-                << shape->size();
+      c.error() << "cannot broadcast " << typeString(in) << " to a shape of rank " << shape->size();
       return failure();
     }
     SmallVector<int64_t> dims;
@@ -228,8 +223,7 @@ FailureOr<Operation *> buildConstant(OpContext &c) {
   }
   auto type = RankedTensorType::get(shape, element);
   if (scalars.size() != 1 && static_cast<int64_t>(scalars.size()) != type.getNumElements()) {
-    c.error() << "constant has " << scalars.size() << " values for shape "
-              << typeString(type);
+    c.error() << "constant has " << scalars.size() << " values for shape " << typeString(type);
     return failure();
   }
   SmallVector<Attribute> elements;
@@ -246,10 +240,9 @@ FailureOr<Operation *> buildConstant(OpContext &c) {
     else
       elements.push_back(IntegerAttr::get(element, s->intValue));
   }
-  c.attrs.push_back(
-      c.builder.getNamedAttr("value", elements.size() == 1
-                                          ? DenseElementsAttr::get(type, elements[0])
-                                          : DenseElementsAttr::get(type, elements)));
+  c.attrs.push_back(c.builder.getNamedAttr("value", elements.size() == 1
+                                                        ? DenseElementsAttr::get(type, elements[0])
+                                                        : DenseElementsAttr::get(type, elements)));
   return create<ConstantOp>(c);
 }
 
@@ -305,11 +298,20 @@ const std::vector<OpSpec> &opSpecs() {
       {"concat", 1, ~0u, {{"axis", K::I64, true}}, inferred<ConcatOp>},
       {"split", 1, 1, {{"axis", K::I64, true}, {"sizes", K::I64Array, true}}, inferred<SplitOp>},
       {"gather", 2, 2, {{"axis", K::I64}}, inferred<GatherOp>},
-      {"reduce_sum", 1, 1, {{"axes", K::I64Array, true}, {"keepdims", K::Bool}},
+      {"reduce_sum",
+       1,
+       1,
+       {{"axes", K::I64Array, true}, {"keepdims", K::Bool}},
        inferred<ReduceSumOp>},
-      {"reduce_max", 1, 1, {{"axes", K::I64Array, true}, {"keepdims", K::Bool}},
+      {"reduce_max",
+       1,
+       1,
+       {{"axes", K::I64Array, true}, {"keepdims", K::Bool}},
        inferred<ReduceMaxOp>},
-      {"reduce_mean", 1, 1, {{"axes", K::I64Array, true}, {"keepdims", K::Bool}},
+      {"reduce_mean",
+       1,
+       1,
+       {{"axes", K::I64Array, true}, {"keepdims", K::Bool}},
        inferred<ReduceMeanOp>},
       {"softmax", 1, 1, {{"axis", K::I64}}, inferred<SoftmaxOp>},
       {"rms_norm", 2, 2, {{"eps", K::F32}}, inferred<RmsNormOp>},
@@ -337,7 +339,10 @@ const std::vector<OpSpec> &opSpecs() {
        {{"num_experts", K::I64, true}, {"capacity", K::I64, true}},
        inferred<MoeDispatchOp>},
       {"moe_combine", 3, 3, {}, inferred<MoeCombineOp>},
-      {"iota", 0, 0, {{"shape", K::Shape, true}, {"dtype", K::DType}, {"dimension", K::I64}},
+      {"iota",
+       0,
+       0,
+       {{"shape", K::Shape, true}, {"dtype", K::DType}, {"dimension", K::I64}},
        buildIota},
       {"constant",
        0,
@@ -394,12 +399,36 @@ const char *expectedText(AttrKind kind) {
 }
 
 bool isIntList(const ConstValue &v) {
-  return v.kind == ConstValue::List && llvm::all_of(v.elements, [](const ConstValue &e) {
-           return e.kind == ConstValue::Int;
-         });
+  return v.kind == ConstValue::List &&
+         llvm::all_of(v.elements, [](const ConstValue &e) { return e.kind == ConstValue::Int; });
 }
 
-/// Converts keyword `spec` with value `v` into the context; null attribute means mismatch.
+/// Reports keyword `spec` given a value `v` of the wrong kind, pointing at the element of a
+/// list that is wrong and calling a stray name in an integer what it most likely is.
+LogicalResult reportMismatch(OpContext &c, const AttrSpec &spec, const ConstValue &v) {
+  bool wantsInts =
+      spec.kind == AttrKind::I64 || spec.kind == AttrKind::I64Array || spec.kind == AttrKind::Shape;
+  const ConstValue *bad = &v;
+  if (v.kind == ConstValue::List && wantsInts)
+    for (const ConstValue &e : v.elements)
+      if (e.kind != ConstValue::Int) {
+        bad = &e;
+        break;
+      }
+  InFlightDiagnostic d = c.diag.error(bad->loc);
+  if (wantsInts && bad->kind == ConstValue::Symbol) {
+    d << "unknown dimension '" << bad->text << "'";
+    return failure();
+  }
+  d << "'" << spec.name << "' of '" << c.spec.name << "' must be " << expectedText(spec.kind);
+  if (bad->kind == ConstValue::Symbol)
+    d << ", found unknown name '" << bad->text << "'";
+  else
+    d << ", found " << (bad == &v ? "" : "an element that is ") << kindName(bad->kind);
+  return failure();
+}
+
+/// Converts keyword `spec` with value `v` into an op attribute or a frontend-only value.
 LogicalResult convertKeyword(OpContext &c, const AttrSpec &spec, ConstValue v) {
   Builder &b = c.builder;
   Attribute attr;
@@ -467,15 +496,8 @@ LogicalResult convertKeyword(OpContext &c, const AttrSpec &spec, ConstValue v) {
     }
     break;
   }
-  if (!attr) {
-    InFlightDiagnostic d = c.diag.error(v.loc);
-    d << "'" << spec.name << "' of '" << c.spec.name << "' must be " << expectedText(spec.kind);
-    if (v.kind == ConstValue::Symbol)
-      d << ", found unknown name '" << v.text << "'";
-    else
-      d << ", found " << kindName(v.kind);
-    return failure();
-  }
+  if (!attr)
+    return reportMismatch(c, spec, v);
   c.attrs.push_back(b.getNamedAttr(spec.name, attr));
   return success();
 }
@@ -495,7 +517,8 @@ bool dsc::isOpName(llvm::StringRef name) { return findSpec(name); }
 
 llvm::StringRef dsc::closestOpName(llvm::StringRef name) {
   llvm::StringRef best;
-  unsigned bestDistance = 3; // Farther than two edits is a different word, not a typo.
+  // About one edit in three letters is a typo; more is a different word.
+  unsigned bestDistance = std::max<size_t>(1, name.size() / 3) + 1;
   for (const OpSpec &spec : opSpecs()) {
     unsigned distance = name.edit_distance(spec.name, true, bestDistance);
     if (distance < bestDistance) {
@@ -525,9 +548,19 @@ FailureOr<Operation *> dsc::buildOp(OpBuilder &builder, Diagnoser &diag, Evaluat
   }
   bool ok = true;
   llvm::StringMap<llvm::SMLoc> seen;
+  if (spec->build == buildConstant && !call.call.operands.empty()) {
+    const ast::Expr &value = *call.call.operands.front();
+    if (call.call.operands.size() > 1) {
+      diag.error(call.call.operands[1]->loc) << "'constant' takes one value";
+      return failure();
+    }
+    seen.try_emplace("value", value.loc);
+    std::optional<ConstValue> v = eval.evaluate(value);
+    ok &= v && succeeded(convertKeyword(c, spec->attrs.front(), std::move(*v)));
+  }
   for (const ast::KeywordArg &keyword : call.call.keywords) {
-    auto attrSpec = llvm::find_if(
-        spec->attrs, [&](const AttrSpec &a) { return keyword.name == a.name; });
+    auto attrSpec =
+        llvm::find_if(spec->attrs, [&](const AttrSpec &a) { return keyword.name == a.name; });
     if (attrSpec == spec->attrs.end()) {
       diag.error(keyword.loc) << "'" << spec->name << "' has no attribute '" << keyword.name
                               << "'; " << attrNames(*spec);

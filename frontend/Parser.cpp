@@ -34,9 +34,8 @@ class Parser {
 public:
   Parser(llvm::StringRef buffer, Diagnoser &diag)
       : diag(diag), bufferStart(buffer.begin()),
-        lexer(buffer, [&diag](llvm::SMLoc loc, const llvm::Twine &msg) {
-          diag.error(loc) << msg.str();
-        }) {
+        lexer(buffer,
+              [&diag](llvm::SMLoc loc, const llvm::Twine &msg) { diag.error(loc) << msg.str(); }) {
     tok = lexer.next();
     ahead = lexer.next();
   }
@@ -159,11 +158,10 @@ void Parser::skipStatement() {
   int open = nesting;
   nesting = 0;
   while (!tok.is(Tok::Eof) && !tok.is(Tok::RBrace) && !tok.is(Tok::LBrace)) {
-    if (tok.loc.getPointer() > stmtStart && startsLine(tok.loc) &&
-        indentOf(tok.loc) <= stmtIndent)
+    if (tok.loc.getPointer() > stmtStart && startsLine(tok.loc) && indentOf(tok.loc) <= stmtIndent)
       return;
-    if (tok.is(Tok::Newline) && (open <= 0 || (!ahead.is(Tok::Newline) &&
-                                               indentOf(ahead.loc) <= stmtIndent)))
+    if (tok.is(Tok::Newline) &&
+        (open <= 0 || (!ahead.is(Tok::Newline) && indentOf(ahead.loc) <= stmtIndent)))
       break;
     if (tok.is(Tok::LParen) || tok.is(Tok::LBracket))
       ++open;
@@ -235,10 +233,16 @@ bool Parser::parseGraphHeader(Graph &graph) {
         return false;
     } while (consumeIf(Tok::Comma));
   }
-  if (!expect(Tok::RParen, "',' or ')'") || !expect(Tok::Arrow, "'->' and the output types") ||
-      !parseOutputs(graph))
+  if (!expect(Tok::RParen, "',' or ')'"))
     return false;
-  return expect(Tok::LBrace);
+  // A long signature may break its line around the '->'.
+  while (consumeIf(Tok::Newline))
+    ;
+  if (!expect(Tok::Arrow, "'->' and the output types"))
+    return false;
+  while (consumeIf(Tok::Newline))
+    ;
+  return parseOutputs(graph) && expect(Tok::LBrace);
 }
 
 bool Parser::parseOutputs(Graph &graph) {
@@ -283,8 +287,8 @@ bool Parser::parseAnnotations(std::vector<Annotation> &annotations) {
   while (tok.is(Tok::At)) {
     advance();
     Annotation annotation;
-    if (!parseName(annotation.name, annotation.loc, "an annotation name") ||
-        !expect(Tok::LParen) || !parseArgs(annotation.args, annotation.keywords))
+    if (!parseName(annotation.name, annotation.loc, "an annotation name") || !expect(Tok::LParen) ||
+        !parseArgs(annotation.args, annotation.keywords))
       return false;
     annotations.push_back(std::move(annotation));
   }
@@ -310,7 +314,7 @@ bool Parser::parseGraphBody(Graph &graph) {
       if (tok.loc.getPointer() == start)
         advance(); // Always make progress.
       stmt.broken = true;
-      if (stmt.kind != Stmt::Return && !stmt.targets.empty())
+      if (stmt.kind == Stmt::Return || !stmt.targets.empty())
         graph.body.push_back(std::move(stmt));
     }
     // A stray '{' would otherwise stop skipStatement forever.
