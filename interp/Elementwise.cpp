@@ -92,7 +92,9 @@ HostTensor gelu(const HostTensor &x, bool tanhApproximation) {
   }
   const float sqrt2 = 1.4142135623730951f;
   return mapFloats(
-      x, [sqrt2](float v) { return 0.5f * v * (1.0f + std::erf(v / sqrt2)); });
+      // 1 + erf(z) == erfc(-z), which keeps the tiny tail for very negative x that
+      // 1 + erf(z) rounds away to 0 in f32.
+      x, [sqrt2](float v) { return 0.5f * v * std::erfc(-v / sqrt2); });
 }
 
 HostTensor pow(const HostTensor &x, double exponent) {

@@ -64,7 +64,7 @@ HostTensor compare(ComparePredicate predicate, const HostTensor &a,
 HostTensor select(const HostTensor &cond, const HostTensor &a,
                   const HostTensor &b);
 /// float->float rounds; float->int truncates toward zero and saturates (NaN
-/// -> 0); int->float rounds once; int->int wraps; -> i1 is trunc(x) != 0.
+/// -> 0); int->float rounds once; int->int wraps; -> i1 is x != 0 (NaN true).
 HostTensor cast(const HostTensor &x, DType to);
 
 //===-- Broadcast and shape (Shape.cpp) -----------------------------------===//

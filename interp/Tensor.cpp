@@ -52,15 +52,15 @@ float narrowForDType(double value, DType type) {
   return nearest;
 }
 
-/// dsc.cast float -> int: truncate toward zero, saturate, NaN -> 0; i1 is 1
-/// for a nonzero truncated value (as roundToDType in runtime/support).
+/// dsc.cast float -> int: truncate toward zero, saturate, NaN -> 0; to i1 is
+/// `value != 0` (NaN is true), as roundToDType in runtime/support.
 static int64_t floatToInt(double value, DType type) {
+  if (type == DType::I1)
+    return value != 0.0;
   if (std::isnan(value))
     return 0;
   double t = std::trunc(value);
   switch (type) {
-  case DType::I1:
-    return t != 0.0;
   case DType::I32:
     return static_cast<int64_t>(
         std::fmin(std::fmax(t, -2147483648.0), 2147483647.0));

@@ -123,12 +123,13 @@ float decodeNarrow(const NarrowFloatFormat &fmt, uint32_t bits) {
 
 /// dsc.cast float -> int, see roundToDType.
 int64_t castFloatToInt(float v, DType t) {
+  // To i1 is `v != 0` as in NumPy and PyTorch (0.5 and NaN are true), not a truncation.
+  if (t == DType::I1)
+    return v != 0.0f;
   if (std::isnan(v))
     return 0;
   const float truncated = std::trunc(v);
   switch (t) {
-  case DType::I1:
-    return truncated != 0.0f;
   case DType::I32:
     // 2^31 is a float; int32 max is not, so clamp in double.
     return static_cast<int64_t>(std::clamp(static_cast<double>(truncated),

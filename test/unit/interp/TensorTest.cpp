@@ -68,8 +68,8 @@ TEST(Cast, FloatToIntTruncatesAndSaturates) {
   EXPECT_EQ(cast(x, DType::I32).ints(),
             (std::vector<int64_t>{2, -2, 2147483647, -2147483648LL, 0, 0}));
   EXPECT_EQ(cast(x, DType::I64).ints()[3], std::numeric_limits<int64_t>::min());
-  EXPECT_EQ(cast(f32({3}, {0.5f, -2.0f, 1.0f}), DType::I1).ints(),
-            (std::vector<int64_t>{0, 1, 1}));
+  EXPECT_EQ(cast(f32({4}, {0.5f, -2.0f, 0.0f, NAN}), DType::I1).ints(),
+            (std::vector<int64_t>{1, 1, 0, 1}));
 }
 
 TEST(Cast, FloatToFloatRoundsAndSaturatesFp8) {

@@ -400,10 +400,12 @@ TEST(RoundToDType, FloatsRoundIntsCast) {
   EXPECT_EQ(roundToDType(-3e9f, DType::I32), -2147483648.0f);
   EXPECT_EQ(roundToDType(1e19f, DType::I64), 9223372036854775808.0f);
   EXPECT_EQ(roundToDType(-INFINITY, DType::I64), -9223372036854775808.0f);
-  EXPECT_EQ(roundToDType(0.5f, DType::I1), 0.0f);
+  EXPECT_EQ(roundToDType(0.5f, DType::I1), 1.0f);
+  EXPECT_EQ(roundToDType(0.0f, DType::I1), 0.0f);
+  EXPECT_EQ(roundToDType(-0.0f, DType::I1), 0.0f);
   EXPECT_EQ(roundToDType(2.0f, DType::I1), 1.0f);
   EXPECT_EQ(roundToDType(-3.0f, DType::I1), 1.0f);
-  EXPECT_EQ(roundToDType(NAN, DType::I1), 0.0f);
+  EXPECT_EQ(roundToDType(NAN, DType::I1), 1.0f);
 }
 
 TEST(BufferConversion, EncodeDecodeEqualsRoundToDType) {
