@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/DscDialect.h"
+#include "ir/PlanDialect.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,9 +18,11 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<dsc::DscDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
-                  mlir::tensor::TensorDialect, mlir::shard::ShardDialect>();
+  registry.insert<dsc::DscDialect, dsc::plan::PlanDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
+                  mlir::shard::ShardDialect>();
   mlir::registerTransformsPasses();
+  dsc::registerDscPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "dsc optimizer driver\n", registry));
 }

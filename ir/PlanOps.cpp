@@ -1,0 +1,208 @@
+//===- PlanOps.cpp - plan dialect op verifiers ----------------------------===//
+//
+// The checks that make a plan safe to serialize without interpretation: names and offsets of
+// buffers, views inside their source, launch sizes, and GEMM / attention arguments that stay
+// inside their buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/PlanDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace dsc::plan;
+
+#define GET_OP_CLASSES
+#include "ir/PlanOps.cpp.inc"
+
+namespace {
+
+LogicalResult verifyOffset(Operation *op, std::optional<int64_t> offset) {
+  if (offset && (*offset < 0 || *offset % kBufferAlignment != 0))
+    return op->emitOpError("offset ")
+           << *offset << " is not a non-negative multiple of " << kBufferAlignment;
+  return success();
+}
+
+LogicalResult verifyBinding(Operation *op, StringRef name, std::optional<int64_t> offset) {
+  if (name.empty())
+    return op->emitOpError("needs a non-empty name");
+  return verifyOffset(op, offset);
+}
+
+/// The stream/event attributes every step carries; ODS checks non-negativity of the scalars.
+LogicalResult verifyEvents(Operation *op, std::optional<ArrayRef<int32_t>> waitEvents) {
+  if (waitEvents && llvm::any_of(*waitEvents, [](int32_t e) { return e < 0; }))
+    return op->emitOpError("wait_events must be non-negative event indices");
+  return success();
+}
+
+LogicalResult verifyDim3(Operation *op, StringRef what, std::optional<ArrayRef<int32_t>> dims) {
+  if (dims && (dims->size() != 3 || llvm::any_of(*dims, [](int32_t d) { return d < 1; })))
+    return op->emitOpError() << what << " must have 3 positive entries (x, y, z)";
+  return success();
+}
+
+/// Elements a column-major matrix of `rows` x `cols` with leading dimension `ld`, repeated
+/// `batch` times `stride` apart, reaches: one past its last element.
+int64_t matrixExtent(int64_t rows, int64_t cols, int64_t ld, int64_t batch, int64_t stride) {
+  return (batch - 1) * stride + ld * (cols - 1) + rows;
+}
+
+LogicalResult verifyMatrix(Operation *op, StringRef name, Value buffer, int64_t rows, int64_t cols,
+                           int64_t ld, int64_t batch, int64_t stride) {
+  if (ld < rows)
+    return op->emitOpError() << "ld" << name << " = " << ld << " is less than the " << rows
+                             << " rows of the stored " << name << " (column-major)";
+  if (stride < 0)
+    return op->emitOpError() << "stride_" << name << " must be non-negative";
+  int64_t extent = matrixExtent(rows, cols, ld, batch, stride);
+  int64_t elements = cast<MemRefType>(buffer.getType()).getNumElements();
+  if (extent > elements)
+    return op->emitOpError() << name << " reaches element " << extent << " but its buffer holds "
+                             << elements;
+  return success();
+}
+
+bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
+LogicalResult InputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
+LogicalResult OutputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
+LogicalResult AllocOp::verify() { return verifyOffset(*this, getOffset()); }
+
+LogicalResult ConstantOp::verify() {
+  auto valueType = cast<ShapedType>(getValue().getType());
+  MemRefType type = getResult().getType();
+  if (valueType.getShape() != type.getShape() ||
+      valueType.getElementType() != type.getElementType())
+    return emitOpError("value of type ") << valueType << " does not match the buffer " << type;
+  return verifyOffset(*this, getOffset());
+}
+
+LogicalResult ViewOp::verify() {
+  int64_t offset = getByteOffset();
+  MemRefType type = getResult().getType();
+  if (offset < 0 || offset % elementBytes(type.getElementType()) != 0)
+    return emitOpError("byte_offset ") << offset << " is not a non-negative multiple of the "
+                                       << "element size";
+  int64_t sourceBytes = bufferBytes(getSource().getType());
+  if (offset + bufferBytes(type) > sourceBytes)
+    return emitOpError("view of ") << bufferBytes(type) << " bytes at byte_offset " << offset
+                                   << " overruns its source of " << sourceBytes << " bytes";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Steps
+//===----------------------------------------------------------------------===//
+
+LogicalResult LaunchOp::verify() {
+  // The KernelKind spellings of codegen/KernelSpec.h (kernelKindName); a key the emitter does
+  // not know would only fail at codegen, far from the op that made it.
+  static const llvm::StringSet<> kKernels = {
+      "unary",      "binary", "compare",     "select",    "cast",         "broadcast",  "transpose",
+      "slice",      "concat", "gather",      "iota",      "reduce",       "softmax",    "rms_norm",
+      "layer_norm", "rope",   "router_topk", "moe_slots", "moe_dispatch", "moe_combine"};
+  if (!kKernels.contains(getKernel()))
+    return emitOpError("unknown kernel '") << getKernel() << "'";
+  if (!getOp().starts_with("dsc."))
+    return emitOpError("op must name the dsc op the kernel implements, got '") << getOp() << "'";
+  if (getOutputs().empty())
+    return emitOpError("needs at least one output");
+  for (auto [i, out] : llvm::enumerate(getOutputs()))
+    for (Value other : getOutputs().drop_front(i + 1))
+      if (out == other)
+        return emitOpError("output #") << i << " is written twice";
+  if (failed(verifyDim3(*this, "grid", getGrid())) ||
+      failed(verifyDim3(*this, "block", getBlock())))
+    return failure();
+  if (getGrid().has_value() != getBlock().has_value())
+    return emitOpError("grid and block are set together");
+  if (auto scalars = getScalars())
+    for (Attribute s : *scalars)
+      if (!isa<IntegerAttr, FloatAttr>(s))
+        return emitOpError("scalars must be integer or float attributes, got ") << s;
+  return verifyEvents(*this, getWaitEvents());
+}
+
+LogicalResult GemmOp::verify() {
+  if (getM() < 1 || getN() < 1 || getK() < 1 || getBatch() < 1)
+    return emitOpError("m, n, k and batch must be positive");
+  Type a = getA().getType().getElementType(), b = getB().getType().getElementType();
+  Type c = getC().getType().getElementType();
+  if (!isa<FloatType>(a) || !isa<FloatType>(b) || !isa<FloatType>(c))
+    return emitOpError("cuBLASLt GEMMs here are floating point; got ")
+           << a << ", " << b << " -> " << c;
+  if (a != b && !(isFp8(a) && isFp8(b)))
+    return emitOpError("a and b have different element types ") << a << " and " << b;
+  if (!getComputeType().isF32())
+    return emitOpError("compute_type must be f32");
+  bool hasBiasEpilogue = getEpilogue() == Epilogue::bias || getEpilogue() == Epilogue::bias_relu ||
+                         getEpilogue() == Epilogue::bias_gelu;
+  if (hasBiasEpilogue != static_cast<bool>(getBias()))
+    return emitOpError("a bias operand goes with a bias epilogue, and only with one");
+  int64_t batch = getBatch();
+  if (failed(verifyMatrix(*this, "a", getA(), getTransa() ? getK() : getM(),
+                          getTransa() ? getM() : getK(), getLda(), batch, getStrideA())) ||
+      failed(verifyMatrix(*this, "b", getB(), getTransb() ? getN() : getK(),
+                          getTransb() ? getK() : getN(), getLdb(), batch, getStrideB())) ||
+      failed(verifyMatrix(*this, "c", getC(), getM(), getN(), getLdc(), batch, getStrideC())))
+    return failure();
+  if (batch > 1 && getStrideC() < matrixExtent(getM(), getN(), getLdc(), 1, 0))
+    return emitOpError("stride_c ") << getStrideC() << " makes the batches of c overlap";
+  return verifyEvents(*this, getWaitEvents());
+}
+
+LogicalResult AttentionOp::verify() {
+  int64_t b = getBatch(), tq = getTq(), tk = getTk(), hq = getHq(), hkv = getHkv();
+  int64_t dh = getDh(), dv = getDv();
+  if (llvm::any_of(ArrayRef<int64_t>{b, tq, tk, hq, hkv, dh, dv}, [](int64_t v) { return v < 1; }))
+    return emitOpError("batch, tq, tk, hq, hkv, dh and dv must be positive");
+  if (hq % hkv != 0)
+    return emitOpError("hq = ") << hq << " is not a multiple of hkv = " << hkv;
+  if (!std::isfinite(getScale().convertToDouble()))
+    return emitOpError("scale must be finite");
+  Type dtype = getQ().getType().getElementType();
+  if (!isa<FloatType>(dtype))
+    return emitOpError("q must be floating point, got ") << dtype;
+  struct Expect {
+    Value buffer;
+    StringRef name;
+    int64_t elements;
+  };
+  for (const Expect &e :
+       {Expect{getQ(), "q", b * tq * hq * dh}, Expect{getK(), "k", b * tk * hkv * dh},
+        Expect{getV(), "v", b * tk * hkv * dv}, Expect{getOut(), "out", b * tq * hq * dv}}) {
+    auto type = cast<MemRefType>(e.buffer.getType());
+    if (type.getElementType() != dtype)
+      return emitOpError() << e.name << " has element type " << type.getElementType() << ", q has "
+                           << dtype;
+    if (type.getNumElements() != e.elements)
+      return emitOpError() << e.name << " holds " << type.getNumElements()
+                           << " elements, the sizes give " << e.elements;
+  }
+  return verifyEvents(*this, getWaitEvents());
+}
+
+LogicalResult MemsetOp::verify() { return verifyEvents(*this, getWaitEvents()); }
+
+LogicalResult CopyOp::verify() {
+  int64_t src = bufferBytes(getSrc().getType()), dst = bufferBytes(getDst().getType());
+  if (src != dst)
+    return emitOpError("copies ") << src << " bytes into a buffer of " << dst;
+  if (getSrc() == getDst())
+    return emitOpError("source and destination are the same buffer");
+  return verifyEvents(*this, getWaitEvents());
+}

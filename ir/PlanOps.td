@@ -1,0 +1,267 @@
+//===- PlanOps.td - plan dialect operations ----------------*- tablegen -*-===//
+//
+// Buffers (bindings, allocations, constants, views) and steps (launch, gemm, attention,
+// memset, copy). Each step maps one to one onto a `Step` of runtime/schema/Artifact.fbs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_PLAN_OPS_TD
+#define DSC_PLAN_OPS_TD
+
+include "ir/PlanBase.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+def Plan_Buffer : Type<CPred<"::dsc::plan::isPlanBuffer($_self)">,
+    "statically shaped, row-major memref of a dsc element type", "::mlir::MemRefType">;
+
+class Plan_Op<string mnemonic, list<Trait> traits = []> : Op<Plan_Dialect, mnemonic, traits>;
+
+// A fresh buffer: MemAlloc (not Pure), so that two identical allocations are never merged.
+class Plan_BufferOp<string mnemonic, list<Trait> traits = []> : Plan_Op<mnemonic, traits> {
+  let results = (outs Res<Plan_Buffer, "", [MemAlloc]>:$result);
+}
+
+def Plan_ParamOp : Plan_BufferOp<"param"> {
+  let summary = "binds a named weight";
+  let description = [{
+    The weight `name` (its safetensors key) in the parameter region, loaded once before any
+    run. One `plan.param` per name. `dsc-plan-memory` sets `offset`, in bytes from the start
+    of the parameter region.
+
+    ```mlir
+    %wq = plan.param "layers.0.wq" {offset = 0 : i64} : memref<256x256xbf16>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Plan_InputOp : Plan_BufferOp<"input"> {
+  let summary = "binds a named input of the graph";
+  let description = [{
+    The user's input `name`, copied into the arena before each run. Inputs get arena space
+    of their own that is never reused (`offset` set by `dsc-plan-memory`).
+
+    ```mlir
+    %tokens = plan.input "tokens" : memref<2x16xi32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Plan_OutputOp : Plan_BufferOp<"output"> {
+  let summary = "binds a named output of the graph";
+  let description = [{
+    The buffer the graph's output `name` is written to and copied out of after each run; the
+    step that produces it writes here directly. Like inputs, outputs are never reused.
+
+    ```mlir
+    %logits = plan.output "logits" : memref<2x16x1000xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Plan_AllocOp : Plan_BufferOp<"alloc"> {
+  let summary = "a buffer in the arena, placed by liveness";
+  let description = [{
+    An `activation` (a dsc value) or `workspace` (scratch of a step) buffer. `dsc-plan-memory`
+    sets `offset` (bytes into the arena, a multiple of 256); an `offset` already present is
+    kept and only checked.
+
+    ```mlir
+    %h = plan.alloc activation {offset = 512 : i64} : memref<2x16x256xbf16>
+    ```
+  }];
+  let arguments = (ins Plan_BufferKindAttr:$kind, OptionalAttr<I64Attr>:$offset);
+  let assemblyFormat = "$kind attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Plan_ConstantOp : Plan_BufferOp<"constant"> {
+  let summary = "a buffer initialized from a literal";
+  let description = [{
+    A read-only buffer holding `value`, placed in the parameter region after the weights and
+    written once at load, like a weight. (Splat zeros are not constants: the lowering gives them
+    an `alloc` and a `memset`.)
+
+    ```mlir
+    %c = plan.constant dense<[1.0, 2.0]> : tensor<2xf32> -> memref<2xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value, OptionalAttr<I64Attr>:$offset);
+  let assemblyFormat = "$value attr-dict `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Plan_ViewOp : Plan_Op<"view", [Pure]> {
+  let summary = "reinterprets bytes of a buffer with another type";
+  let description = [{
+    The result is `source`'s bytes from `byte_offset` on, read as the result type: a reshape of
+    a dense buffer, or a contiguous piece of one, costs no copy. The result's bytes must fit in
+    the source. A view is never placed: it lives where its root buffer does and keeps that
+    buffer alive.
+
+    ```mlir
+    %q = plan.view %qkv : memref<2x16x256xbf16> to memref<2x16x8x32xbf16>
+    %row = plan.view %x {byte_offset = 512 : i64} : memref<4x256xbf16> to memref<256xbf16>
+    ```
+  }];
+  let arguments = (ins Plan_Buffer:$source, DefaultValuedAttr<I64Attr, "0">:$byte_offset);
+  let results = (outs Plan_Buffer:$result);
+  let assemblyFormat = "$source attr-dict `:` type($source) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Steps
+//===----------------------------------------------------------------------===//
+
+// Every step names its stream and the events it waits for and records (Artifact.fbs `Step`):
+// steps on one stream run in block order; a step first waits for each event in `wait_events`
+// (recorded by an earlier step), then records `record_event` after it.
+defvar Plan_StepArgs = (ins DefaultValuedAttr<ConfinedAttr<I32Attr, [IntNonNegative]>, "0">:$stream,
+    OptionalAttr<DenseI32ArrayAttr>:$wait_events,
+    OptionalAttr<ConfinedAttr<I32Attr, [IntNonNegative]>>:$record_event);
+
+class Plan_StepOp<string mnemonic, list<Trait> traits = []> : Plan_Op<mnemonic, traits>;
+
+def Plan_LaunchOp : Plan_StepOp<"launch", [AttrSizedOperandSegments]> {
+  let summary = "launches a generated kernel";
+  let description = [{
+    Runs the kernel the kernel emitter generates for `kernel` (a `KernelKind` of
+    codegen/KernelSpec.h in its lower-case spelling: `unary`, `binary`, `rms_norm`, ...) from
+    the dsc op `op` (`"dsc.silu"`) with that op's attributes `op_attrs`. The kernel reads
+    `inputs` and writes `outputs`, passed in that order (the kernel ABI). `scalars` are extra
+    by-value arguments (integer or float attributes), after the buffers.
+
+    `grid`, `block` and `shared_bytes` are the launch sizes; the lowering leaves them unset
+    and the emitter, which chooses them with the kernel, fills them in.
+
+    ```mlir
+    plan.launch "unary" (%x : memref<4x8xbf16>) -> (%y : memref<4x8xbf16>) {op = "dsc.silu"}
+    plan.launch "rms_norm" (%x, %w : memref<4x8xbf16>, memref<8xbf16>) -> (%y : memref<4x8xbf16>)
+        {op = "dsc.rms_norm", op_attrs = {eps = 1.0e-05 : f32}, grid = array<i32: 4, 1, 1>,
+         block = array<i32: 32, 1, 1>, stream = 1 : i32, record_event = 0 : i32}
+    ```
+  }];
+  let arguments = !con((ins StrAttr:$kernel, StrAttr:$op,
+      DefaultValuedAttr<DictionaryAttr, "{}">:$op_attrs,
+      Variadic<Plan_Buffer>:$inputs, Variadic<Plan_Buffer>:$outputs,
+      OptionalAttr<DenseI32ArrayAttr>:$grid, OptionalAttr<DenseI32ArrayAttr>:$block,
+      DefaultValuedAttr<ConfinedAttr<I32Attr, [IntNonNegative]>, "0">:$shared_bytes,
+      OptionalAttr<ArrayAttr>:$scalars), Plan_StepArgs);
+  let assemblyFormat = [{
+    $kernel `(` ($inputs^ `:` type($inputs))? `)` `->` `(` $outputs `:` type($outputs) `)`
+    attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Plan_GemmOp : Plan_StepOp<"gemm"> {
+  let summary = "a (batched) cuBLASLt matrix product in column-major BLAS terms";
+  let description = [{
+    `C[i] = alpha * op(A[i]) * op(B[i]) + beta * C[i]` for `i < batch`, column-major: `op(A)`
+    is `m x k`, `op(B)` is `k x n`, `C` is `m x n`; `op(X)` is `X^T` when `transX`. Leading
+    dimensions and batch strides are in elements; a stride of 0 shares the matrix across the
+    batch. Element types are the operands' (`a`, `b`, `c` dtypes), accumulation is
+    `compute_type`. These are exactly the fields of the schema's `Gemm`; the row-major
+    product of dsc is encoded by `dsc-lower-to-plan` (C^T = B^T A^T), never at run time.
+    The `bias` operand is read by the `bias*` epilogues only (reserved for fusion).
+
+    The verifier checks `ld >= rows` of each stored matrix and that the last element every
+    batch reads or writes lies inside its buffer.
+
+    ```mlir
+    // dsc: [32, 256] x [256, 768] row-major -> cuBLAS C^T = W^T X^T: A = %w, B = %x.
+    plan.gemm %w, %x, %y {m = 768 : i64, n = 32 : i64, k = 256 : i64, lda = 768 : i64,
+        ldb = 256 : i64, ldc = 768 : i64}
+        : memref<256x768xbf16>, memref<32x256xbf16>, memref<32x768xbf16>
+    ```
+  }];
+  let arguments = !con((ins Plan_Buffer:$a, Plan_Buffer:$b, Plan_Buffer:$c,
+      Optional<Plan_Buffer>:$bias,
+      I64Attr:$m, I64Attr:$n, I64Attr:$k, DefaultValuedAttr<I64Attr, "1">:$batch,
+      I64Attr:$lda, I64Attr:$ldb, I64Attr:$ldc,
+      DefaultValuedAttr<I64Attr, "0">:$stride_a, DefaultValuedAttr<I64Attr, "0">:$stride_b,
+      DefaultValuedAttr<I64Attr, "0">:$stride_c,
+      DefaultValuedAttr<BoolAttr, "false">:$transa, DefaultValuedAttr<BoolAttr, "false">:$transb,
+      DefaultValuedAttr<TypeAttr, "::mlir::Float32Type::get($_builder.getContext())">:$compute_type,
+      DefaultValuedAttr<F64Attr, "1.0">:$alpha, DefaultValuedAttr<F64Attr, "0.0">:$beta,
+      DefaultValuedAttr<Plan_EpilogueAttr, "::dsc::plan::Epilogue::none">:$epilogue),
+      Plan_StepArgs);
+  let assemblyFormat = [{
+    $a `,` $b `,` $c (`bias` $bias^)? attr-dict `:` type($a) `,` type($b) `,` type($c)
+    (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Plan_AttentionOp : Plan_StepOp<"attention"> {
+  let summary = "fused scaled dot-product attention with grouped KV heads";
+  let description = [{
+    Dense `[batch, T, H, D]` layouts: `q[batch, tq, hq, dh]`, `k[batch, tk, hkv, dh]`,
+    `v[batch, tk, hkv, dv]`, `out[batch, tq, hq, dv]`, all of one element type; `hq` is a
+    multiple of `hkv` and query head `h` reads kv head `h / (hq / hkv)`. With `causal`, query
+    `i` sees keys `j <= i + (tk - tq)`. The sizes are explicit (the schema's `Attention`) and
+    checked against the buffers' element counts, so any view of the right size will do.
+
+    ```mlir
+    plan.attention %q, %k, %v, %o {batch = 2 : i64, tq = 16 : i64, tk = 16 : i64, hq = 8 : i64,
+        hkv = 2 : i64, dh = 32 : i64, dv = 32 : i64, causal = true, scale = 0.17677669 : f64}
+        : memref<2x16x8x32xbf16>, memref<2x16x2x32xbf16>, memref<2x16x2x32xbf16>,
+          memref<2x16x8x32xbf16>
+    ```
+  }];
+  let arguments = !con((ins Plan_Buffer:$q, Plan_Buffer:$k, Plan_Buffer:$v, Plan_Buffer:$out,
+      I64Attr:$batch, I64Attr:$tq, I64Attr:$tk, I64Attr:$hq, I64Attr:$hkv, I64Attr:$dh,
+      I64Attr:$dv, DefaultValuedAttr<BoolAttr, "false">:$causal, F64Attr:$scale),
+      Plan_StepArgs);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $out attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($out)
+  }];
+  let hasVerifier = 1;
+}
+
+def Plan_MemsetOp : Plan_StepOp<"memset"> {
+  let summary = "sets every byte of a buffer";
+  let description = [{
+    `cudaMemsetAsync` of the whole of `dst` to the byte `value`.
+
+    ```mlir
+    plan.memset %acc {value = 0 : i32} : memref<4x8xf32>
+    ```
+  }];
+  let arguments = !con((ins Plan_Buffer:$dst,
+      DefaultValuedAttr<ConfinedAttr<I32Attr, [IntMinValue<0>, IntMaxValue<255>]>, "0">:$value),
+      Plan_StepArgs);
+  let assemblyFormat = "$dst attr-dict `:` type($dst)";
+  let hasVerifier = 1;
+}
+
+def Plan_CopyOp : Plan_StepOp<"copy"> {
+  let summary = "copies one buffer's bytes into another";
+  let description = [{
+    A device-to-device `cudaMemcpyAsync` of all of `src` into `dst`; both hold the same number
+    of bytes (their shapes may differ) and must not overlap (checked by `dsc-plan-memory`).
+
+    ```mlir
+    plan.copy %h, %out : memref<4x8xbf16>, memref<32xbf16>
+    ```
+  }];
+  let arguments = !con((ins Plan_Buffer:$src, Plan_Buffer:$dst), Plan_StepArgs);
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `,` type($dst)";
+  let hasVerifier = 1;
+}
+
+#endif // DSC_PLAN_OPS_TD

@@ -1,0 +1,403 @@
+//===- LowerToPlan.cpp - dsc graph to execution plan ----------------------===//
+//
+// Turns each function of dsc ops on tensors into a linear plan: bindings and buffers
+// (plan.param/input/output/alloc/constant/view) and the steps that fill them (plan.gemm,
+// plan.attention, plan.launch, plan.memset, plan.copy), in graph order. Every step writes a
+// buffer of its own (destination-passing style); a graph result is written straight into its
+// output binding. The pass does not place buffers (dsc-plan-memory does) and does not choose
+// launch sizes or generate kernels (the kernel emitter does, from the launch's kernel kind, dsc
+// op name and attributes).
+//
+// Written as one walk rather than with the dialect-conversion framework: the lowering is one to
+// one in program order, the destination of a value depends on how the function returns it, and
+// the function signature disappears altogether (bindings are by name), none of which the
+// framework's type conversion would simplify.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "ir/DscDialect.h"
+#include "ir/PlanDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace dsc {
+#define GEN_PASS_DEF_LOWERTOPLANPASS
+#include "passes/Passes.h.inc"
+} // namespace dsc
+
+using namespace mlir;
+using namespace dsc;
+
+namespace {
+
+MemRefType bufferType(Type tensorType) {
+  auto tensor = cast<RankedTensorType>(tensorType);
+  return MemRefType::get(tensor.getShape(), tensor.getElementType());
+}
+
+/// The kernel kind (codegen/KernelSpec.h, lower case) of a dsc op lowered to one plain launch;
+/// empty for ops that need more than that.
+StringRef kernelKindOf(Operation *op) {
+  return llvm::StringSwitch<StringRef>(op->getName().getStringRef())
+      .Cases({"dsc.neg", "dsc.abs", "dsc.exp", "dsc.log", "dsc.sqrt", "dsc.rsqrt", "dsc.tanh",
+              "dsc.sigmoid", "dsc.silu", "dsc.relu", "dsc.gelu", "dsc.pow"},
+             "unary")
+      .Cases({"dsc.add", "dsc.sub", "dsc.mul", "dsc.div", "dsc.max", "dsc.min"}, "binary")
+      .Cases({"dsc.reduce_sum", "dsc.reduce_max", "dsc.reduce_mean"}, "reduce")
+      .Case("dsc.compare", "compare")
+      .Case("dsc.select", "select")
+      .Case("dsc.cast", "cast")
+      .Case("dsc.broadcast", "broadcast")
+      .Case("dsc.transpose", "transpose")
+      .Case("dsc.slice", "slice")
+      .Case("dsc.concat", "concat")
+      .Case("dsc.gather", "gather")
+      .Case("dsc.iota", "iota")
+      .Case("dsc.softmax", "softmax")
+      .Case("dsc.rms_norm", "rms_norm")
+      .Case("dsc.layer_norm", "layer_norm")
+      .Case("dsc.rope", "rope")
+      .Case("dsc.router_topk", "router_topk")
+      .Default("");
+}
+
+/// The op's inherent attributes, defaults filled in, without the discardable `dsc.*` hints:
+/// what the emitter needs to generate its kernel, whatever the printed form elided.
+DictionaryAttr kernelAttrs(Operation *op) {
+  NamedAttrList attrs;
+  for (NamedAttribute attr : op->getAttrDictionary())
+    if (!attr.getName().strref().starts_with("dsc."))
+      attrs.push_back(attr);
+  op->getName().populateDefaultAttrs(attrs);
+  return attrs.getDictionary(op->getContext());
+}
+
+bool isZeroSplat(ElementsAttr value) {
+  if (!value.isSplat())
+    return false;
+  Attribute splat = value.getSplatValue<Attribute>();
+  if (auto f = dyn_cast<FloatAttr>(splat))
+    return f.getValue().isPosZero();
+  if (auto i = dyn_cast<IntegerAttr>(splat))
+    return i.getValue().isZero();
+  if (auto b = dyn_cast<BoolAttr>(splat))
+    return !b.getValue();
+  return false;
+}
+
+class FuncLowering {
+public:
+  explicit FuncLowering(func::FuncOp func) : func(func), b(func.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  void bindArgumentsAndResults(func::ReturnOp ret);
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerMatmul(MatmulOp op);
+  void lowerParam(ParamOp op);
+  void lowerAttention(AttentionOp op);
+  void lowerConstant(ConstantOp op);
+  void lowerSplit(SplitOp op);
+  void lowerMoeDispatch(MoeDispatchOp op);
+  void lowerMoeCombine(MoeCombineOp op);
+  Value dest(Value result, plan::BufferKind kind = plan::BufferKind::activation);
+  Value workspace(MemRefType type, Location loc);
+  SmallVector<Value> buffersOf(ValueRange tensors);
+  plan::LaunchOp launch(Operation *op, StringRef kernel, ValueRange inputs, ValueRange outputs,
+                        DictionaryAttr attrs);
+
+  func::FuncOp func;
+  OpBuilder b;
+  DenseMap<Value, Value> buffers;   // tensor value -> its buffer
+  DenseMap<Value, Value> outputFor; // tensor value -> the output binding it is written into
+  SmallVector<std::pair<Value, Value>> finalCopies; // (tensor, output) copied at the end
+  llvm::StringMap<Value> params;
+};
+
+LogicalResult FuncLowering::run() {
+  if (!func.getBody().hasOneBlock())
+    return func.emitOpError("must have a single block to be lowered to a plan");
+  Block &body = func.getBody().front();
+  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
+  if (!ret)
+    return func.emitOpError("must end in func.return to be lowered to a plan");
+
+  SmallVector<Operation *> graph =
+      llvm::map_to_vector(body.without_terminator(), [](Operation &op) { return &op; });
+  b.setInsertionPointToStart(&body);
+  bindArgumentsAndResults(ret);
+  for (Operation *op : graph) {
+    b.setInsertionPoint(op);
+    if (failed(lowerOp(op)))
+      return failure();
+  }
+  b.setInsertionPoint(ret);
+  for (auto [tensor, output] : finalCopies)
+    plan::CopyOp::create(b, ret.getLoc(), buffers.lookup(tensor), output, /*stream=*/0,
+                         /*wait_events=*/nullptr, /*record_event=*/nullptr);
+  func::ReturnOp::create(b, ret.getLoc());
+  ret.erase();
+  for (Operation *op : llvm::reverse(graph))
+    op->erase();
+
+  llvm::BitVector all(func.getNumArguments(), true);
+  if (failed(func.eraseArguments(all)))
+    return failure();
+  all = llvm::BitVector(func.getNumResults(), true);
+  return func.eraseResults(all);
+}
+
+/// Inputs and outputs first, in signature order, so that a plan reads like its signature.
+void FuncLowering::bindArgumentsAndResults(func::ReturnOp ret) {
+  auto nameOf = [&](DictionaryAttr attrs, StringRef prefix, unsigned i) -> std::string {
+    if (auto name = attrs ? attrs.getAs<StringAttr>(DscDialect::kNameAttr) : StringAttr())
+      return name.str();
+    return (prefix + Twine(i)).str();
+  };
+  for (BlockArgument arg : func.getArguments()) {
+    std::string name = nameOf(func.getArgAttrDict(arg.getArgNumber()), "arg", arg.getArgNumber());
+    buffers[arg] = plan::InputOp::create(b, arg.getLoc(), bufferType(arg.getType()), name,
+                                         /*offset=*/nullptr);
+  }
+  for (auto [i, result] : llvm::enumerate(ret.getOperands())) {
+    std::string name = nameOf(func.getResultAttrDict(i), "result", i);
+    Value output = plan::OutputOp::create(b, ret.getLoc(), bufferType(result.getType()), name,
+                                          /*offset=*/nullptr);
+    // Only a value a step computes can be written in place; the rest (arguments, weights,
+    // constants, views, a value returned twice) is copied out after the last step.
+    Operation *def = result.getDefiningOp();
+    bool computed = def && !isa<ParamOp, ConstantOp, ReshapeOp>(def);
+    if (computed && !outputFor.count(result))
+      outputFor[result] = output;
+    else
+      finalCopies.push_back({result, output});
+  }
+}
+
+Value FuncLowering::dest(Value result, plan::BufferKind kind) {
+  Value buffer = outputFor.lookup(result);
+  if (!buffer)
+    buffer = plan::AllocOp::create(b, result.getLoc(), bufferType(result.getType()), kind,
+                                   /*offset=*/nullptr);
+  buffers[result] = buffer;
+  return buffer;
+}
+
+Value FuncLowering::workspace(MemRefType type, Location loc) {
+  return plan::AllocOp::create(b, loc, type, plan::BufferKind::workspace,
+                               /*offset=*/nullptr);
+}
+
+SmallVector<Value> FuncLowering::buffersOf(ValueRange tensors) {
+  return llvm::map_to_vector(tensors, [&](Value v) { return buffers.lookup(v); });
+}
+
+plan::LaunchOp FuncLowering::launch(Operation *op, StringRef kernel, ValueRange inputs,
+                                    ValueRange outputs, DictionaryAttr attrs) {
+  return plan::LaunchOp::create(b, op->getLoc(), kernel, op->getName().getStringRef(), attrs,
+                                inputs, outputs, /*grid=*/nullptr,
+                                /*block=*/nullptr, /*shared_bytes=*/0,
+                                /*scalars=*/nullptr, /*stream=*/0,
+                                /*wait_events=*/nullptr, /*record_event=*/nullptr);
+}
+
+LogicalResult FuncLowering::lowerOp(Operation *op) {
+  if (!isa_and_nonnull<DscDialect>(op->getDialect()))
+    return op->emitOpError("has no lowering to the execution plan");
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](MatmulOp matmul) { return lowerMatmul(matmul); })
+      .Case([&](ParamOp param) {
+        lowerParam(param);
+        return success();
+      })
+      .Case([&](ReshapeOp reshape) {
+        buffers[reshape.getResult()] =
+            plan::ViewOp::create(b, reshape.getLoc(), bufferType(reshape.getType()),
+                                 buffers.lookup(reshape.getX()), /*byte_offset=*/0);
+        return success();
+      })
+      .Case([&](ConstantOp c) {
+        lowerConstant(c);
+        return success();
+      })
+      .Case([&](AttentionOp a) {
+        lowerAttention(a);
+        return success();
+      })
+      .Case([&](SplitOp s) {
+        lowerSplit(s);
+        return success();
+      })
+      .Case([&](MoeDispatchOp d) {
+        lowerMoeDispatch(d);
+        return success();
+      })
+      .Case([&](MoeCombineOp c) {
+        lowerMoeCombine(c);
+        return success();
+      })
+      .Default([&](Operation *op) {
+        StringRef kernel = kernelKindOf(op);
+        if (kernel.empty())
+          return LogicalResult(op->emitOpError("has no lowering to the execution plan"));
+        SmallVector<Value> outputs =
+            llvm::map_to_vector(op->getResults(), [&](Value r) { return dest(r); });
+        launch(op, kernel, buffersOf(op->getOperands()), outputs, kernelAttrs(op));
+        return success();
+      });
+}
+
+/// Two dsc.param ops of one name are one tensor: one binding.
+void FuncLowering::lowerParam(ParamOp param) {
+  Value &buffer = params[param.getName()];
+  if (!buffer)
+    buffer = plan::ParamOp::create(b, param.getLoc(), bufferType(param.getType()), param.getName(),
+                                   /*offset=*/nullptr);
+  buffers[param.getResult()] = buffer;
+}
+
+void FuncLowering::lowerConstant(ConstantOp c) {
+  ElementsAttr value = c.getValue();
+  if (isZeroSplat(value)) {
+    plan::MemsetOp::create(b, c.getLoc(), dest(c.getResult()), /*value=*/0, /*stream=*/0,
+                           /*wait_events=*/nullptr, /*record_event=*/nullptr);
+    return;
+  }
+  buffers[c.getResult()] =
+      plan::ConstantOp::create(b, c.getLoc(), bufferType(c.getType()), value, /*offset=*/nullptr);
+}
+
+// Row-major dsc to column-major cuBLASLt. A row-major r x c matrix is, byte for byte, the
+// column-major c x r matrix (its transpose) with leading dimension c. So the row-major product
+// C = op(a) op(b), C of M x N, is computed as the column-major C^T = op(b)^T op(a)^T:
+//   cuBLAS m = N, n = M, k = K;  ldc = N;
+//   cuBLAS A = dsc b: b stored [K, N] reads as column-major N x K: transa = false, lda = N;
+//                     b stored [N, K] (transpose_b) is column-major K x N: transa = true, lda = K;
+//   cuBLAS B = dsc a: a stored [M, K] reads as column-major K x M: transb = false, ldb = K;
+//                     a stored [K, M] (transpose_a) is column-major M x K: transb = true, ldb = M.
+// Batch strides are whole matrices (N*K, M*K, M*N); a shared rank-2 b has stride 0. When b is
+// shared and a is not transposed, the batches of a and C are consecutive row blocks of one
+// [batch*M, K] x [K, N] product, so the batch folds into n (one larger GEMM, no batching).
+LogicalResult FuncLowering::lowerMatmul(MatmulOp op) {
+  auto aType = cast<RankedTensorType>(op.getA().getType());
+  auto bType = cast<RankedTensorType>(op.getB().getType());
+  Type aElem = aType.getElementType(), bElem = bType.getElementType();
+  if (!isa<FloatType>(aElem))
+    return op.emitOpError("integer matmul has no lowering to the execution plan (cuBLASLt "
+                          "GEMMs are planned for floating-point types only)");
+  bool ta = op.getTransposeA(), tb = op.getTransposeB();
+  bool fp8 =
+      isa<Float8E4M3FNType, Float8E5M2Type>(aElem) || isa<Float8E4M3FNType, Float8E5M2Type>(bElem);
+  if (fp8 && (ta || !tb))
+    return op.emitOpError("fp8 matmul needs transpose_b = true and transpose_a = false: "
+                          "cuBLASLt runs fp8 GEMMs in the TN layout only");
+  ArrayRef<int64_t> as = aType.getShape(), bs = bType.getShape();
+  int64_t rank = as.size(), rankB = bs.size();
+  if (rank < 2 || rankB < 2)
+    return op.emitOpError("operands of rank below 2 have no GEMM lowering");
+  int64_t m = ta ? as[rank - 1] : as[rank - 2], k = ta ? as[rank - 2] : as[rank - 1];
+  int64_t n = tb ? bs[rankB - 2] : bs[rankB - 1];
+  int64_t batch = 1;
+  for (int64_t d : as.drop_back(2))
+    batch *= d;
+  bool sharedB = rankB == 2 && rank > 2;
+
+  int64_t gemmN = m, strideA = sharedB ? 0 : n * k, strideB = m * k, strideC = m * n;
+  if (sharedB && !ta) {
+    gemmN = batch * m;
+    batch = 1;
+  }
+  if (batch == 1)
+    strideA = strideB = strideC = 0;
+  Value c = dest(op.getResult());
+  plan::GemmOp::create(
+      b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()), c, /*bias=*/Value(),
+      /*m=*/n, /*n=*/gemmN, /*k=*/k, batch, /*lda=*/tb ? k : n, /*ldb=*/ta ? m : k, /*ldc=*/n,
+      strideA, strideB, strideC, /*transa=*/tb, /*transb=*/ta, b.getF32Type(),
+      /*alpha=*/APFloat(1.0), /*beta=*/APFloat(0.0), plan::Epilogue::none,
+      /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);
+  return success();
+}
+
+void FuncLowering::lowerAttention(AttentionOp op) {
+  ArrayRef<int64_t> q = cast<RankedTensorType>(op.getQ().getType()).getShape();
+  ArrayRef<int64_t> k = cast<RankedTensorType>(op.getK().getType()).getShape();
+  ArrayRef<int64_t> v = cast<RankedTensorType>(op.getV().getType()).getShape();
+  double scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
+                                   : 1.0 / std::sqrt(static_cast<double>(q[3]));
+  plan::AttentionOp::create(b, op.getLoc(), buffers.lookup(op.getQ()), buffers.lookup(op.getK()),
+                            buffers.lookup(op.getV()), dest(op.getResult()), q[0], q[1], k[1], q[2],
+                            k[2], q[3], v[3], op.getCausal(), APFloat(scale),
+                            /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);
+}
+
+/// One slice launch per piece; the emitter has no multi-output split kernel.
+void FuncLowering::lowerSplit(SplitOp op) {
+  auto type = cast<RankedTensorType>(op.getX().getType());
+  int64_t rank = type.getRank(), axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0)
+    axis += rank;
+  SmallVector<int64_t> start(rank, 0), limit(type.getShape()), stride(rank, 1);
+  Value input = buffers.lookup(op.getX());
+  for (auto [piece, size] : llvm::zip(op.getResults(), op.getSizes())) {
+    limit[axis] = start[axis] + size;
+    NamedAttrList attrs;
+    attrs.append("start", b.getDenseI64ArrayAttr(start));
+    attrs.append("limit", b.getDenseI64ArrayAttr(limit));
+    attrs.append("stride", b.getDenseI64ArrayAttr(stride));
+    launch(op, "slice", input, dest(piece), attrs.getDictionary(b.getContext()));
+    start[axis] = limit[axis];
+  }
+}
+
+// MoE dispatch and combine both need each choice's slot in its expert's buffer; the emitter
+// computes slots in a kernel of their own (moe_slots) into two i32 workspaces: slot[N, k] and
+// rowSource[E, C]. Combine recomputes them from the same indices rather than keeping dispatch's
+// alive across the experts' GEMMs.
+void FuncLowering::lowerMoeDispatch(MoeDispatchOp op) {
+  auto idx = cast<RankedTensorType>(op.getIndices().getType());
+  int64_t e = op.getNumExperts(), cap = op.getCapacity();
+  Value slot = workspace(MemRefType::get(idx.getShape(), b.getI32Type()), op.getLoc());
+  Value rowSource = workspace(MemRefType::get({e, cap}, b.getI32Type()), op.getLoc());
+  DictionaryAttr attrs = kernelAttrs(op);
+  launch(op, "moe_slots", buffers.lookup(op.getIndices()), {slot, rowSource}, attrs);
+  launch(op, "moe_dispatch", {buffers.lookup(op.getX()), rowSource}, dest(op.getResult()), attrs);
+}
+
+void FuncLowering::lowerMoeCombine(MoeCombineOp op) {
+  auto idx = cast<RankedTensorType>(op.getIndices().getType());
+  ArrayRef<int64_t> buf = cast<RankedTensorType>(op.getBuffer().getType()).getShape();
+  Value slot = workspace(MemRefType::get(idx.getShape(), b.getI32Type()), op.getLoc());
+  Value rowSource = workspace(MemRefType::get({buf[0], buf[1]}, b.getI32Type()), op.getLoc());
+  NamedAttrList slotAttrs;
+  slotAttrs.append("num_experts", b.getI64IntegerAttr(buf[0]));
+  slotAttrs.append("capacity", b.getI64IntegerAttr(buf[1]));
+  Value indices = buffers.lookup(op.getIndices());
+  launch(op, "moe_slots", indices, {slot, rowSource}, slotAttrs.getDictionary(b.getContext()));
+  launch(op, "moe_combine",
+         {buffers.lookup(op.getBuffer()), indices, slot, buffers.lookup(op.getWeights())},
+         dest(op.getResult()), kernelAttrs(op));
+}
+
+struct LowerToPlanPass : public dsc::impl::LowerToPlanPassBase<LowerToPlanPass> {
+  void runOnOperation() override {
+    for (auto func : llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>())) {
+      if (func.isExternal())
+        continue;
+      if (failed(FuncLowering(func).run()))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

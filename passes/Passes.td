@@ -1,0 +1,63 @@
+//===- Passes.td - dsc passes ------------------------------*- tablegen -*-===//
+//
+// Every dsc pass, one definition each, named dsc-<verb>-<object> (CONVENTIONS.md). The test of
+// a pass is test/passes/<verb>_<object>.mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_PASSES_TD
+#define DSC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
+  let summary = "Lowers the dsc graph to an execution plan (plan dialect)";
+  let description = [{
+    Rewrites each function of dsc ops on tensors into plan steps on buffers, in the order of
+    the graph (that order is the schedule):
+    * function arguments and results become `plan.input` / `plan.output` bindings named by
+      their `dsc.name` (`argN` / `resultN` without one); the op producing a result writes into
+      its output buffer, a result that is an argument, a weight, a constant or a view is copied
+      there. The function ends up with no arguments and no results.
+    * `dsc.param` becomes one `plan.param` per name; `dsc.constant` a `plan.constant`, or an
+      `alloc` plus a zero `memset` for an all-zero splat.
+    * `dsc.matmul` becomes a cuBLASLt `plan.gemm` (row-major to column-major:
+      C^T = B^T A^T; see LowerToPlan.cpp for the argument mapping), `dsc.attention` a
+      `plan.attention`, `dsc.reshape` a `plan.view` (no copy).
+    * every other dsc op becomes a `plan.launch` of the kernel kind the emitter generates for
+      it, with the op's name and attributes; `dsc.split` one slice launch per piece, MoE
+      dispatch and combine a slot-assignment launch into workspace buffers before their own.
+    Every value that is not bound gets a `plan.alloc activation`; offsets are left to
+    `dsc-plan-memory`. An op with no lowering (integer matmul, fp8 GEMMs outside cuBLASLt's
+    TN layout, ops of other dialects) is an error at its location.
+  }];
+  let dependentDialects = ["::dsc::plan::PlanDialect"];
+}
+
+def PlanMemoryPass : Pass<"dsc-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Places plan buffers: one arena by liveness, a parameter region";
+  let description = [{
+    Gives every buffer of a plan its byte offset, aligned to 256:
+    * weights (`plan.param`) and constants (`plan.constant`) one after the other in the
+      parameter region;
+    * inputs and outputs first in the arena, each its own bytes for the whole run (the user
+      fills and reads them, so they are never reused);
+    * activations and workspaces (`plan.alloc`) after them by liveness over the linear
+      schedule: a buffer lives from its first to its last use (through views), and is placed,
+      largest first, in the smallest gap that fits between the buffers already placed whose
+      lifetimes overlap its own (greedy by size, best fit). An `offset` already present is
+      kept as is.
+    Then every pair of buffers that are live together is checked for overlapping bytes, and so
+    is every `plan.copy`: an overlap is an error naming both buffers.
+
+    Writes `plan.arena_bytes`, `plan.param_bytes` and `plan.peak_activation_bytes` (the most
+    activation and workspace bytes live at one step: the bound the placement is measured
+    against) on the module; with `report`, a remark per function lists them.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark with the arena, parameter and peak activation bytes">,
+  ];
+}
+
+#endif // DSC_PASSES_TD
