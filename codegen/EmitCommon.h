@@ -1,0 +1,83 @@
+//===- EmitCommon.h - Helpers shared by the kernel templates -----*- C++
+//-*-===//
+//
+// Internal to the emitter: type names, the vector-width rule, launch sizing,
+// template filling and the kernel's leading comment. Each Emit*.cpp file holds
+// the templates of one family of kernel kinds and uses only these.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_CODEGEN_EMITCOMMON_H
+#define DSC_CODEGEN_EMITCOMMON_H
+
+#include "codegen/KernelSpec.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dsc::codegen {
+
+/// Template parameters: "$NAME" -> value. The kernel symbol is "$KERNEL",
+/// filled in by finishKernel.
+using Subst = std::vector<std::pair<std::string, std::string>>;
+std::string fill(const char *tmpl, const Subst &subst);
+
+/// The prelude's C++ name for an element type ("bf16", "f8e4m3", "int").
+absl::StatusOr<std::string> cudaType(DType t);
+bool isIntDType(DType t);
+
+/// Elements per access so that the widest of `types` moves 16 bytes
+/// (HOPPER.md: 16-byte accesses), halved until it divides `innerExtent`; 1
+/// when nothing but scalar fits (odd extents).
+int chooseVectorWidth(int64_t innerExtent, const std::vector<DType> &types);
+
+/// Blocks for a grid-stride loop over `work` items of `block` threads: enough
+/// for the work, at most one full wave of resident threads (numSMs *
+/// maxThreadsPerSM / block); more blocks would only re-run the loop prologue.
+unsigned gridStrideBlocks(int64_t work, unsigned block,
+                          const TargetInfo &target);
+
+/// Threads per block for one-block-per-row kernels over `items` per row: a
+/// whole number of warps, at most 1024 (the CUDA per-block limit).
+unsigned rowBlockThreads(int64_t items);
+
+/// "const bf16 *__restrict__ in0, ..., float *__restrict__ out0".
+absl::StatusOr<std::string> kernelParams(const KernelSpec &spec);
+
+/// Comma-separated C++ initializer: "{4, 4096}".
+std::string intList(const std::vector<int64_t> &values);
+/// A float literal that round-trips ("1e-06f" style, via %.9g).
+std::string floatLiteral(double v);
+/// Row-major strides of `shape`.
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape);
+
+absl::Status checkArity(const KernelSpec &spec, size_t minInputs,
+                        size_t maxInputs, size_t outputs);
+absl::Status specError(const KernelSpec &spec, const std::string &message);
+
+/// Names the kernel after a hash of `body` (so identical bodies share a name),
+/// then prepends the comment naming the dsc op and the launch.
+EmittedKernel finishKernel(const KernelSpec &spec, const std::string &body,
+                           LaunchConfig launch, int vectorWidth);
+
+// One entry per family; each checks the spec and fills its template.
+absl::StatusOr<EmittedKernel> emitElementwise(const KernelSpec &spec,
+                                              const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitShape(const KernelSpec &spec,
+                                        const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitReduce(const KernelSpec &spec,
+                                         const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitRowwise(const KernelSpec &spec,
+                                          const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitRope(const KernelSpec &spec,
+                                       const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitMoe(const KernelSpec &spec,
+                                      const TargetInfo &target);
+
+} // namespace dsc::codegen
+
+#endif // DSC_CODEGEN_EMITCOMMON_H

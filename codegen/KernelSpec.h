@@ -1,0 +1,146 @@
+//===- KernelSpec.h - Plain descriptions of one generated kernel -*- C++
+//-*-===//
+//
+// The kernel emitter's input: one KernelSpec per kernel, built by the lowering
+// from a plan op. Every tensor is dense, row-major and has a static shape, so
+// shapes and strides become compile-time constants of the generated CUDA. The
+// library holding these has no MLIR in it: specs in, CUDA source out.
+//
+// Kernel ABI (what the runtime passes, in order): one pointer per input, then
+// one per output. No scalar arguments: everything else is baked into the
+// kernel. Every buffer is expected 16-byte aligned (the memory planner and
+// cudaMalloc give 256).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_CODEGEN_KERNELSPEC_H
+#define DSC_CODEGEN_KERNELSPEC_H
+
+#include "runtime/support/DType.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dsc::codegen {
+
+enum class KernelKind {
+  Unary,       // in: x; out: y (same shape, same type)
+  Binary,      // in: a, b; out: y
+  Compare,     // in: a, b; out: i1
+  Select,      // in: cond (i1), a, b; out: y
+  Cast,        // in: x; out: y of another element type
+  Broadcast,   // in: x; out: y; attrs.dims maps operand dim i to result dim
+  Transpose,   // in: x; out: y; attrs.dims is the permutation
+  Slice,       // in: x; out: y; attrs.dims/limit/stride = start/limit/stride
+  Concat,      // in: x0..xn; out: y; attrs.axis
+  Gather,      // in: table, indices (i32/i64); out: y; attrs.axis
+  Iota,        // out: y; attrs.axis is the dimension
+  Reduce,      // in: x; out: y; attrs.reduce, attrs.dims = axes, keepdims
+  Softmax,     // in: x; out: y; attrs.axis
+  RmsNorm,     // in: x[..., D], w[D]; out: y; attrs.eps
+  LayerNorm,   // in: x[..., D], w[D], b[D] (optional); out: y; attrs.eps
+  Rope,        // in: x[..., T, H, Dh], positions[T] or [B, T]; out: y
+  RouterTopK,  // in: logits[N, E], bias[E] (optional); out: w f32, idx i32
+  MoeSlots,    // in: idx[N, k]; out: slot i32[N, k], rowSource i32[E, C]
+  MoeDispatch, // in: x[N, D], rowSource i32[E, C]; out: buf[E, C, D]
+  MoeCombine,  // in: buf[E, C, D], idx[N, k], slot i32[N, k], w[N, k]; out: y
+};
+
+/// Lower-case name used in kernel symbols and comments ("rms_norm").
+const char *kernelKindName(KernelKind kind);
+
+enum class UnaryOp {
+  Neg,
+  Abs,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Tanh,
+  Sigmoid,
+  Silu,
+  Relu,
+  GeluErf,
+  GeluTanh,
+  Pow
+};
+enum class BinaryOp { Add, Sub, Mul, Div, Max, Min };
+enum class ComparePredicate { Eq, Ne, Lt, Le, Gt, Ge };
+enum class ReduceOp { Sum, Max, Mean };
+enum class RopeStyle { Half, Interleaved };
+enum class RouterScore { Sigmoid, Softmax };
+
+struct TensorDesc {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+
+  int64_t numElements() const;
+};
+
+/// Op attributes; each kind reads the fields its comment in KernelKind names
+/// and ignores the rest.
+struct KernelAttrs {
+  UnaryOp unary = UnaryOp::Neg;
+  BinaryOp binary = BinaryOp::Add;
+  ComparePredicate predicate = ComparePredicate::Eq;
+  ReduceOp reduce = ReduceOp::Sum;
+  /// Broadcast dims, transpose permutation, slice start, reduce axes.
+  std::vector<int64_t> dims;
+  std::vector<int64_t> limit, stride; // slice
+  int64_t axis = -1;                  // concat, gather, iota, softmax
+  bool keepDims = false;              // reduce
+  double exponent = 2.0;              // pow
+  double eps = 1e-6;                  // rms_norm, layer_norm
+  double theta = 10000.0;             // rope
+  RopeStyle ropeStyle = RopeStyle::Half;
+  // router_topk
+  int64_t k = 1, nGroups = 1, topkGroups = 1;
+  RouterScore score = RouterScore::Sigmoid;
+  bool normalize = false;
+  double scaling = 1.0;
+  // moe_slots / moe_dispatch / moe_combine
+  int64_t numExperts = 0, capacity = 0;
+};
+
+struct KernelSpec {
+  KernelKind kind = KernelKind::Unary;
+  /// The dsc op this kernel implements ("dsc.rms_norm") and where it came
+  /// from ("llama.dsg:12:5"); both go into the kernel's leading comment.
+  std::string sourceOp;
+  std::string location;
+  std::vector<TensorDesc> inputs;
+  std::vector<TensorDesc> outputs;
+  KernelAttrs attrs;
+};
+
+/// How the runtime launches one kernel.
+struct LaunchConfig {
+  unsigned grid = 1;
+  unsigned block = 1;
+  unsigned sharedBytes = 0;
+};
+
+/// Where the launch sizes come from; the defaults are an H100 SXM5 (132 SMs,
+/// 2048 resident threads per SM: CUDA C Programming Guide, compute capability
+/// 9.0 table). H200 has the same SM count. The runtime can re-derive these from
+/// cudaGetDeviceProperties.
+struct TargetInfo {
+  unsigned numSMs = 132;
+  unsigned maxThreadsPerSM = 2048;
+};
+
+struct EmittedKernel {
+  /// Symbol of the extern "C" kernel: dsc_<kind>_<hash of its body>, so two
+  /// specs that generate the same code share one kernel.
+  std::string name;
+  /// The __global__ function with its leading comment (no prelude).
+  std::string source;
+  LaunchConfig launch;
+  /// Elements per vector access chosen for the innermost dimension (1: scalar).
+  int vectorWidth = 1;
+};
+
+} // namespace dsc::codegen
+
+#endif // DSC_CODEGEN_KERNELSPEC_H

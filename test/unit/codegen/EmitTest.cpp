@@ -1,0 +1,372 @@
+//===- EmitTest.cpp - Kernel emitter and NVRTC tests (no GPU needed) ------===//
+//
+// Every kernel kind, for each meaningful dtype combination, is emitted and
+// compiled by NVRTC to an sm_90a cubin: that checks the generated CUDA's
+// syntax and types on a CPU-only machine. Kernels are batched into one
+// module per family, as the artifact writer will, to keep NVRTC time down.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/KernelEmitter.h"
+#include "codegen/Nvrtc.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace dsc::codegen {
+namespace {
+
+const std::vector<DType> kFloats = {DType::F32, DType::BF16, DType::F16,
+                                    DType::F8E4M3FN, DType::F8E5M2};
+
+TensorDesc t(DType dtype, std::vector<int64_t> shape) {
+  return TensorDesc{dtype, std::move(shape)};
+}
+
+KernelSpec spec(KernelKind kind, std::vector<TensorDesc> ins,
+                std::vector<TensorDesc> outs, KernelAttrs attrs = {}) {
+  KernelSpec s;
+  s.kind = kind;
+  s.sourceOp = std::string("dsc.") + kernelKindName(kind);
+  s.location = "test.dsg:1:1";
+  s.inputs = std::move(ins);
+  s.outputs = std::move(outs);
+  s.attrs = std::move(attrs);
+  return s;
+}
+
+NvrtcCompiler &compiler() {
+  static NvrtcCompiler c(DSC_CUDA_INCLUDE_DIR);
+  return c;
+}
+
+// Emits the specs as one module, checks each kernel names its op, and
+// compiles the module for sm_90a.
+void compileAll(const std::vector<KernelSpec> &specs) {
+  absl::StatusOr<EmittedModule> module = emitModule(specs);
+  ASSERT_TRUE(module.ok()) << module.status();
+  ASSERT_EQ(module->kernels.size(), specs.size());
+  std::string names;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const EmittedKernel &k = module->kernels[i];
+    EXPECT_EQ(k.source.rfind("// " + specs[i].sourceOp + " at test.dsg:1:1", 0),
+              0u)
+        << k.source;
+    EXPECT_NE(module->source.find(k.name), std::string::npos);
+    EXPECT_GE(k.launch.grid, 1u);
+    EXPECT_EQ(k.launch.block % 32, 0u);
+    names += k.name + " ";
+  }
+  absl::StatusOr<std::string> cubin =
+      compiler().compile(module->source, "sm_90a", names);
+  ASSERT_TRUE(cubin.ok()) << cubin.status();
+  EXPECT_GT(cubin->size(), 0u);
+}
+
+TEST(CodegenCompile, Elementwise) {
+  std::vector<KernelSpec> specs;
+  std::vector<int64_t> shape = {8, 64};
+  for (DType f : kFloats) {
+    for (int op = 0; op <= static_cast<int>(UnaryOp::Pow); ++op) {
+      KernelAttrs a;
+      a.unary = static_cast<UnaryOp>(op);
+      specs.push_back(spec(KernelKind::Unary, {t(f, shape)}, {t(f, shape)}, a));
+    }
+  }
+  for (DType f : {DType::F32, DType::BF16, DType::F16, DType::F8E4M3FN,
+                  DType::F8E5M2, DType::I32, DType::I64}) {
+    for (UnaryOp op : {UnaryOp::Neg, UnaryOp::Abs, UnaryOp::Relu}) {
+      KernelAttrs a;
+      a.unary = op;
+      specs.push_back(spec(KernelKind::Unary, {t(f, {7})}, {t(f, {7})}, a));
+    }
+    for (int op = 0; op <= static_cast<int>(BinaryOp::Min); ++op) {
+      KernelAttrs a;
+      a.binary = static_cast<BinaryOp>(op);
+      specs.push_back(spec(KernelKind::Binary, {t(f, shape), t(f, shape)},
+                           {t(f, shape)}, a));
+    }
+    for (int p = 0; p <= static_cast<int>(ComparePredicate::Ge); ++p) {
+      KernelAttrs a;
+      a.predicate = static_cast<ComparePredicate>(p);
+      specs.push_back(spec(KernelKind::Compare, {t(f, shape), t(f, shape)},
+                           {t(DType::I1, shape)}, a));
+    }
+    specs.push_back(spec(KernelKind::Select,
+                         {t(DType::I1, shape), t(f, shape), t(f, shape)},
+                         {t(f, shape)}));
+  }
+  compileAll(specs);
+}
+
+TEST(CodegenCompile, CastsBetweenAllTypes) {
+  std::vector<DType> all = kFloats;
+  all.insert(all.end(), {DType::I1, DType::I32, DType::I64});
+  std::vector<KernelSpec> specs;
+  for (DType from : all)
+    for (DType to : all)
+      specs.push_back(
+          spec(KernelKind::Cast, {t(from, {4, 48})}, {t(to, {4, 48})}));
+  compileAll(specs);
+}
+
+TEST(CodegenCompile, Shape) {
+  std::vector<KernelSpec> specs;
+  for (DType f : kFloats) {
+    KernelAttrs bc;
+    bc.dims = {1};
+    specs.push_back(
+        spec(KernelKind::Broadcast, {t(f, {64})}, {t(f, {4, 64})}, bc));
+    bc.dims = {0, 2};
+    specs.push_back(
+        spec(KernelKind::Broadcast, {t(f, {4, 1})}, {t(f, {4, 3, 5})}, bc));
+    KernelAttrs tr;
+    tr.dims = {0, 2, 1, 3};
+    specs.push_back(spec(KernelKind::Transpose, {t(f, {2, 8, 4, 64})},
+                         {t(f, {2, 4, 8, 64})}, tr));
+    tr.dims = {1, 0};
+    specs.push_back(
+        spec(KernelKind::Transpose, {t(f, {6, 5})}, {t(f, {5, 6})}, tr));
+    KernelAttrs sl;
+    sl.dims = {1, 16};
+    sl.limit = {3, 48};
+    sl.stride = {1, 1};
+    specs.push_back(
+        spec(KernelKind::Slice, {t(f, {4, 64})}, {t(f, {2, 32})}, sl));
+    sl.stride = {2, 3};
+    specs.push_back(
+        spec(KernelKind::Slice, {t(f, {4, 64})}, {t(f, {1, 11})}, sl));
+    KernelAttrs cc;
+    cc.axis = -1;
+    specs.push_back(spec(KernelKind::Concat, {t(f, {4, 32}), t(f, {4, 16})},
+                         {t(f, {4, 48})}, cc));
+    cc.axis = 0;
+    specs.push_back(spec(KernelKind::Concat,
+                         {t(f, {1, 3}), t(f, {2, 3}), t(f, {3, 3})},
+                         {t(f, {6, 3})}, cc));
+    KernelAttrs g;
+    g.axis = 0;
+    specs.push_back(spec(KernelKind::Gather,
+                         {t(f, {100, 64}), t(DType::I32, {2, 5})},
+                         {t(f, {2, 5, 64})}, g));
+    g.axis = 1;
+    specs.push_back(spec(KernelKind::Gather,
+                         {t(f, {3, 100, 7}), t(DType::I64, {5})},
+                         {t(f, {3, 5, 7})}, g));
+  }
+  for (DType out : {DType::I32, DType::I64, DType::F32, DType::BF16}) {
+    KernelAttrs io;
+    io.axis = 1;
+    specs.push_back(spec(KernelKind::Iota, {}, {t(out, {4, 16})}, io));
+  }
+  compileAll(specs);
+}
+
+TEST(CodegenCompile, Reductions) {
+  std::vector<KernelSpec> specs;
+  for (DType f : kFloats) {
+    for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Max, ReduceOp::Mean}) {
+      KernelAttrs a;
+      a.reduce = op;
+      a.dims = {-1}; // trailing: the fast path
+      specs.push_back(
+          spec(KernelKind::Reduce, {t(f, {4, 8, 256})}, {t(f, {4, 8})}, a));
+      a.dims = {0}; // leading: general, coalesced
+      specs.push_back(
+          spec(KernelKind::Reduce, {t(f, {4, 8, 256})}, {t(f, {8, 256})}, a));
+      a.dims = {0, 2}; // mixed
+      specs.push_back(
+          spec(KernelKind::Reduce, {t(f, {4, 8, 256})}, {t(f, {8})}, a));
+      a.dims = {0, 1, 2}; // everything
+      specs.push_back(spec(KernelKind::Reduce, {t(f, {4, 8, 256})},
+                           {t(DType::F32, {})}, a));
+    }
+  }
+  compileAll(specs);
+}
+
+TEST(CodegenCompile, NormsAndSoftmax) {
+  std::vector<KernelSpec> specs;
+  for (DType f : kFloats) {
+    for (DType out : {f, DType::F8E4M3FN}) {
+      KernelAttrs a;
+      a.axis = -1;
+      specs.push_back(
+          spec(KernelKind::Softmax, {t(f, {4, 1000})}, {t(out, {4, 1000})}, a));
+      specs.push_back(spec(KernelKind::RmsNorm,
+                           {t(f, {4, 4096}), t(DType::BF16, {4096})},
+                           {t(out, {4, 4096})}, a));
+      specs.push_back(spec(KernelKind::LayerNorm,
+                           {t(f, {4, 768}), t(f, {768}), t(DType::F32, {768})},
+                           {t(out, {4, 768})}, a));
+      specs.push_back(spec(KernelKind::LayerNorm, {t(f, {4, 33}), t(f, {33})},
+                           {t(out, {4, 33})}, a));
+    }
+    KernelAttrs a;
+    a.axis = 0; // strided rows
+    specs.push_back(
+        spec(KernelKind::Softmax, {t(f, {16, 3, 8})}, {t(f, {16, 3, 8})}, a));
+  }
+  compileAll(specs);
+}
+
+TEST(CodegenCompile, Rope) {
+  std::vector<KernelSpec> specs;
+  for (DType f : kFloats) {
+    for (RopeStyle style : {RopeStyle::Half, RopeStyle::Interleaved}) {
+      KernelAttrs a;
+      a.ropeStyle = style;
+      specs.push_back(spec(KernelKind::Rope,
+                           {t(f, {16, 8, 128}), t(DType::I32, {16})},
+                           {t(f, {16, 8, 128})}, a));
+      specs.push_back(spec(KernelKind::Rope,
+                           {t(f, {2, 16, 4, 64}), t(DType::I64, {2, 16})},
+                           {t(f, {2, 16, 4, 64})}, a));
+    }
+  }
+  compileAll(specs);
+}
+
+TEST(CodegenCompile, MixtureOfExperts) {
+  std::vector<KernelSpec> specs;
+  const int64_t n = 32, e = 256, k = 8, d = 128, c = 4;
+  for (DType f : {DType::F32, DType::BF16, DType::F16}) {
+    for (RouterScore score : {RouterScore::Sigmoid, RouterScore::Softmax}) {
+      KernelAttrs a; // DeepSeek-V3's router
+      a.k = k;
+      a.nGroups = 8;
+      a.topkGroups = 4;
+      a.score = score;
+      a.normalize = true;
+      a.scaling = 2.5;
+      std::vector<TensorDesc> outs = {t(DType::F32, {n, k}),
+                                      t(DType::I32, {n, k})};
+      specs.push_back(spec(KernelKind::RouterTopK,
+                           {t(f, {n, e}), t(DType::F32, {e})}, outs, a));
+      a.nGroups = 1;
+      a.topkGroups = 1;
+      a.normalize = false;
+      specs.push_back(spec(KernelKind::RouterTopK, {t(f, {n, 60})}, outs, a));
+    }
+  }
+  KernelAttrs m;
+  m.numExperts = e;
+  m.capacity = c;
+  for (DType idx : {DType::I32, DType::I64})
+    specs.push_back(spec(KernelKind::MoeSlots, {t(idx, {n, k})},
+                         {t(DType::I32, {n, k}), t(DType::I32, {e, c})}, m));
+  for (DType f : kFloats) {
+    specs.push_back(spec(KernelKind::MoeDispatch,
+                         {t(f, {n, d}), t(DType::I32, {e, c})},
+                         {t(f, {e, c, d})}, m));
+    for (DType w : {DType::F32, DType::BF16})
+      specs.push_back(spec(KernelKind::MoeCombine,
+                           {t(f, {e, c, d}), t(DType::I32, {n, k}),
+                            t(DType::I32, {n, k}), t(w, {n, k})},
+                           {t(f, {n, d})}, m));
+  }
+  compileAll(specs);
+}
+
+TEST(CodegenEmit, VectorWidthFollowsDtypeAndExtent) {
+  KernelAttrs a;
+  auto rms = [&](DType f, int64_t d) {
+    return emitKernel(spec(KernelKind::RmsNorm, {t(f, {4096, d}), t(f, {d})},
+                           {t(f, {4096, d})}, a));
+  };
+  absl::StatusOr<EmittedKernel> k = rms(DType::BF16, 4096);
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->vectorWidth, 8); // 8 x 2 bytes = 16-byte accesses
+  EXPECT_NE(k->source.find("loadVec<kV>"), std::string::npos);
+  EXPECT_EQ(k->launch.grid, 4096u); // one block per row
+  EXPECT_EQ(k->launch.block, 512u); // 512 threads x 8 elements = 4096
+  EXPECT_EQ(rms(DType::F32, 4096)->vectorWidth, 4);
+  EXPECT_EQ(rms(DType::F8E4M3FN, 4096)->vectorWidth, 16);
+  EXPECT_EQ(rms(DType::BF16, 4097)->vectorWidth, 1); // odd: scalar
+  EXPECT_EQ(rms(DType::BF16, 4100)->vectorWidth, 4); // 8-byte accesses
+
+  auto unary = [&](DType f, int64_t n) {
+    return emitKernel(spec(KernelKind::Unary, {t(f, {n})}, {t(f, {n})}));
+  };
+  EXPECT_EQ(unary(DType::BF16, 4096)->vectorWidth, 8);
+  EXPECT_EQ(unary(DType::BF16, 4095)->vectorWidth, 1);
+  // Grid-stride: capped at one wave, 132 SMs x 2048 threads / 256.
+  EXPECT_EQ(unary(DType::F32, 1 << 24)->launch.grid, 132u * 8);
+}
+
+TEST(CodegenEmit, IdenticalSpecsShareOneKernel) {
+  KernelSpec a =
+      spec(KernelKind::Unary, {t(DType::BF16, {64})}, {t(DType::BF16, {64})});
+  KernelSpec b = a;
+  b.sourceOp = "dsc.neg";
+  b.location = "test.dsg:9:9";
+  absl::StatusOr<EmittedModule> m = emitModule({a, b});
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->kernels[0].name, m->kernels[1].name);
+  EXPECT_NE(m->source.find("also used by dsc.neg at test.dsg:9:9"),
+            std::string::npos);
+  size_t first = m->source.find("__global__");
+  EXPECT_EQ(m->source.find("__global__", first + 1), std::string::npos);
+}
+
+TEST(CodegenEmit, PreludeRoundsAsDocsOpsSays) {
+  std::string p = emitPrelude();
+  EXPECT_NE(p.find("__nv_cvt_float_to_fp8(x, __NV_SATFINITE, __NV_E4M3)"),
+            std::string::npos);
+  EXPECT_NE(p.find("__nv_cvt_float_to_fp8(x, __NV_NOSAT, __NV_E5M2)"),
+            std::string::npos);
+  EXPECT_NE(p.find("__float2bfloat16_rn"), std::string::npos);
+}
+
+TEST(CodegenEmit, BadSpecsAreErrorsNotCrashes) {
+  KernelAttrs a;
+  absl::StatusOr<EmittedKernel> odd = emitKernel(
+      spec(KernelKind::Rope, {t(DType::BF16, {4, 2, 7}), t(DType::I32, {4})},
+           {t(DType::BF16, {4, 2, 7})}, a));
+  ASSERT_FALSE(odd.ok());
+  EXPECT_NE(odd.status().message().find("test.dsg:1:1: dsc.rope"),
+            std::string::npos);
+  a.dims = {5};
+  EXPECT_FALSE(emitKernel(spec(KernelKind::Reduce, {t(DType::F32, {4})},
+                               {t(DType::F32, {})}, a))
+                   .ok());
+  EXPECT_FALSE(emitKernel(spec(KernelKind::Unary, {t(DType::F64, {4})},
+                               {t(DType::F64, {4})}))
+                   .ok());
+}
+
+TEST(CodegenNvrtc, CacheCompilesIdenticalModulesOnce) {
+  NvrtcCompiler c(DSC_CUDA_INCLUDE_DIR);
+  absl::StatusOr<EmittedModule> m = emitModule(
+      {spec(KernelKind::Unary, {t(DType::F32, {64})}, {t(DType::F32, {64})})});
+  ASSERT_TRUE(m.ok());
+  std::vector<std::string> archs = {"sm_90a", "sm_100a"};
+  absl::StatusOr<std::vector<Cubin>> first =
+      c.compileForArchs(m->source, archs, "unary");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[1].arch, "sm_100a");
+  absl::StatusOr<std::vector<Cubin>> again =
+      c.compileForArchs(m->source, archs, "unary");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(c.compilations(), 2); // once per arch
+  EXPECT_EQ(c.cacheHits(), 2);
+  EXPECT_EQ((*again)[0].image, (*first)[0].image);
+}
+
+TEST(CodegenNvrtc, ErrorsCarryTheLogAndKernelNames) {
+  NvrtcCompiler c(DSC_CUDA_INCLUDE_DIR);
+  absl::StatusOr<std::string> bad = c.compile(
+      "extern \"C\" __global__ void broken() { undeclared_thing = 1; }",
+      "sm_90a", "broken");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("broken"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("undeclared_thing"), std::string::npos);
+  EXPECT_FALSE(c.compile("", "compute_90", "x").ok());
+  EXPECT_FALSE(c.compile("", "sm_9x", "x").ok());
+}
+
+} // namespace
+} // namespace dsc::codegen
