@@ -12,26 +12,12 @@ namespace {
 
 using test::readBytes;
 using test::ScratchDir;
+using test::randomArray;
 using test::writeBytes;
 
 const DType kAllDTypes[] = {DType::F32, DType::F64,      DType::BF16,
                             DType::F16, DType::F8E4M3FN, DType::F8E5M2,
                             DType::I1,  DType::I32,      DType::I64};
-
-/// Random storage bytes (any bit pattern, NaN payloads included, must
-/// survive); i1 holds 0 or 1.
-HostArray randomArray(DType dtype, std::vector<int64_t> shape,
-                      uint32_t seed = 1) {
-  HostArray array{dtype, std::move(shape), {}};
-  size_t count = 1;
-  for (int64_t d : array.shape)
-    count *= d;
-  array.data.resize(count * dtypeSize(dtype));
-  std::mt19937 rng(seed);
-  for (uint8_t &b : array.data)
-    b = dtype == DType::I1 ? rng() & 1 : static_cast<uint8_t>(rng());
-  return array;
-}
 
 /// A .npy file with `header` as its dict text, padded as NumPy pads it.
 std::string makeNpy(const std::string &header, const std::string &data,

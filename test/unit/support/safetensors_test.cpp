@@ -11,20 +11,8 @@ namespace {
 
 using test::readBytes;
 using test::ScratchDir;
+using test::randomArray;
 using test::writeBytes;
-
-HostArray randomArray(DType dtype, std::vector<int64_t> shape,
-                      uint32_t seed = 1) {
-  HostArray array{dtype, std::move(shape), {}};
-  size_t count = 1;
-  for (int64_t d : array.shape)
-    count *= d;
-  array.data.resize(count * dtypeSize(dtype));
-  std::mt19937 rng(seed);
-  for (uint8_t &b : array.data)
-    b = dtype == DType::I1 ? rng() & 1 : static_cast<uint8_t>(rng());
-  return array;
-}
 
 /// A file with `header` as its JSON text and `dataSize` data bytes;
 /// `declaredLength` overrides the header length field.

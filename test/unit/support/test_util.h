@@ -3,12 +3,15 @@
 #ifndef DSC_TEST_UNIT_SUPPORT_TEST_UTIL_H
 #define DSC_TEST_UNIT_SUPPORT_TEST_UTIL_H
 
+#include "runtime/support/HostArray.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -49,6 +52,20 @@ inline void writeBytes(const std::string &path, const std::string &bytes) {
 inline std::string readBytes(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Random storage bytes (any bit pattern, NaN payloads included, must survive a round trip);
+/// i1 holds 0 or 1.
+inline HostArray randomArray(DType dtype, std::vector<int64_t> shape, uint32_t seed = 1) {
+  HostArray array{dtype, std::move(shape), {}};
+  size_t count = 1;
+  for (int64_t d : array.shape)
+    count *= d;
+  array.data.resize(count * dtypeSize(dtype));
+  std::mt19937 rng(seed);
+  for (uint8_t &b : array.data)
+    b = dtype == DType::I1 ? rng() & 1 : static_cast<uint8_t>(rng());
+  return array;
 }
 
 } // namespace dsc::test
