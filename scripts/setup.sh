@@ -29,4 +29,14 @@ fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+unavailable=()
+for p in "${missing[@]}"; do
+  apt-cache show "$p" >/dev/null 2>&1 || unavailable+=("$p")
+done
+if [ ${#unavailable[@]} -ne 0 ]; then
+  echo "setup: not in this machine's apt sources: ${unavailable[*]}" >&2
+  echo "setup: LLVM/MLIR 22 come from Debian 12's bookworm-security; on Ubuntu 24.04 add" \
+       "apt.llvm.org's noble llvm-toolchain-22 source first" >&2
+  exit 1
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
