@@ -23,5 +23,6 @@ tools = [
     ToolSubst("dsc", unresolved="ignore"),
     ToolSubst("dsc-opt", unresolved="ignore"),
     ToolSubst("dsc-interp", unresolved="ignore"),
+    ToolSubst("dsrun", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.dsc_tools_dir])

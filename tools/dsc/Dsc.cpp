@@ -1,17 +1,27 @@
 //===- Dsc.cpp - the dsc compiler driver ----------------------------------===//
 //
-// `dsc model.dsg [-o FILE] [--emit=mlir|summary] [-D NAME=VALUE]... [-O0|-O1|-O2]`
+// `dsc model.dsg [-o FILE] [--emit=mlir|summary|plan|cuda|artifact] [--gpu-arch=sm_90a,...]
+//      [-D NAME=VALUE]... [-O0|-O1|-O2]`
 //
 // Reads a .dsg model (or .mlir in the dsc dialect), runs the compilation pipeline and emits
-// the requested form. MLIR's standard flags (--mlir-print-ir-after-all, --mlir-timing, ...)
-// work here as in dsc-opt. Errors go to stderr as file:line:col diagnostics; the exit code is 1
-// and no output file is left behind.
+// the requested form. `plan`, `cuda` and `artifact` also lower to the execution plan
+// (dsc-lower-to-plan, dsc-plan-memory); `-o model.dsx` without --emit means `artifact`.
+// MLIR's standard flags (--mlir-print-ir-after-all, --mlir-timing, ...) work here as in
+// dsc-opt. Errors go to stderr as file:line:col diagnostics; the exit code is 1 and no output
+// file is left behind.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Frontend.h"
 #include "ir/DscDialect.h"
 #include "ir/ModelSummary.h"
+#include "ir/PlanDialect.h"
+#include "passes/Passes.h"
+
+#ifdef DSC_HAVE_CODEGEN
+#include "codegen/ArtifactWriter.h"
+#include "runtime/artifact/ArtifactCheck.h"
+#endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -24,6 +34,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -32,7 +43,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class EmitKind { Mlir, Summary };
+enum class EmitKind { Mlir, Summary, Plan, Cuda, Artifact };
 enum OptLevel { O0 = 0, O1 = 1, O2 = 2 };
 
 cl::OptionCategory dscCategory("dsc options");
@@ -46,8 +57,18 @@ cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to emit"), cl::init(EmitKind::Mlir),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir", "the dsc dialect IR after the pipeline"),
                clEnumValN(EmitKind::Summary, "summary",
-                          "inputs, outputs, parameters, op counts and FLOPs")),
+                          "inputs, outputs, parameters, op counts and FLOPs"),
+               clEnumValN(EmitKind::Plan, "plan", "the execution plan (plan dialect), placed"),
+               clEnumValN(EmitKind::Cuda, "cuda",
+                          "the generated CUDA source of the plan's kernels"),
+               clEnumValN(EmitKind::Artifact, "artifact",
+                          "a .dsx artifact for dsrun (the default for -o *.dsx)")),
     cl::cat(dscCategory));
+cl::list<std::string> gpuArchs("gpu-arch",
+                               cl::desc("Target GPU architectures of the artifact's kernels "
+                                        "(default sm_90a)"),
+                               cl::value_desc("sm_90a[,sm_100a]"), cl::CommaSeparated,
+                               cl::cat(dscCategory));
 cl::list<std::string> dimOverrides("D", cl::desc("Override a named dimension: -D B=8"),
                                    cl::value_desc("NAME=VALUE"), cl::Prefix,
                                    cl::cat(dscCategory));
@@ -90,8 +111,53 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  if (emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
+    pm.addPass(dsc::createLowerToPlanPass());
+    pm.addPass(dsc::createPlanMemoryPass());
+  }
   return pm.run(module);
 }
+
+#ifdef DSC_HAVE_CODEGEN
+std::vector<std::string> targetArchs() {
+  if (gpuArchs.empty())
+    return {"sm_90a"};
+  return std::vector<std::string>(gpuArchs.begin(), gpuArchs.end());
+}
+
+/// Checked before compiling, so that a typo is not reported at the model.
+bool checkTargetArchs() {
+  std::vector<std::string> archs = targetArchs();
+  for (const std::string &arch : archs) {
+    if (llvm::count(archs, arch) > 1) {
+      llvm::errs() << "dsc: --gpu-arch: " << arch << " is listed twice\n";
+      return false;
+    }
+    absl::StatusOr<dsc::CudaArch> parsed = dsc::parseCudaArch(arch);
+    if (!parsed.ok()) {
+      llvm::errs() << "dsc: --gpu-arch: " << std::string(parsed.status().message()) << "\n";
+      return false;
+    }
+    if (parsed->ptx) {
+      llvm::errs() << "dsc: --gpu-arch=" << arch
+                   << ": only cubin targets (sm_XY) are supported yet, not PTX\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+LogicalResult printCuda(ModuleOp module, llvm::raw_ostream &os) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError() << "no function @main";
+  FailureOr<dsc::codegen::PlanKernels> kernels = dsc::codegen::emitPlanKernels(main);
+  if (failed(kernels))
+    return failure();
+  os << kernels->module.source;
+  return success();
+}
+#endif
 
 } // namespace
 
@@ -104,9 +170,26 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "dsc: compile a dataflow graph model\n");
 
   DialectRegistry registry;
-  registry.insert<dsc::DscDialect, func::FuncDialect>();
+  registry.insert<dsc::DscDialect, dsc::plan::PlanDialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+
+  if (emitKind.getNumOccurrences() == 0 && llvm::StringRef(outputFilename).ends_with(".dsx"))
+    emitKind = EmitKind::Artifact;
+#ifndef DSC_HAVE_CODEGEN
+  if (emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
+    llvm::errs() << "dsc: this build has no kernel code generator (CUDA toolkit not found)\n";
+    return 1;
+  }
+#endif
+  if (emitKind == EmitKind::Artifact && outputFilename == "-") {
+    llvm::errs() << "dsc: --emit=artifact needs -o FILE.dsx\n";
+    return 1;
+  }
+#ifdef DSC_HAVE_CODEGEN
+  if (emitKind == EmitKind::Artifact && !checkTargetArchs())
+    return 1;
+#endif
 
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
@@ -114,16 +197,31 @@ int main(int argc, char **argv) {
   if (!module || failed(verify(*module)) || failed(runPipeline(*module, context)))
     return 1;
 
+#ifdef DSC_HAVE_CODEGEN
+  if (emitKind == EmitKind::Artifact) {
+    dsc::codegen::ArtifactOptions options;
+    options.archs = targetArchs();
+    options.source = llvm::sys::path::filename(inputFilename).str();
+    return failed(dsc::codegen::writeArtifactFile(*module, outputFilename, options)) ? 1 : 0;
+  }
+#endif
+
   std::string error;
   auto output = openOutputFile(outputFilename, &error);
   if (!output) {
     llvm::errs() << "dsc: " << error << "\n";
     return 1;
   }
-  if (emitKind == EmitKind::Summary)
+  if (emitKind == EmitKind::Summary) {
     dsc::printModelSummary(dsc::summarizeModel(*module), output->os());
-  else
+  } else if (emitKind == EmitKind::Cuda) {
+#ifdef DSC_HAVE_CODEGEN
+    if (failed(printCuda(*module, output->os())))
+      return 1;
+#endif
+  } else {
     module->print(output->os());
+  }
   output->os().flush();
   if (output->os().has_error()) {
     llvm::errs() << "dsc: cannot write " << outputFilename << "\n";

@@ -1,0 +1,434 @@
+//===- ArtifactWriter.cpp - a plan module as a dsc artifact (.dsx) --------===//
+//
+// Builds the schema's object API (flatc --gen-object-api) form: the plan is
+// small, so filling ArtifactT is simpler than hand-ordering FlatBufferBuilder
+// calls. Serializing packs every table with its generated Pack except kernel
+// modules, whose cubins must be 16-byte aligned (see serializeArtifact).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/ArtifactWriter.h"
+
+#include "runtime/artifact/Artifact.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+
+namespace dsc::codegen {
+namespace {
+
+fb::DType toFb(DType t) { return static_cast<fb::DType>(t); }
+
+class ArtifactBuilder {
+public:
+  ArtifactBuilder(const PlanKernels &kernels, fb::ArtifactT &artifact)
+      : kernels(kernels), a(artifact) {}
+
+  LogicalResult run(func::FuncOp main);
+  void addModule(const std::vector<Cubin> &cubins);
+
+private:
+  const PlanKernels &kernels;
+  fb::ArtifactT &a;
+  llvm::DenseMap<Value, uint32_t> bufferIndex;
+  /// Per launch: its index in `kernels` and its kernel's index in the module.
+  llvm::DenseMap<Operation *, size_t> launchIndex;
+  llvm::DenseMap<Operation *, uint32_t> kernelOfLaunch;
+
+  uint32_t addBuffer(Value value, fb::BufferKind kind,
+                     std::optional<int64_t> offset);
+  LogicalResult addTensor(Operation *op, StringRef name, Value value,
+                          fb::BufferKind kind, std::optional<int64_t> offset);
+  std::unique_ptr<fb::BufferRef> ref(Value value);
+  LogicalResult addStep(Operation *op);
+  fb::KernelLaunchT launchStep(plan::LaunchOp op);
+  fb::GemmT gemmStep(plan::GemmOp op);
+  fb::AttentionT attentionStep(plan::AttentionOp op);
+};
+
+DType elementDType(Value v) {
+  // Plan buffers are verified to hold dsc element types.
+  return *dtypeOf(cast<MemRefType>(v.getType()).getElementType());
+}
+
+uint32_t ArtifactBuilder::addBuffer(Value value, fb::BufferKind kind,
+                                    std::optional<int64_t> offset) {
+  auto buffer = std::make_unique<fb::BufferT>();
+  buffer->kind = kind;
+  buffer->offset = offset.value_or(0);
+  buffer->size = plan::bufferBytes(cast<MemRefType>(value.getType()));
+  buffer->alignment = plan::kBufferAlignment;
+  a.buffers.push_back(std::move(buffer));
+  uint32_t index = a.buffers.size() - 1;
+  bufferIndex[value] = index;
+  return index;
+}
+
+LogicalResult ArtifactBuilder::addTensor(Operation *op, StringRef name,
+                                         Value value, fb::BufferKind kind,
+                                         std::optional<int64_t> offset) {
+  if (!offset)
+    return op->emitOpError() << "has no offset; run dsc-plan-memory first";
+  auto type = cast<MemRefType>(value.getType());
+  auto tensor = std::make_unique<fb::TensorInfoT>();
+  tensor->name = name.str();
+  tensor->dtype = toFb(elementDType(value));
+  tensor->shape.assign(type.getShape().begin(), type.getShape().end());
+  tensor->buffer = addBuffer(value, kind, offset);
+  auto &table = kind == fb::BufferKind::Param   ? a.params
+                : kind == fb::BufferKind::Input ? a.inputs
+                                                : a.outputs;
+  table.push_back(std::move(tensor));
+  return success();
+}
+
+std::unique_ptr<fb::BufferRef> ArtifactBuilder::ref(Value value) {
+  auto [root, offset] = plan::rootBuffer(value);
+  return std::make_unique<fb::BufferRef>(bufferIndex.lookup(root), offset);
+}
+
+fb::KernelLaunchT ArtifactBuilder::launchStep(plan::LaunchOp op) {
+  fb::KernelLaunchT launch;
+  launch.module_ = 0;
+  launch.kernel = kernelOfLaunch.lookup(op);
+  const LaunchConfig &config =
+      kernels.module.kernels[launchIndex.lookup(op)].launch;
+  launch.grid = std::make_unique<fb::Dim3>(config.grid, 1, 1);
+  launch.block = std::make_unique<fb::Dim3>(config.block, 1, 1);
+  launch.shared_bytes = config.sharedBytes;
+  for (Value v : op->getOperands()) {
+    std::unique_ptr<fb::BufferRef> r = ref(v);
+    launch.args.emplace_back(fb::ArgKind::Buffer, r->buffer(), r->offset(), 0,
+                             0.0);
+  }
+  return launch;
+}
+
+fb::GemmT ArtifactBuilder::gemmStep(plan::GemmOp op) {
+  fb::GemmT g;
+  g.a = ref(op.getA());
+  g.b = ref(op.getB());
+  g.c = ref(op.getC());
+  if (op.getBias())
+    g.bias = ref(op.getBias());
+  g.m = op.getM();
+  g.n = op.getN();
+  g.k = op.getK();
+  g.batch = op.getBatch();
+  g.lda = op.getLda();
+  g.ldb = op.getLdb();
+  g.ldc = op.getLdc();
+  g.stride_a = op.getStrideA();
+  g.stride_b = op.getStrideB();
+  g.stride_c = op.getStrideC();
+  g.transa = op.getTransa();
+  g.transb = op.getTransb();
+  g.a_dtype = toFb(elementDType(op.getA()));
+  g.b_dtype = toFb(elementDType(op.getB()));
+  g.c_dtype = toFb(elementDType(op.getC()));
+  g.compute_dtype = toFb(dtypeOf(op.getComputeType()).value_or(DType::F32));
+  g.alpha = op.getAlpha().convertToDouble();
+  g.beta = op.getBeta().convertToDouble();
+  // plan::Epilogue and fb::Epilogue list the same cases in the same order.
+  g.epilogue = static_cast<fb::Epilogue>(op.getEpilogue());
+  return g;
+}
+
+fb::AttentionT ArtifactBuilder::attentionStep(plan::AttentionOp op) {
+  fb::AttentionT t;
+  t.q = ref(op.getQ());
+  t.k = ref(op.getK());
+  t.v = ref(op.getV());
+  t.out = ref(op.getOut());
+  t.batch = op.getBatch();
+  t.tq = op.getTq();
+  t.tk = op.getTk();
+  t.hq = op.getHq();
+  t.hkv = op.getHkv();
+  t.dh = op.getDh();
+  t.dv = op.getDv();
+  t.causal = op.getCausal();
+  t.scale = static_cast<float>(op.getScale().convertToDouble());
+  t.dtype = toFb(elementDType(op.getQ()));
+  return t;
+}
+
+/// Stream and events, common to every step op.
+template <typename StepOp> void setSchedule(StepOp op, fb::StepT &step) {
+  step.stream = op.getStream();
+  if (std::optional<ArrayRef<int32_t>> waits = op.getWaitEvents())
+    step.wait_events.assign(waits->begin(), waits->end());
+  if (std::optional<uint32_t> record = op.getRecordEvent())
+    step.record_event = *record;
+}
+
+LogicalResult ArtifactBuilder::addStep(Operation *op) {
+  auto step = std::make_unique<fb::StepT>();
+  for (Value v : op->getOperands())
+    step->bytes += plan::bufferBytes(cast<MemRefType>(v.getType()));
+  step->loc = sourceLocation(op->getLoc());
+  TypeSwitch<Operation *>(op)
+      .Case([&](plan::LaunchOp o) {
+        setSchedule(o, *step);
+        step->op_name = o.getOp().str();
+        step->op.Set(launchStep(o));
+      })
+      .Case([&](plan::GemmOp o) {
+        setSchedule(o, *step);
+        step->op_name = "dsc.matmul";
+        step->flops = 2 * o.getBatch() * o.getM() * o.getN() * o.getK();
+        step->op.Set(gemmStep(o));
+      })
+      .Case([&](plan::AttentionOp o) {
+        setSchedule(o, *step);
+        step->op_name = "dsc.attention";
+        // QK^T and PV, as ModelSummary's opFlops counts dsc.attention.
+        step->flops = 2 * o.getBatch() * o.getHq() * o.getTq() * o.getTk() *
+                      (o.getDh() + o.getDv());
+        step->op.Set(attentionStep(o));
+      })
+      .Case([&](plan::MemsetOp o) {
+        setSchedule(o, *step);
+        step->op_name = o->getName().getStringRef().str();
+        fb::MemsetT m;
+        m.dst = ref(o.getDst());
+        m.bytes = plan::bufferBytes(o.getDst().getType());
+        m.value = o.getValue();
+        step->op.Set(std::move(m));
+      })
+      .Case([&](plan::CopyOp o) {
+        setSchedule(o, *step);
+        step->op_name = o->getName().getStringRef().str();
+        fb::CopyT c;
+        c.src = ref(o.getSrc());
+        c.dst = ref(o.getDst());
+        c.bytes = plan::bufferBytes(o.getSrc().getType());
+        step->op.Set(std::move(c));
+      });
+  a.num_streams = std::max<uint32_t>(a.num_streams, step->stream + 1);
+  if (step->record_event >= 0)
+    a.num_events = std::max<uint32_t>(a.num_events, step->record_event + 1);
+  a.steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult ArtifactBuilder::run(func::FuncOp main) {
+  llvm::StringMap<uint32_t> kernelByName;
+  for (size_t i = 0; i < kernels.launches.size(); ++i) {
+    Operation *launch = kernels.launches[i];
+    launchIndex[launch] = i;
+    // Kernels are numbered in first-use order, as addModule lists them.
+    kernelOfLaunch[launch] =
+        kernelByName
+            .try_emplace(kernels.module.kernels[i].name, kernelByName.size())
+            .first->second;
+  }
+
+  for (Operation &op : main.getBody().front()) {
+    LogicalResult result =
+        TypeSwitch<Operation *, LogicalResult>(&op)
+            .Case([&](plan::ParamOp o) {
+              return addTensor(o, o.getName(), o, fb::BufferKind::Param,
+                               o.getOffset());
+            })
+            .Case([&](plan::InputOp o) {
+              return addTensor(o, o.getName(), o, fb::BufferKind::Input,
+                               o.getOffset());
+            })
+            .Case([&](plan::OutputOp o) {
+              return addTensor(o, o.getName(), o, fb::BufferKind::Output,
+                               o.getOffset());
+            })
+            .Case([&](plan::AllocOp o) -> LogicalResult {
+              if (!o.getOffset())
+                return o.emitOpError()
+                       << "has no offset; run dsc-plan-memory first";
+              addBuffer(o,
+                        o.getKind() == plan::BufferKind::workspace
+                            ? fb::BufferKind::Workspace
+                            : fb::BufferKind::Activation,
+                        o.getOffset());
+              return success();
+            })
+            .Case([&](plan::ConstantOp o) {
+              return o.emitOpError()
+                     << "cannot be written to an artifact yet: the artifact "
+                        "format has no place for constant data";
+            })
+            .Case<plan::LaunchOp, plan::GemmOp, plan::AttentionOp,
+                  plan::MemsetOp, plan::CopyOp>(
+                [&](Operation *o) { return addStep(o); })
+            .Case<plan::ViewOp, func::ReturnOp>(
+                [](Operation *) { return success(); })
+            .Default([](Operation *o) {
+              return o->emitOpError()
+                     << "is not a plan op; run dsc-lower-to-plan first";
+            });
+    if (failed(result))
+      return failure();
+  }
+  return success();
+}
+
+void ArtifactBuilder::addModule(const std::vector<Cubin> &cubins) {
+  if (kernels.launches.empty())
+    return;
+  auto module = std::make_unique<fb::KernelModuleT>();
+  for (const Cubin &cubin : cubins) {
+    auto image = std::make_unique<fb::KernelImageT>();
+    image->arch = cubin.arch;
+    image->format = fb::ModuleFormat::Cubin;
+    image->cubin.assign(cubin.image.begin(), cubin.image.end());
+    module->images.push_back(std::move(image));
+  }
+  llvm::StringSet<> seen;
+  for (size_t i = 0; i < kernels.launches.size(); ++i) {
+    plan::LaunchOp launch = kernels.launches[i];
+    const EmittedKernel &kernel = kernels.module.kernels[i];
+    if (!seen.insert(kernel.name).second)
+      continue;
+    auto k = std::make_unique<fb::KernelT>();
+    k->name = kernel.name;
+    k->source_op = launch.getOp().str();
+    if (std::string loc = sourceLocation(launch.getLoc()); !loc.empty())
+      k->source_op += " at " + loc;
+    module->kernels.push_back(std::move(k));
+  }
+  a.modules.push_back(std::move(module));
+}
+
+int64_t moduleAttr(ModuleOp module, StringRef name) {
+  auto attr = module->getAttrOfType<IntegerAttr>(name);
+  return attr ? attr.getInt() : 0;
+}
+
+} // namespace
+
+FailureOr<fb::ArtifactT> buildArtifact(ModuleOp module,
+                                       const PlanKernels &kernels,
+                                       const std::vector<Cubin> &cubins,
+                                       const ArtifactOptions &options) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError() << "no function @main to write as an artifact";
+  if (!module->hasAttr("plan.arena_bytes"))
+    return module.emitError()
+           << "has no plan.arena_bytes; run dsc-plan-memory first";
+  fb::ArtifactT a;
+  a.format_version = kArtifactFormatVersion;
+  a.producer = "dsc " + std::string(kDscVersion);
+  a.source = options.source;
+  a.target_archs = options.archs;
+  a.arena_bytes = moduleAttr(module, "plan.arena_bytes");
+  a.param_bytes = moduleAttr(module, "plan.param_bytes");
+  ArtifactBuilder builder(kernels, a);
+  if (failed(builder.run(main)))
+    return failure();
+  builder.addModule(cubins);
+  return a;
+}
+
+namespace {
+
+/// Artifact.fbs asks writers to align KernelImage.cubin to 16 bytes (ELF
+/// headers are read with 8-byte loads); the object API's Pack cannot align a
+/// vector, so serializeArtifact builds the modules itself.
+constexpr size_t kCubinAlignment = 16;
+
+flatbuffers::Offset<fb::KernelModule>
+packModule(flatbuffers::FlatBufferBuilder &fbb,
+           const fb::KernelModuleT &module) {
+  std::vector<flatbuffers::Offset<fb::KernelImage>> images;
+  for (const auto &image : module.images) {
+    auto arch = fbb.CreateString(image->arch);
+    fbb.ForceVectorAlignment(image->cubin.size(), sizeof(uint8_t),
+                             kCubinAlignment);
+    auto cubin = fbb.CreateVector(image->cubin);
+    images.push_back(fb::CreateKernelImage(fbb, arch, image->format, cubin));
+  }
+  std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
+  for (const auto &kernel : module.kernels)
+    kernels.push_back(fb::Kernel::Pack(fbb, kernel.get()));
+  return fb::CreateKernelModule(fbb, fbb.CreateVector(images),
+                                fbb.CreateVector(kernels));
+}
+
+template <typename Table, typename Object>
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<Table>>>
+packAll(flatbuffers::FlatBufferBuilder &fbb,
+        const std::vector<std::unique_ptr<Object>> &objects) {
+  std::vector<flatbuffers::Offset<Table>> offsets;
+  for (const auto &object : objects)
+    offsets.push_back(Table::Pack(fbb, object.get()));
+  return fbb.CreateVector(offsets);
+}
+
+} // namespace
+
+std::vector<uint8_t> serializeArtifact(const fb::ArtifactT &artifact) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<fb::KernelModule>> moduleOffsets;
+  for (const auto &module : artifact.modules)
+    moduleOffsets.push_back(packModule(fbb, *module));
+  auto modules = fbb.CreateVector(moduleOffsets);
+  auto producer = fbb.CreateString(artifact.producer);
+  auto source = fbb.CreateString(artifact.source);
+  auto archs = fbb.CreateVectorOfStrings(artifact.target_archs);
+  auto params = packAll<fb::TensorInfo>(fbb, artifact.params);
+  auto inputs = packAll<fb::TensorInfo>(fbb, artifact.inputs);
+  auto outputs = packAll<fb::TensorInfo>(fbb, artifact.outputs);
+  auto buffers = packAll<fb::Buffer>(fbb, artifact.buffers);
+  auto steps = packAll<fb::Step>(fbb, artifact.steps);
+  // Every field of Artifact.fbs's Artifact; a field appended there must be
+  // added here too.
+  fb::ArtifactBuilder root(fbb);
+  root.add_format_version(artifact.format_version);
+  root.add_producer(producer);
+  root.add_source(source);
+  root.add_target_archs(archs);
+  root.add_modules(modules);
+  root.add_params(params);
+  root.add_inputs(inputs);
+  root.add_outputs(outputs);
+  root.add_buffers(buffers);
+  root.add_arena_bytes(artifact.arena_bytes);
+  root.add_param_bytes(artifact.param_bytes);
+  root.add_steps(steps);
+  root.add_num_streams(artifact.num_streams);
+  root.add_num_events(artifact.num_events);
+  fbb.Finish(root.Finish(), fb::ArtifactIdentifier());
+  return std::vector<uint8_t>(fbb.GetBufferPointer(),
+                              fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+LogicalResult writeArtifactFile(ModuleOp module, const std::string &path,
+                                const ArtifactOptions &options) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError() << "no function @main to write as an artifact";
+  FailureOr<PlanKernels> kernels = emitPlanKernels(main);
+  if (failed(kernels))
+    return failure();
+  std::vector<Cubin> cubins;
+  if (!kernels->launches.empty()) {
+    FailureOr<std::vector<Cubin>> compiled =
+        compilePlanKernels(*kernels, options.archs, main.getLoc());
+    if (failed(compiled))
+      return failure();
+    cubins = std::move(*compiled);
+  }
+  FailureOr<fb::ArtifactT> artifact =
+      buildArtifact(module, *kernels, cubins, options);
+  if (failed(artifact))
+    return failure();
+  std::vector<uint8_t> payload = serializeArtifact(*artifact);
+  if (absl::Status status = writeArtifact(path, payload); !status.ok())
+    return emitError(module.getLoc()) << std::string(status.message());
+  return success();
+}
+
+} // namespace dsc::codegen

@@ -1,0 +1,355 @@
+//===- PlanToKernels.cpp - KernelSpecs and cubins from a plan module ------===//
+//
+// Reads each launch's kernel kind, operand types and `op_attrs` (the dsc op's
+// inherent attributes with defaults filled in by dsc-lower-to-plan) into a
+// KernelSpec. Each spec is first emitted on its own so that a spec the emitter
+// rejects is reported at its launch; the module is then emitted once, which
+// deduplicates identical kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/PlanToKernels.h"
+
+#include "ir/DscDialect.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+
+namespace dsc::codegen {
+
+std::optional<DType> dtypeOf(Type t) {
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF64())
+    return DType::F64;
+  if (t.isBF16())
+    return DType::BF16;
+  if (t.isF16())
+    return DType::F16;
+  if (isa<Float8E4M3FNType>(t))
+    return DType::F8E4M3FN;
+  if (isa<Float8E5M2Type>(t))
+    return DType::F8E5M2;
+  if (t.isInteger(1))
+    return DType::I1;
+  if (t.isInteger(32))
+    return DType::I32;
+  if (t.isInteger(64))
+    return DType::I64;
+  return std::nullopt;
+}
+
+std::string sourceLocation(Location loc) {
+  std::string result;
+  loc->walk([&](Location inner) {
+    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+      result =
+          (llvm::sys::path::filename(file.getFilename().strref()) + ":" +
+           llvm::Twine(file.getLine()) + ":" + llvm::Twine(file.getColumn()))
+              .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return result;
+}
+
+namespace {
+
+std::optional<KernelKind> parseKernelKind(StringRef name) {
+  return llvm::StringSwitch<std::optional<KernelKind>>(name)
+      .Case("unary", KernelKind::Unary)
+      .Case("binary", KernelKind::Binary)
+      .Case("compare", KernelKind::Compare)
+      .Case("select", KernelKind::Select)
+      .Case("cast", KernelKind::Cast)
+      .Case("broadcast", KernelKind::Broadcast)
+      .Case("transpose", KernelKind::Transpose)
+      .Case("slice", KernelKind::Slice)
+      .Case("concat", KernelKind::Concat)
+      .Case("gather", KernelKind::Gather)
+      .Case("iota", KernelKind::Iota)
+      .Case("reduce", KernelKind::Reduce)
+      .Case("softmax", KernelKind::Softmax)
+      .Case("rms_norm", KernelKind::RmsNorm)
+      .Case("layer_norm", KernelKind::LayerNorm)
+      .Case("rope", KernelKind::Rope)
+      .Case("router_topk", KernelKind::RouterTopK)
+      .Case("moe_slots", KernelKind::MoeSlots)
+      .Case("moe_dispatch", KernelKind::MoeDispatch)
+      .Case("moe_combine", KernelKind::MoeCombine)
+      .Default(std::nullopt);
+}
+
+std::optional<UnaryOp> unaryOpOf(StringRef op) {
+  return llvm::StringSwitch<std::optional<UnaryOp>>(op)
+      .Case("dsc.neg", UnaryOp::Neg)
+      .Case("dsc.abs", UnaryOp::Abs)
+      .Case("dsc.exp", UnaryOp::Exp)
+      .Case("dsc.log", UnaryOp::Log)
+      .Case("dsc.sqrt", UnaryOp::Sqrt)
+      .Case("dsc.rsqrt", UnaryOp::Rsqrt)
+      .Case("dsc.tanh", UnaryOp::Tanh)
+      .Case("dsc.sigmoid", UnaryOp::Sigmoid)
+      .Case("dsc.silu", UnaryOp::Silu)
+      .Case("dsc.relu", UnaryOp::Relu)
+      .Case("dsc.gelu", UnaryOp::GeluErf)
+      .Case("dsc.pow", UnaryOp::Pow)
+      .Default(std::nullopt);
+}
+
+std::optional<BinaryOp> binaryOpOf(StringRef op) {
+  return llvm::StringSwitch<std::optional<BinaryOp>>(op)
+      .Case("dsc.add", BinaryOp::Add)
+      .Case("dsc.sub", BinaryOp::Sub)
+      .Case("dsc.mul", BinaryOp::Mul)
+      .Case("dsc.div", BinaryOp::Div)
+      .Case("dsc.max", BinaryOp::Max)
+      .Case("dsc.min", BinaryOp::Min)
+      .Default(std::nullopt);
+}
+
+std::optional<ReduceOp> reduceOpOf(StringRef op) {
+  return llvm::StringSwitch<std::optional<ReduceOp>>(op)
+      .Case("dsc.reduce_sum", ReduceOp::Sum)
+      .Case("dsc.reduce_max", ReduceOp::Max)
+      .Case("dsc.reduce_mean", ReduceOp::Mean)
+      .Default(std::nullopt);
+}
+
+/// Reads `op_attrs` into a KernelAttrs, reporting a missing or mistyped
+/// attribute at the launch.
+class AttrReader {
+public:
+  explicit AttrReader(plan::LaunchOp launch) : launch(launch) {}
+
+  bool failed() const { return hasError; }
+
+  template <typename T> T get(StringRef name) {
+    Attribute attr = launch.getOpAttrs().get(name);
+    auto typed = dyn_cast_or_null<T>(attr);
+    if (!typed && !hasError) {
+      launch.emitOpError() << "kernel '" << launch.getKernel()
+                           << "' needs op_attrs." << name;
+      hasError = true;
+    }
+    return typed;
+  }
+  int64_t integer(StringRef name) {
+    auto a = get<IntegerAttr>(name);
+    return a ? a.getInt() : 0;
+  }
+  double real(StringRef name) {
+    auto a = get<FloatAttr>(name);
+    return a ? a.getValueAsDouble() : 0.0;
+  }
+  bool flag(StringRef name) {
+    auto a = get<BoolAttr>(name);
+    return a && a.getValue();
+  }
+  std::vector<int64_t> array(StringRef name) {
+    auto a = get<DenseI64ArrayAttr>(name);
+    return a ? std::vector<int64_t>(a.asArrayRef().begin(),
+                                    a.asArrayRef().end())
+             : std::vector<int64_t>{};
+  }
+
+private:
+  plan::LaunchOp launch;
+  bool hasError = false;
+};
+
+/// Fills the fields of `attrs` that `kind` reads; fails (after an error) on a
+/// source op the kind has no variant for.
+LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind,
+                        KernelAttrs &attrs) {
+  StringRef op = launch.getOp();
+  AttrReader r(launch);
+  auto unknownOp = [&] {
+    return launch.emitOpError() << "kernel '" << launch.getKernel()
+                                << "' cannot implement '" << op << "' yet";
+  };
+  switch (kind) {
+  case KernelKind::Unary: {
+    std::optional<UnaryOp> u = unaryOpOf(op);
+    if (!u)
+      return unknownOp();
+    attrs.unary = *u;
+    if (*u == UnaryOp::GeluErf) {
+      auto approx = r.get<GeluApproximationAttr>("approximate");
+      if (approx && approx.getValue() == GeluApproximation::tanh)
+        attrs.unary = UnaryOp::GeluTanh;
+    }
+    if (*u == UnaryOp::Pow)
+      attrs.exponent = r.real("exponent");
+    break;
+  }
+  case KernelKind::Binary: {
+    std::optional<BinaryOp> b = binaryOpOf(op);
+    if (!b)
+      return unknownOp();
+    attrs.binary = *b;
+    break;
+  }
+  case KernelKind::Compare:
+    if (auto p = r.get<ComparePredicateAttr>("predicate"))
+      attrs.predicate = static_cast<ComparePredicate>(p.getValue());
+    break;
+  case KernelKind::Select:
+  case KernelKind::Cast:
+    break;
+  case KernelKind::MoeCombine: {
+    // dsc.moe_combine has no attributes: E and C are the shape of its buf[E, C,
+    // D].
+    auto buf = cast<MemRefType>(launch.getInputs().front().getType());
+    if (launch.getInputs().size() != 4 || buf.getRank() != 3)
+      return launch.emitOpError()
+             << "moe_combine expects buf[E, C, D], idx, slot, w";
+    attrs.numExperts = buf.getDimSize(0);
+    attrs.capacity = buf.getDimSize(1);
+    break;
+  }
+  case KernelKind::Broadcast:
+    attrs.dims = r.array("dims");
+    break;
+  case KernelKind::Transpose:
+    attrs.dims = r.array("permutation");
+    break;
+  case KernelKind::Slice:
+    attrs.dims = r.array("start");
+    attrs.limit = r.array("limit");
+    attrs.stride = r.array("stride");
+    break;
+  case KernelKind::Concat:
+  case KernelKind::Gather:
+  case KernelKind::Softmax:
+    attrs.axis = r.integer("axis");
+    break;
+  case KernelKind::Iota:
+    attrs.axis = r.integer("dimension");
+    break;
+  case KernelKind::Reduce: {
+    std::optional<ReduceOp> red = reduceOpOf(op);
+    if (!red)
+      return unknownOp();
+    attrs.reduce = *red;
+    attrs.dims = r.array("axes");
+    attrs.keepDims = r.flag("keepdims");
+    break;
+  }
+  case KernelKind::RmsNorm:
+  case KernelKind::LayerNorm:
+    attrs.eps = r.real("eps");
+    break;
+  case KernelKind::Rope:
+    attrs.theta = r.real("theta");
+    if (auto style = r.get<RopeStyleAttr>("style"))
+      attrs.ropeStyle = style.getValue() == dsc::RopeStyle::interleaved
+                            ? codegen::RopeStyle::Interleaved
+                            : codegen::RopeStyle::Half;
+    break;
+  case KernelKind::RouterTopK:
+    attrs.k = r.integer("k");
+    attrs.nGroups = r.integer("n_groups");
+    attrs.topkGroups = r.integer("topk_groups");
+    if (auto score = r.get<RouterScoreAttr>("score"))
+      attrs.score = score.getValue() == dsc::RouterScore::softmax
+                        ? codegen::RouterScore::Softmax
+                        : codegen::RouterScore::Sigmoid;
+    attrs.normalize = r.flag("normalize");
+    attrs.scaling = r.real("scaling");
+    break;
+  case KernelKind::MoeSlots:
+  case KernelKind::MoeDispatch:
+    attrs.numExperts = r.integer("num_experts");
+    attrs.capacity = r.integer("capacity");
+    break;
+  }
+  return failure(r.failed());
+}
+
+LogicalResult describeOperands(plan::LaunchOp launch, ValueRange values,
+                               std::vector<TensorDesc> &descs) {
+  for (Value v : values) {
+    auto type = cast<MemRefType>(v.getType());
+    std::optional<DType> dtype = dtypeOf(type.getElementType());
+    if (!dtype)
+      return launch.emitOpError()
+             << "has an operand of element type " << type.getElementType()
+             << ", which no kernel supports";
+    descs.push_back({*dtype, std::vector<int64_t>(type.getShape().begin(),
+                                                  type.getShape().end())});
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<KernelSpec> buildKernelSpec(plan::LaunchOp launch) {
+  std::optional<KernelKind> kind = parseKernelKind(launch.getKernel());
+  if (!kind)
+    return launch.emitOpError()
+           << "kernel kind '" << launch.getKernel() << "' (from '"
+           << launch.getOp() << "') has no kernel emitter yet";
+  if (launch.getScalars() && !launch.getScalars()->empty())
+    return launch.emitOpError()
+           << "has scalar arguments; generated kernels take buffers only";
+  KernelSpec spec;
+  spec.kind = *kind;
+  spec.sourceOp = launch.getOp().str();
+  spec.location = sourceLocation(launch.getLoc());
+  if (failed(readAttrs(launch, *kind, spec.attrs)) ||
+      failed(describeOperands(launch, launch.getInputs(), spec.inputs)) ||
+      failed(describeOperands(launch, launch.getOutputs(), spec.outputs)))
+    return failure();
+  return spec;
+}
+
+FailureOr<PlanKernels> emitPlanKernels(func::FuncOp func,
+                                       const TargetInfo &target) {
+  PlanKernels result;
+  std::vector<KernelSpec> specs;
+  bool ok = true;
+  func.walk([&](plan::LaunchOp launch) {
+    FailureOr<KernelSpec> spec = buildKernelSpec(launch);
+    if (failed(spec)) {
+      ok = false;
+      return;
+    }
+    if (absl::StatusOr<EmittedKernel> k = emitKernel(*spec, target); !k.ok()) {
+      launch.emitOpError() << "cannot generate its '" << launch.getKernel()
+                           << "' kernel: " << std::string(k.status().message());
+      ok = false;
+      return;
+    }
+    result.launches.push_back(launch);
+    specs.push_back(std::move(*spec));
+  });
+  if (!ok)
+    return failure();
+  absl::StatusOr<EmittedModule> module = emitModule(specs, target);
+  if (!module.ok())
+    return func.emitError()
+           << "kernel module: " << std::string(module.status().message());
+  result.module = std::move(*module);
+  return result;
+}
+
+FailureOr<std::vector<Cubin>>
+compilePlanKernels(const PlanKernels &kernels,
+                   const std::vector<std::string> &archs, Location loc) {
+  NvrtcCompiler compiler(DSC_CUDA_INCLUDE_DIR);
+  std::string names;
+  for (const EmittedKernel &k : kernels.module.kernels)
+    if (names.find(k.name) == std::string::npos)
+      names += (names.empty() ? "" : ", ") + k.name;
+  absl::StatusOr<std::vector<Cubin>> cubins =
+      compiler.compileForArchs(kernels.module.source, archs, names);
+  if (!cubins.ok())
+    return emitError(loc) << std::string(cubins.status().message());
+  return std::move(*cubins);
+}
+
+} // namespace dsc::codegen
