@@ -67,6 +67,11 @@ cl::opt<uint64_t>
 cl::opt<std::string> outDir("out",
                             cl::desc("Write each output to DIR/<name>.npy"),
                             cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> saveInputsDir(
+    "save-inputs",
+    cl::desc("Also write the inputs used (given or random) to DIR/<name>.npy, "
+             "so another runner (dsrun --inputs) can be fed the same values"),
+    cl::value_desc("dir"), cl::cat(category));
 cl::list<std::string>
     dimOverrides("D", cl::desc("Override a named dimension: -D B=8"),
                  cl::value_desc("NAME=VALUE"), cl::Prefix, cl::cat(category));
@@ -309,6 +314,23 @@ int main(int argc, char **argv) {
       if (!input)
         return fail(llvm::toString(input.takeError()));
       inputs[r][name] = std::move(*input);
+    }
+  }
+
+  if (!saveInputsDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(saveInputsDir))
+      return fail("cannot create " + saveInputsDir + ": " + ec.message());
+    for (int64_t r = 0; r < numRanks; ++r) {
+      for (const auto &[name, tensor] : inputs[r]) {
+        std::string fileName =
+            numRanks == 1 ? name : name + ".rank" + std::to_string(r);
+        llvm::SmallString<128> path(saveInputsDir);
+        llvm::sys::path::append(path, fileName + ".npy");
+        absl::Status status =
+            dsc::writeNpy(path.str().str(), toHostArray(tensor));
+        if (!status.ok())
+          return fail("input '" + name + "': " + std::string(status.message()));
+      }
     }
   }
 
