@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.device
-rm -rf "$out" && mkdir -p "$out/bin" "$out/lib"
+rm -rf "$out/bin" "$out/lib" && mkdir -p "$out/bin" "$out/lib"
 mkdir -p .git/info && grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
 bins=(dsrun DscRuntimeTests DscSupportTests "$@")
 for b in "${bins[@]}"; do
