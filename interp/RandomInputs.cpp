@@ -9,9 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "interp/Interpreter.h"
-#include "interp/Random.h"
-
 #include "ir/DscDialect.h"
+#include "runtime/support/Random.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
 

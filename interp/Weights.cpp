@@ -1,11 +1,8 @@
 //===- Weights.cpp - Where dsc.param tensors come from --------------------===//
 
 #include "interp/Interpreter.h"
-#include "interp/Random.h"
-
+#include "runtime/support/Random.h"
 #include "runtime/support/Safetensors.h"
-
-#include <cmath>
 
 namespace dsc::interp {
 
@@ -62,32 +59,17 @@ llvm::Expected<HostTensor> SafetensorsWeightSource::load(llvm::StringRef name,
   return tensor;
 }
 
+// The generator lives in runtime/support so that dsrun --random-weights draws
+// bit-identical weights.
 llvm::Expected<HostTensor> RandomWeightSource::load(llvm::StringRef name,
                                                     DType dtype,
                                                     const Shape &shape) {
-  RandomStream random(seed, std::string_view(name.data(), name.size()));
-  int64_t n = numElements(shape);
-  if (isIntDType(dtype)) {
-    std::vector<int64_t> values(n);
-    for (int64_t &v : values)
-      v = random.below(dtype == DType::I1 ? 2 : 8);
-    return HostTensor::fromInts(dtype, shape, std::move(values));
-  }
-  std::vector<float> values(n);
-  if (shape.size() == 1) {
-    for (float &v : values)
-      v = random.uniform(0.9f, 1.1f);
-  } else {
-    float bound = 1.0f;
-    if (shape.size() >= 2) {
-      int64_t fanIn =
-          std::min(shape[shape.size() - 1], shape[shape.size() - 2]);
-      bound = std::sqrt(3.0f / static_cast<float>(std::max<int64_t>(fanIn, 1)));
-    }
-    for (float &v : values)
-      v = random.uniform(-bound, bound);
-  }
-  return HostTensor::fromFloats(dtype, shape, std::move(values));
+  std::string_view key(name.data(), name.size());
+  if (isIntDType(dtype))
+    return HostTensor::fromInts(dtype, shape,
+                                randomWeightInts(seed, key, dtype, shape));
+  return HostTensor::fromFloats(dtype, shape,
+                                randomWeightFloats(seed, key, shape));
 }
 
 } // namespace dsc::interp

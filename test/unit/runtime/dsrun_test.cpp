@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <dlfcn.h>
 #include <sys/wait.h>
 
 namespace dsc {
@@ -44,14 +45,38 @@ TEST(Dsrun, InfoPrintsTheSummary) {
   EXPECT_THAT(run.output, HasSubstr("steps: 5 ("));
 }
 
-TEST(Dsrun, RunSaysExecutionIsNotImplemented) {
+/// Whether this machine could run artifacts: a driver library that loads.
+bool hasCudaDriver() {
+  void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (library)
+    dlclose(library);
+  return library != nullptr;
+}
+
+TEST(Dsrun, RunWithoutAGpuSaysSo) {
   test::ScratchDir dir;
   std::string path = dir.file("model.dsx");
   ASSERT_TRUE(
       writeArtifact(path, test::packPayload(*test::makeValidArtifact())).ok());
-  DsrunResult run = dsrun(path);
-  EXPECT_EQ(run.exitCode, 1);
-  EXPECT_THAT(run.output, HasSubstr("execution is not implemented yet"));
+  DsrunResult run = dsrun(path + " --random_weights=1");
+  EXPECT_EQ(run.exitCode, 1) << run.output;
+#ifdef DSC_HAVE_EXEC
+  if (hasCudaDriver())
+    GTEST_SKIP() << "a CUDA driver is installed; the GPU suite covers runs";
+  EXPECT_THAT(run.output, HasSubstr("dsrun: no CUDA device: "));
+#else
+  EXPECT_THAT(run.output, HasSubstr("built without the CUDA toolkit"));
+#endif
+}
+
+TEST(Dsrun, DeviceArchChecksWithoutRunning) {
+  test::ScratchDir dir;
+  std::string path = dir.file("model.dsx");
+  ASSERT_TRUE(
+      writeArtifact(path, test::packPayload(*test::makeValidArtifact())).ok());
+  DsrunResult run = dsrun(path + " --device_arch=sm_90");
+  EXPECT_EQ(run.exitCode, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("verified; runs on sm_90"));
 }
 
 TEST(Dsrun, ErrorsExitOneWithTheMessage) {

@@ -1,0 +1,368 @@
+//===- Executor.cpp - Runs a loaded artifact on one GPU -------------------===//
+
+#include "runtime/exec/Executor.h"
+
+#include "runtime/exec/HostData.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace dsc {
+
+#define DSC_RETURN_IF_ERROR(expr)                                              \
+  do {                                                                         \
+    if (absl::Status s_ = (expr); !s_.ok())                                    \
+      return s_;                                                               \
+  } while (0)
+
+/// Kernels may use up to 48 KiB of dynamic shared memory without opting in
+/// (CUDA C++ Programming Guide, "Shared Memory"); beyond it they must set
+/// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
+static constexpr uint32_t kDefaultDynamicSharedBytes = 48 * 1024;
+
+absl::StatusOr<std::unique_ptr<Executor>>
+Executor::create(const Device &device, const LoadedArtifact &artifact) {
+  std::unique_ptr<Executor> executor(new Executor(device, artifact));
+  const fb::Artifact &plan = artifact.artifact();
+  // Refuse what cannot run before touching device memory.
+  for (flatbuffers::uoffset_t i = 0; i < plan.steps()->size(); ++i)
+    if (plan.steps()->Get(i)->op_type() == fb::StepOp::Attention)
+      return absl::UnimplementedError(absl::StrCat(
+          executor->where(i), ": attention is not implemented in dsrun yet"));
+  DSC_RETURN_IF_ERROR(executor->loadModules());
+  DSC_RETURN_IF_ERROR(executor->allocate());
+  DSC_RETURN_IF_ERROR(executor->prepareSteps());
+  DSC_RETURN_IF_ERROR(executor->capture());
+  return executor;
+}
+
+absl::Status Executor::loadModules() {
+  absl::StatusOr<size_t> archIndex = checkDeviceArch(loaded, device.arch());
+  if (!archIndex.ok())
+    return archIndex.status();
+  absl::string_view arch = plan.target_archs()->Get(*archIndex)->c_str();
+  const Driver &cu = device.driver();
+  for (flatbuffers::uoffset_t m = 0; m < plan.modules()->size(); ++m) {
+    const fb::KernelModule &module = *plan.modules()->Get(m);
+    // The loader checked that every module has an image per target arch.
+    const fb::KernelImage *image = nullptr;
+    for (const fb::KernelImage *candidate : *module.images())
+      if (candidate->arch()->c_str() == arch)
+        image = candidate;
+    std::string what =
+        absl::StrCat(loaded.name(), ": module ", m, " (", arch, ")");
+    if (!image)
+      return absl::InvalidArgumentError(absl::StrCat(what, ": no image"));
+    CUmodule handle = nullptr;
+    DSC_RETURN_IF_ERROR(
+        device.check(cu.cuModuleLoadData(&handle, image->cubin()->data()),
+                     absl::StrCat(what, ": cuModuleLoadData")));
+    modules.push_back(handle);
+    std::vector<CUfunction> &kernels = functions.emplace_back();
+    for (const fb::Kernel *kernel : *module.kernels()) {
+      CUfunction function = nullptr;
+      DSC_RETURN_IF_ERROR(device.check(
+          cu.cuModuleGetFunction(&function, handle, kernel->name()->c_str()),
+          absl::StrCat(what, ": cuModuleGetFunction('", kernel->name()->str(),
+                       "')")));
+      kernels.push_back(function);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Executor::allocate() {
+  const Driver &cu = device.driver();
+  size_t freeBytes = 0, totalBytes = 0;
+  DSC_RETURN_IF_ERROR(
+      device.check(cu.cuMemGetInfo(&freeBytes, &totalBytes), "cuMemGetInfo"));
+  bool needsWorkspace = false;
+  for (const fb::Step *step : *plan.steps())
+    needsWorkspace |= step->op_type() == fb::StepOp::Gemm;
+  uint64_t workspaceBytes = needsWorkspace ? kGemmWorkspaceBytes : 0;
+  if (absl::Status s = checkDeviceMemory(plan.arena_bytes(), plan.param_bytes(),
+                                         workspaceBytes, freeBytes, totalBytes);
+      !s.ok())
+    return absl::Status(s.code(),
+                        absl::StrCat(loaded.name(), ": ", s.message()));
+  // cuMemAlloc rejects 0 bytes; an empty region keeps address 0 and no
+  // buffer points into it.
+  const std::pair<CUdeviceptr *, uint64_t> regions[] = {
+      {&arena, plan.arena_bytes()},
+      {&params, plan.param_bytes()},
+      {&workspace, workspaceBytes}};
+  const char *names[] = {"arena", "parameter region", "cuBLASLt workspace"};
+  for (size_t i = 0; i < 3; ++i)
+    if (regions[i].second > 0)
+      DSC_RETURN_IF_ERROR(
+          device.check(cu.cuMemAlloc(regions[i].first, regions[i].second),
+                       absl::StrCat("cuMemAlloc(", names[i], ", ",
+                                    formatBytes(regions[i].second), ")")));
+  DSC_RETURN_IF_ERROR(device.check(
+      cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate"));
+  if (needsWorkspace && cublasLtCreate(&blas) != CUBLAS_STATUS_SUCCESS)
+    return absl::InternalError("cublasLtCreate failed");
+  return absl::OkStatus();
+}
+
+CUdeviceptr Executor::bufferAddress(uint32_t index) const {
+  const fb::Buffer &buffer = *plan.buffers()->Get(index);
+  CUdeviceptr base = buffer.kind() == fb::BufferKind::Param ? params : arena;
+  return base + buffer.offset();
+}
+
+CUdeviceptr Executor::address(const fb::BufferRef &ref) const {
+  return bufferAddress(ref.buffer()) + ref.offset();
+}
+
+absl::Status Executor::prepareSteps() {
+  const Driver &cu = device.driver();
+  launches.resize(plan.steps()->size());
+  gemms.resize(plan.steps()->size());
+  for (flatbuffers::uoffset_t i = 0; i < plan.steps()->size(); ++i) {
+    const fb::Step &step = *plan.steps()->Get(i);
+    if (const fb::KernelLaunch *launch = step.op_as_KernelLaunch()) {
+      Launch &prepared = launches[i];
+      prepared.function = functions[launch->module_()][launch->kernel()];
+      if (launch->shared_bytes() > kDefaultDynamicSharedBytes)
+        DSC_RETURN_IF_ERROR(device.check(
+            cu.cuFuncSetAttribute(
+                prepared.function,
+                CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                static_cast<int>(launch->shared_bytes())),
+            absl::StrCat(where(i), ": cuFuncSetAttribute(dynamic shared ",
+                         launch->shared_bytes(), " bytes)")));
+      size_t count = launch->args() ? launch->args()->size() : 0;
+      prepared.slots.assign(count, 0);
+      for (size_t a = 0; a < count; ++a) {
+        const fb::Arg &arg = *launch->args()->Get(a);
+        void *slot = &prepared.slots[a];
+        switch (arg.kind()) {
+        case fb::ArgKind::Buffer: {
+          CUdeviceptr pointer = bufferAddress(arg.buffer()) + arg.offset();
+          std::memcpy(slot, &pointer, sizeof(pointer));
+          break;
+        }
+        case fb::ArgKind::I32: {
+          int32_t v = static_cast<int32_t>(arg.i64());
+          std::memcpy(slot, &v, sizeof(v));
+          break;
+        }
+        case fb::ArgKind::I64: {
+          int64_t v = arg.i64();
+          std::memcpy(slot, &v, sizeof(v));
+          break;
+        }
+        case fb::ArgKind::F32: {
+          float v = static_cast<float>(arg.f64());
+          std::memcpy(slot, &v, sizeof(v));
+          break;
+        }
+        case fb::ArgKind::F64: {
+          double v = arg.f64();
+          std::memcpy(slot, &v, sizeof(v));
+          break;
+        }
+        }
+      }
+      // After the slots stop moving.
+      for (uint64_t &slot : prepared.slots)
+        prepared.params.push_back(&slot);
+    } else if (const fb::Gemm *gemm = step.op_as_Gemm()) {
+      absl::StatusOr<std::unique_ptr<GemmPlan>> made = GemmPlan::create(
+          blas, *gemm, address(*gemm->a()), address(*gemm->b()),
+          address(*gemm->c()), gemm->bias() ? address(*gemm->bias()) : 0,
+          workspace, where(i));
+      if (!made.ok())
+        return made.status();
+      gemms[i] = std::move(*made);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Executor::enqueueStep(size_t index) {
+  const Driver &cu = device.driver();
+  const fb::Step &step = *plan.steps()->Get(index);
+  switch (step.op_type()) {
+  case fb::StepOp::KernelLaunch: {
+    const fb::KernelLaunch &launch = *step.op_as_KernelLaunch();
+    Launch &prepared = launches[index];
+    return device.check(
+        cu.cuLaunchKernel(
+            prepared.function, launch.grid()->x(), launch.grid()->y(),
+            launch.grid()->z(), launch.block()->x(), launch.block()->y(),
+            launch.block()->z(), launch.shared_bytes(), stream,
+            prepared.params.empty() ? nullptr : prepared.params.data(),
+            nullptr),
+        absl::StrCat(where(index), ": cuLaunchKernel"));
+  }
+  case fb::StepOp::Gemm:
+    return gemms[index]->run(stream);
+  case fb::StepOp::Memset: {
+    const fb::Memset &memset = *step.op_as_Memset();
+    return device.check(cu.cuMemsetD8Async(address(*memset.dst()),
+                                           memset.value(), memset.bytes(),
+                                           stream),
+                        absl::StrCat(where(index), ": cuMemsetD8Async"));
+  }
+  case fb::StepOp::Copy: {
+    const fb::Copy &copy = *step.op_as_Copy();
+    return device.check(cu.cuMemcpyDtoDAsync(address(*copy.dst()),
+                                             address(*copy.src()), copy.bytes(),
+                                             stream),
+                        absl::StrCat(where(index), ": cuMemcpyDtoDAsync"));
+  }
+  default:
+    // Attention is refused in create(), Collective by the loader.
+    return absl::UnimplementedError(
+        absl::StrCat(where(index), ": dsrun cannot run this step yet"));
+  }
+}
+
+absl::Status Executor::capture() {
+  const Driver &cu = device.driver();
+  DSC_RETURN_IF_ERROR(device.check(
+      cu.cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+      "cuStreamBeginCapture"));
+  absl::Status enqueued = absl::OkStatus();
+  for (size_t i = 0; i < plan.steps()->size() && enqueued.ok(); ++i)
+    enqueued = enqueueStep(i);
+  // End the capture even after a failure, so the stream is usable again.
+  CUresult ended = cu.cuStreamEndCapture(stream, &graph);
+  DSC_RETURN_IF_ERROR(enqueued);
+  DSC_RETURN_IF_ERROR(device.check(ended, "cuStreamEndCapture"));
+  return device.check(cu.cuGraphInstantiate(&graphExec, graph, 0),
+                      "cuGraphInstantiate");
+}
+
+absl::Status Executor::copyTensor(const fb::TensorInfo &info,
+                                  const HostArray &array,
+                                  absl::string_view what) {
+  const fb::Buffer &buffer = *plan.buffers()->Get(info.buffer());
+  // The loader checked that the buffer holds the declared tensor.
+  if (array.data.size() > buffer.size())
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " '", info.name()->str(), "': ", array.data.size(),
+                     " bytes do not fit its buffer of ", buffer.size()));
+  if (array.data.empty())
+    return absl::OkStatus();
+  // On the plan's stream, which is non-blocking: a copy on the legacy
+  // stream would not be ordered before the graph's launch.
+  const Driver &cu = device.driver();
+  std::string where = absl::StrCat(what, " '", info.name()->str(), "'");
+  DSC_RETURN_IF_ERROR(device.check(
+      cu.cuMemcpyHtoDAsync(bufferAddress(info.buffer()), array.data.data(),
+                           array.data.size(), stream),
+      absl::StrCat(where, ": cuMemcpyHtoDAsync")));
+  // `array` may go away when this returns.
+  return device.check(cu.cuStreamSynchronize(stream),
+                      absl::StrCat(where, ": copying to the device"));
+}
+
+absl::Status Executor::uploadParam(size_t index, const HostArray &array) {
+  return copyTensor(*plan.params()->Get(index), array, "weight");
+}
+
+absl::Status Executor::uploadInput(size_t index, const HostArray &array) {
+  return copyTensor(*plan.inputs()->Get(index), array, "input");
+}
+
+absl::Status Executor::run() {
+  const Driver &cu = device.driver();
+  DSC_RETURN_IF_ERROR(
+      device.check(cu.cuGraphLaunch(graphExec, stream), "cuGraphLaunch"));
+  // Kernel faults surface here; they belong to no one step in particular.
+  return device.check(cu.cuStreamSynchronize(stream),
+                      absl::StrCat(loaded.name(), ": running the plan"));
+}
+
+absl::StatusOr<HostArray> Executor::downloadOutput(size_t index) const {
+  const fb::TensorInfo &info = *plan.outputs()->Get(index);
+  HostArray array;
+  array.dtype = tensorDType(info);
+  array.shape = tensorShape(info);
+  absl::StatusOr<uint64_t> count = checkedNumElements(array.shape, array.dtype);
+  if (!count.ok())
+    return count.status();
+  array.data.resize(*count * dtypeSize(array.dtype));
+  if (array.data.empty())
+    return array;
+  const Driver &cu = device.driver();
+  std::string where = absl::StrCat("output '", info.name()->str(), "'");
+  DSC_RETURN_IF_ERROR(device.check(
+      cu.cuMemcpyDtoHAsync(array.data.data(), bufferAddress(info.buffer()),
+                           array.data.size(), stream),
+      absl::StrCat(where, ": cuMemcpyDtoHAsync")));
+  DSC_RETURN_IF_ERROR(device.check(cu.cuStreamSynchronize(stream),
+                                   absl::StrCat(where, ": copying back")));
+  return array;
+}
+
+absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
+  const Driver &cu = device.driver();
+  for (int i = 0; i < warmup; ++i)
+    DSC_RETURN_IF_ERROR(run());
+  CUevent start = nullptr, stop = nullptr;
+  DSC_RETURN_IF_ERROR(device.check(cu.cuEventCreate(&start, CU_EVENT_DEFAULT),
+                                   "cuEventCreate"));
+  absl::Status status =
+      device.check(cu.cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
+  std::vector<double> times;
+  for (int i = 0; i < iterations && status.ok(); ++i) {
+    float ms = 0;
+    status = device.check(cu.cuEventRecord(start, stream), "cuEventRecord");
+    if (status.ok())
+      status =
+          device.check(cu.cuGraphLaunch(graphExec, stream), "cuGraphLaunch");
+    if (status.ok())
+      status = device.check(cu.cuEventRecord(stop, stream), "cuEventRecord");
+    if (status.ok())
+      status = device.check(cu.cuEventSynchronize(stop),
+                            absl::StrCat(loaded.name(), ": running the plan"));
+    if (status.ok())
+      status = device.check(cu.cuEventElapsedTime(&ms, start, stop),
+                            "cuEventElapsedTime");
+    times.push_back(ms);
+  }
+  if (stop)
+    cu.cuEventDestroy(stop);
+  cu.cuEventDestroy(start);
+  DSC_RETURN_IF_ERROR(status);
+  BenchResult result;
+  if (times.empty())
+    return result;
+  std::sort(times.begin(), times.end());
+  result.minMs = times.front();
+  result.maxMs = times.back();
+  size_t mid = times.size() / 2;
+  result.medianMs =
+      times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return result;
+}
+
+Executor::~Executor() {
+  // Teardown errors have nobody left to report to; a sticky error from a
+  // kernel fault makes them all fail, which is fine at exit.
+  const Driver &cu = device.driver();
+  if (stream)
+    cu.cuStreamSynchronize(stream);
+  if (graphExec)
+    cu.cuGraphExecDestroy(graphExec);
+  if (graph)
+    cu.cuGraphDestroy(graph);
+  gemms.clear();
+  if (blas)
+    cublasLtDestroy(blas);
+  for (CUdeviceptr region : {workspace, params, arena})
+    if (region)
+      cu.cuMemFree(region);
+  for (CUmodule module : modules)
+    cu.cuModuleUnload(module);
+  if (stream)
+    cu.cuStreamDestroy(stream);
+}
+
+} // namespace dsc

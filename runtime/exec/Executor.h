@@ -1,0 +1,96 @@
+//===- Executor.h - Runs a loaded artifact on one GPU -----------*- C++ -*-===//
+//
+// create() does everything that can fail before the first run: it picks the
+// image for the device's arch, loads every module and kernel, refuses steps
+// dsrun cannot run yet (attention), checks free memory against the plan
+// before allocating, allocates the arena and the parameter region (cuMemAlloc
+// aligns to 256 bytes, which Buffer.alignment relies on), and builds the
+// cuBLASLt descriptors and kernel argument arrays. The whole plan is then
+// captured once into a CUDA graph on one stream and replayed.
+//
+// One stream: steps run in plan order, which satisfies every wait_events
+// edge (an event is recorded by an earlier step), so the plan's streams and
+// events are not needed for correctness; running them concurrently is later
+// work.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_RUNTIME_EXEC_EXECUTOR_H
+#define DSC_RUNTIME_EXEC_EXECUTOR_H
+
+#include "runtime/artifact/Artifact.h"
+#include "runtime/exec/Device.h"
+#include "runtime/exec/Gemm.h"
+#include "runtime/support/HostArray.h"
+
+#include "absl/status/statusor.h"
+
+#include <memory>
+#include <vector>
+
+namespace dsc {
+
+struct BenchResult {
+  double medianMs = 0, minMs = 0, maxMs = 0;
+};
+
+class Executor {
+public:
+  /// `artifact` and `device` must outlive the executor.
+  static absl::StatusOr<std::unique_ptr<Executor>>
+  create(const Device &device, const LoadedArtifact &artifact);
+  ~Executor();
+  Executor(const Executor &) = delete;
+  Executor &operator=(const Executor &) = delete;
+
+  /// Copies params[index]'s bytes to the device.
+  absl::Status uploadParam(size_t index, const HostArray &array);
+  /// Copies inputs[index]'s bytes into the arena.
+  absl::Status uploadInput(size_t index, const HostArray &array);
+  /// One replay of the plan, waited for.
+  absl::Status run();
+  /// outputs[index], read back after run().
+  absl::StatusOr<HostArray> downloadOutput(size_t index) const;
+  /// `warmup` replays, then `iterations` timed one by one with events.
+  absl::StatusOr<BenchResult> bench(int warmup, int iterations);
+
+private:
+  Executor(const Device &device, const LoadedArtifact &artifact)
+      : device(device), loaded(artifact), plan(artifact.artifact()) {}
+
+  struct Launch {
+    CUfunction function = nullptr;
+    /// One 8-byte slot per argument, and kernelParams pointing at them.
+    std::vector<uint64_t> slots;
+    std::vector<void *> params;
+  };
+
+  absl::Status loadModules();
+  absl::Status prepareSteps();
+  absl::Status allocate();
+  absl::Status capture();
+  absl::Status enqueueStep(size_t index);
+  CUdeviceptr address(const fb::BufferRef &ref) const;
+  CUdeviceptr bufferAddress(uint32_t buffer) const;
+  std::string where(size_t step) const { return describeStep(plan, step); }
+  absl::Status copyTensor(const fb::TensorInfo &info, const HostArray &array,
+                          absl::string_view what);
+
+  const Device &device;
+  const LoadedArtifact &loaded;
+  const fb::Artifact &plan;
+  std::vector<CUmodule> modules;
+  /// functions[module][kernel].
+  std::vector<std::vector<CUfunction>> functions;
+  std::vector<Launch> launches;
+  std::vector<std::unique_ptr<GemmPlan>> gemms;
+  cublasLtHandle_t blas = nullptr;
+  CUdeviceptr arena = 0, params = 0, workspace = 0;
+  CUstream stream = nullptr;
+  CUgraph graph = nullptr;
+  CUgraphExec graphExec = nullptr;
+};
+
+} // namespace dsc
+
+#endif // DSC_RUNTIME_EXEC_EXECUTOR_H

@@ -1,0 +1,65 @@
+//===- Gemm.h - Gemm steps through cuBLASLt ---------------------*- C++ -*-===//
+//
+// Every descriptor (matmul, four layouts, preference) and the algorithm are
+// made once when the plan loads; a run only calls cublasLtMatmul, which is
+// what makes the steps capturable into a CUDA graph.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_RUNTIME_EXEC_GEMM_H
+#define DSC_RUNTIME_EXEC_GEMM_H
+
+#include "runtime/schema/Artifact_generated.h"
+
+#include "absl/status/statusor.h"
+
+#include <cublasLt.h>
+#include <cuda.h>
+
+#include <memory>
+#include <string>
+
+namespace dsc {
+
+/// cuBLASLt's workspace for every Gemm step (they run one after another on
+/// one stream, so one suffices). 32 MiB is what NVIDIA's cuBLAS
+/// documentation recommends for Hopper (cublasSetWorkspace: "32 MiB for
+/// Hopper, 4 MiB otherwise"); Hopper's fastest kernels (split-K, stream-K)
+/// are only offered by the heuristic when it fits.
+inline constexpr uint64_t kGemmWorkspaceBytes = 32ull << 20;
+
+class GemmPlan {
+public:
+  /// Builds the descriptors for `gemm` with its operands at the given device
+  /// addresses and asks the heuristic for an algorithm. Errors start with
+  /// `where` (the step).
+  static absl::StatusOr<std::unique_ptr<GemmPlan>>
+  create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
+         CUdeviceptr b, CUdeviceptr c, CUdeviceptr bias, CUdeviceptr workspace,
+         const std::string &where);
+  ~GemmPlan();
+  GemmPlan(const GemmPlan &) = delete;
+  GemmPlan &operator=(const GemmPlan &) = delete;
+
+  /// Enqueues the product on `stream` (capturable).
+  absl::Status run(CUstream stream) const;
+
+private:
+  GemmPlan() = default;
+
+  cublasLtHandle_t handle = nullptr;
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t layoutA = nullptr, layoutB = nullptr,
+                         layoutC = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  CUdeviceptr a = 0, b = 0, c = 0, workspace = 0;
+  // The scalars in the scale type: float for 32F compute, double for 64F.
+  float alpha32 = 1, beta32 = 0;
+  double alpha64 = 1, beta64 = 0;
+  bool scaleF64 = false;
+  std::string where;
+};
+
+} // namespace dsc
+
+#endif // DSC_RUNTIME_EXEC_GEMM_H

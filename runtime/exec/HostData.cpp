@@ -1,0 +1,183 @@
+//===- HostData.cpp - The host side of running an artifact ----------------===//
+
+#include "runtime/exec/HostData.h"
+
+#include "runtime/support/Npy.h"
+#include "runtime/support/Random.h"
+#include "runtime/support/Safetensors.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dsc {
+
+std::string formatBytes(uint64_t bytes) {
+  constexpr double kKiB = 1024.0;
+  if (bytes < 1024)
+    return absl::StrCat(bytes, " B");
+  if (bytes < 1024 * 1024)
+    return absl::StrFormat("%.1f KiB", bytes / kKiB);
+  if (bytes < 1024ull * 1024 * 1024)
+    return absl::StrFormat("%.1f MiB", bytes / (kKiB * kKiB));
+  return absl::StrFormat("%.1f GiB", bytes / (kKiB * kKiB * kKiB));
+}
+
+absl::Status checkDeviceMemory(uint64_t arenaBytes, uint64_t paramBytes,
+                               uint64_t workspaceBytes, uint64_t freeBytes,
+                               uint64_t totalBytes) {
+  // Saturating: the artifact's sizes are only range-checked against each
+  // other, so their sum may overflow.
+  uint64_t need = arenaBytes;
+  for (uint64_t part : {paramBytes, workspaceBytes})
+    need = need > UINT64_MAX - part ? UINT64_MAX : need + part;
+  if (need <= freeBytes)
+    return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "needs ", formatBytes(need), " of device memory (arena ",
+      formatBytes(arenaBytes), " + params ", formatBytes(paramBytes),
+      " + cuBLASLt workspace ", formatBytes(workspaceBytes), "), but only ",
+      formatBytes(freeBytes), " of ", formatBytes(totalBytes), " are free"));
+}
+
+DType tensorDType(const fb::TensorInfo &info) {
+  return static_cast<DType>(info.dtype());
+}
+
+std::vector<int64_t> tensorShape(const fb::TensorInfo &info) {
+  std::vector<int64_t> shape;
+  if (info.shape())
+    shape.assign(info.shape()->begin(), info.shape()->end());
+  return shape;
+}
+
+static std::string tensorName(const fb::TensorInfo &info) {
+  return info.name() ? info.name()->str() : std::string();
+}
+
+absl::Status forEachWeight(
+    const fb::Artifact &artifact, const WeightOptions &options,
+    const std::function<absl::Status(size_t, const HostArray &)> &sink) {
+  if (!artifact.params() || artifact.params()->size() == 0)
+    return absl::OkStatus();
+  std::optional<SafetensorsFile> file;
+  if (!options.safetensorsPath.empty()) {
+    absl::StatusOr<SafetensorsFile> opened =
+        SafetensorsFile::open(options.safetensorsPath);
+    if (!opened.ok())
+      return opened.status();
+    file.emplace(std::move(*opened));
+  } else if (!options.randomSeed) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the model has ", artifact.params()->size(),
+                     " parameters: give --weights W.safetensors or "
+                     "--random_weights SEED"));
+  }
+  for (flatbuffers::uoffset_t i = 0; i < artifact.params()->size(); ++i) {
+    const fb::TensorInfo &info = *artifact.params()->Get(i);
+    std::string name = tensorName(info);
+    DType dtype = tensorDType(info);
+    std::vector<int64_t> shape = tensorShape(info);
+    absl::StatusOr<HostArray> array;
+    if (file) {
+      const SafetensorsTensorInfo *found = file->find(name);
+      if (!found)
+        return absl::NotFoundError(
+            absl::StrCat("weight '", name, "': not in ", file->path()));
+      if (found->dtype != dtype || found->shape != shape)
+        return absl::InvalidArgumentError(absl::StrCat(
+            "weight '", name, "': expected ", describeArray(dtype, shape),
+            ", file has ", describeArray(found->dtype, found->shape)));
+      array = file->readTensor(name);
+    } else {
+      array = randomWeightArray(*options.randomSeed, name, dtype, shape);
+    }
+    if (!array.ok())
+      return absl::Status(
+          array.status().code(),
+          absl::StrCat("weight '", name, "': ", array.status().message()));
+    if (absl::Status s = sink(i, *array); !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info,
+                                    const std::string &dir, uint64_t seed) {
+  std::string name = tensorName(info);
+  DType dtype = tensorDType(info);
+  std::vector<int64_t> shape = tensorShape(info);
+  if (dir.empty())
+    return randomInputArray(seed, name, dtype, shape, kRandomIntInputBound);
+  std::string path = dir + "/" + name + ".npy";
+  NpyReadOptions options;
+  if (dtypeSize(dtype) == 1)
+    options.opaqueByteDType = dtype;
+  absl::StatusOr<HostArray> array = readNpy(path, options);
+  if (!array.ok())
+    return absl::Status(
+        array.status().code(),
+        absl::StrCat("input '", name, "': ", array.status().message()));
+  if (array->dtype != dtype || array->shape != shape)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input '", name, "': expected ", describeArray(dtype, shape), ", ",
+        path, " has ", describeArray(array->dtype, array->shape)));
+  return array;
+}
+
+static std::vector<float> decodeAll(const HostArray &array) {
+  size_t n = array.data.size() / dtypeSize(array.dtype);
+  std::vector<float> values(n);
+  decodeToFloat(array.dtype, array.data.data(), values.data(), n);
+  return values;
+}
+
+absl::StatusOr<Comparison> compareArrays(const HostArray &actual,
+                                         const HostArray &reference,
+                                         double rtol, double atol) {
+  if (actual.dtype != reference.dtype || actual.shape != reference.shape)
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected ", describeArray(actual.dtype, actual.shape),
+                     ", the reference is ",
+                     describeArray(reference.dtype, reference.shape)));
+  if (absl::Status s = checkHostArray(actual); !s.ok())
+    return s;
+  if (absl::Status s = checkHostArray(reference); !s.ok())
+    return s;
+  std::vector<float> x = decodeAll(actual), r = decodeAll(reference);
+  Comparison result;
+  for (size_t i = 0; i < x.size(); ++i) {
+    bool ok;
+    if (std::isnan(x[i]) || std::isnan(r[i])) {
+      ok = std::isnan(x[i]) && std::isnan(r[i]);
+    } else if (std::isinf(x[i]) || std::isinf(r[i])) {
+      ok = x[i] == r[i];
+    } else {
+      double abs = std::fabs(static_cast<double>(x[i]) - r[i]);
+      double rel = abs / std::max<double>(std::fabs(r[i]), 1e-30);
+      result.maxAbsError = std::max(result.maxAbsError, abs);
+      if (r[i] != 0)
+        result.maxRelError = std::max(result.maxRelError, rel);
+      ok = abs <= atol + rtol * std::fabs(r[i]);
+    }
+    if (!ok && result.mismatches++ == 0)
+      result.firstMismatch = i;
+  }
+  return result;
+}
+
+std::string summarizeArray(const std::string &name, const HostArray &array) {
+  std::vector<float> values = decodeAll(array);
+  double sum = 0, maxAbs = 0;
+  for (float v : values) {
+    sum += v;
+    maxAbs = std::max<double>(maxAbs, std::fabs(v));
+  }
+  double mean = values.empty() ? 0.0 : sum / values.size();
+  return absl::StrFormat("%s: %s mean %.6g max|x| %.6g", name,
+                         describeArray(array.dtype, array.shape), mean, maxAbs);
+}
+
+} // namespace dsc

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# GPU side of the GPU suite. Run from the repo root on the GPU machine with
+# .device/ carried (test/gpu/prepare.sh and scripts/pack-device.sh fill it):
+# for each case under .device/gpu/<case>/ (model.dsx, inputs/, ref/), runs
+#   dsrun model.dsx --random_weights=1 --inputs=inputs --check=ref --bench=N
+# (the interpreter drew its weights with --random-weights 1 from the same
+# generator, runtime/support/Random.h, so the weights are bit-identical),
+# prints a table and `gpu-suite: N passed, M failed`, and exits 1 if any
+# case failed. Logs and outputs go under $OUT (the device machine's returned
+# folder) or .device/gpu-out.
+#
+# Environment: RTOL, ATOL (defaults 1e-2, 1e-3: f32 GEMMs on cuBLASLt vs the
+# interpreter's f32 sums, in a different order), BENCH (replays, default 50).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+dsrun=.device/bin/dsrun
+rtol=${RTOL:-1e-2}
+atol=${ATOL:-1e-3}
+bench=${BENCH:-50}
+out=${OUT:-.device/gpu-out}/gpu-suite
+mkdir -p "$out"
+
+if [[ ! -x $dsrun ]]; then
+  echo "gpu-suite: $dsrun is missing (run scripts/pack-device.sh here first)" >&2
+  exit 1
+fi
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+
+passed=0
+failed=0
+rows=()
+for dir in .device/gpu/*/; do
+  name=$(basename "$dir")
+  [[ -f $dir/model.dsx ]] || continue
+  log=$out/$name.log
+  mkdir -p "$out/$name"
+  "$dsrun" "$dir/model.dsx" --random_weights=1 --inputs="$dir/inputs" \
+    --check="$dir/ref" --rtol="$rtol" --atol="$atol" --out="$out/$name" \
+    --bench="$bench" >"$log" 2>&1
+  rc=$?
+  if [[ $rc -eq 0 ]]; then
+    status=pass
+    passed=$((passed + 1))
+  else
+    status="FAIL(rc=$rc)"
+    failed=$((failed + 1))
+  fi
+  # "check logits: ok max abs err 1e-06, max rel err 2e-05" -> "logits 1e-06/2e-05"
+  errors=$(sed -n 's/^check \([^:]*\): [A-Za-z]* max abs err \([^,]*\), max rel err \([^ ]*\).*/\1 \2\/\3/p' "$log" | paste -sd' ')
+  timing=$(sed -n 's/^bench: [0-9]* replays: median \([^ ]*\) ms.*; \(.*\)$/\1 ms, \2/p' "$log")
+  rows+=("$name|$status|${errors:--}|${timing:--}")
+  if [[ $rc -ne 0 ]]; then
+    echo "--- $name (exit $rc), last lines of $log:" >&2
+    tail -n 5 "$log" >&2
+  fi
+done
+
+printf '%-12s %-12s %-40s %s\n' case result "max abs/rel error per output" "median time, throughput"
+for row in "${rows[@]}"; do
+  IFS='|' read -r name status errors timing <<<"$row"
+  printf '%-12s %-12s %-40s %s\n' "$name" "$status" "$errors" "$timing"
+done
+echo "gpu-suite: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
