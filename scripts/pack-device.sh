@@ -13,6 +13,6 @@ for b in "${bins[@]}"; do
   cp "build/bin/$b" "$out/bin/"
   # glibc, libstdc++ and libgcc are on every host; everything else travels.
   ldd "build/bin/$b" | awk '/=> \//{print $3}' |
-    grep -vE '/lib(c|m|dl|rt|pthread|gcc_s|stdc\+\+)\.so' | xargs -r -I{} cp -L {} "$out/lib/"
+    grep -vE '/lib(c|m|dl|rt|pthread|gcc_s|stdc\+\+)\.so|/usr/local/cuda' | xargs -r -I{} cp -L {} "$out/lib/"
 done
 du -sh "$out"
