@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/ElementDType.h"
 #include "codegen/PlanToKernels.h"
 
 #include "ir/DscDialect.h"
@@ -20,25 +21,7 @@ using namespace mlir;
 namespace dsc::codegen {
 
 std::optional<DType> dtypeOf(Type t) {
-  if (t.isF32())
-    return DType::F32;
-  if (t.isF64())
-    return DType::F64;
-  if (t.isBF16())
-    return DType::BF16;
-  if (t.isF16())
-    return DType::F16;
-  if (isa<Float8E4M3FNType>(t))
-    return DType::F8E4M3FN;
-  if (isa<Float8E5M2Type>(t))
-    return DType::F8E5M2;
-  if (t.isInteger(1))
-    return DType::I1;
-  if (t.isInteger(32))
-    return DType::I32;
-  if (t.isInteger(64))
-    return DType::I64;
-  return std::nullopt;
+  return elementDType(t);
 }
 
 std::string sourceLocation(Location loc) {

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/ElementDType.h"
 #include "interp/Interpreter.h"
 
 #include "ir/DscDialect.h"
@@ -22,25 +23,7 @@ using mlir::success;
 using mlir::Value;
 
 std::optional<DType> dtypeOf(mlir::Type t) {
-  if (t.isF32())
-    return DType::F32;
-  if (t.isF64())
-    return DType::F64;
-  if (t.isBF16())
-    return DType::BF16;
-  if (t.isF16())
-    return DType::F16;
-  if (llvm::isa<mlir::Float8E4M3FNType>(t))
-    return DType::F8E4M3FN;
-  if (llvm::isa<mlir::Float8E5M2Type>(t))
-    return DType::F8E5M2;
-  if (t.isSignlessInteger(1))
-    return DType::I1;
-  if (t.isSignlessInteger(32))
-    return DType::I32;
-  if (t.isSignlessInteger(64))
-    return DType::I64;
-  return std::nullopt;
+  return elementDType(t);
 }
 
 std::optional<std::pair<DType, Shape>> tensorTypeOf(mlir::Type type) {
