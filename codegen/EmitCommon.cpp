@@ -53,6 +53,8 @@ const char *kernelKindName(KernelKind kind) {
     return "moe_dispatch";
   case KernelKind::MoeCombine:
     return "moe_combine";
+  case KernelKind::Attention:
+    return "attention";
   }
   return "unknown";
 }

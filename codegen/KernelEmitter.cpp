@@ -38,6 +38,8 @@ absl::StatusOr<EmittedKernel> emitKernel(const KernelSpec &spec,
   case KernelKind::MoeDispatch:
   case KernelKind::MoeCombine:
     return emitMoe(spec, target);
+  case KernelKind::Attention:
+    return emitAttention(spec, target);
   }
   return specError(spec, "unknown kernel kind");
 }

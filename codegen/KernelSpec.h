@@ -45,6 +45,7 @@ enum class KernelKind {
   MoeSlots,    // in: idx[N, k]; out: slot i32[N, k], rowSource i32[E, C]
   MoeDispatch, // in: x[N, D], rowSource i32[E, C]; out: buf[E, C, D]
   MoeCombine,  // in: buf[E, C, D], idx[N, k], slot i32[N, k], w[N, k]; out: y
+  Attention,   // in: q, k, v; out: o; attrs.causal, attrs.scale
 };
 
 /// Lower-case name used in kernel symbols and comments ("rms_norm").
@@ -101,6 +102,9 @@ struct KernelAttrs {
   double scaling = 1.0;
   // moe_slots / moe_dispatch / moe_combine
   int64_t numExperts = 0, capacity = 0;
+  // attention
+  bool causal = false;
+  double scale = 1.0;
 };
 
 struct KernelSpec {

@@ -183,6 +183,8 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind,
   case KernelKind::Select:
   case KernelKind::Cast:
     break;
+  case KernelKind::Attention: // plan.attention, not a launch kind
+    return launch.emitOpError() << "attention is a plan.attention step";
   case KernelKind::MoeCombine: {
     // dsc.moe_combine has no attributes: E and C are the shape of its buf[E, C,
     // D].
@@ -253,13 +255,13 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind,
   return failure(r.failed());
 }
 
-LogicalResult describeOperands(plan::LaunchOp launch, ValueRange values,
+LogicalResult describeOperands(Operation *launch, ValueRange values,
                                std::vector<TensorDesc> &descs) {
   for (Value v : values) {
     auto type = cast<MemRefType>(v.getType());
     std::optional<DType> dtype = dtypeOf(type.getElementType());
     if (!dtype)
-      return launch.emitOpError()
+      return launch->emitOpError()
              << "has an operand of element type " << type.getElementType()
              << ", which no kernel supports";
     descs.push_back({*dtype, std::vector<int64_t>(type.getShape().begin(),
@@ -290,24 +292,64 @@ FailureOr<KernelSpec> buildKernelSpec(plan::LaunchOp launch) {
   return spec;
 }
 
+FailureOr<KernelSpec> buildKernelSpec(plan::AttentionOp attention) {
+  KernelSpec spec;
+  spec.kind = KernelKind::Attention;
+  spec.sourceOp = "dsc.attention";
+  spec.location = sourceLocation(attention.getLoc());
+  spec.attrs.causal = attention.getCausal();
+  spec.attrs.scale = attention.getScale().convertToDouble();
+  // The kernel indexes dense [B, T, H, D] tensors; the op's sizes (checked
+  // against the buffers' element counts by its verifier) give the shapes.
+  auto shaped = [](Value v, std::vector<int64_t> shape) {
+    return std::make_pair(v, std::move(shape));
+  };
+  int64_t b = attention.getBatch(), tq = attention.getTq(),
+          tk = attention.getTk(), hq = attention.getHq(),
+          hkv = attention.getHkv(), dh = attention.getDh(),
+          dv = attention.getDv();
+  for (auto [value, shape] :
+       {shaped(attention.getQ(), {b, tq, hq, dh}),
+        shaped(attention.getK(), {b, tk, hkv, dh}),
+        shaped(attention.getV(), {b, tk, hkv, dv}),
+        shaped(attention.getOut(), {b, tq, hq, dv})}) {
+    std::optional<DType> dtype =
+        dtypeOf(cast<MemRefType>(value.getType()).getElementType());
+    if (!dtype)
+      return attention.emitOpError() << "has an operand of element type "
+                                     << cast<MemRefType>(value.getType())
+                                            .getElementType()
+                                     << ", which no kernel supports";
+    (value == attention.getOut() ? spec.outputs : spec.inputs)
+        .push_back({*dtype, shape});
+  }
+  return spec;
+}
+
 FailureOr<PlanKernels> emitPlanKernels(func::FuncOp func,
                                        const TargetInfo &target) {
   PlanKernels result;
   std::vector<KernelSpec> specs;
   bool ok = true;
-  func.walk([&](plan::LaunchOp launch) {
-    FailureOr<KernelSpec> spec = buildKernelSpec(launch);
+  func.walk([&](Operation *op) {
+    FailureOr<KernelSpec> spec = failure();
+    if (auto launch = dyn_cast<plan::LaunchOp>(op))
+      spec = buildKernelSpec(launch);
+    else if (auto attention = dyn_cast<plan::AttentionOp>(op))
+      spec = buildKernelSpec(attention);
+    else
+      return;
     if (failed(spec)) {
       ok = false;
       return;
     }
     if (absl::StatusOr<EmittedKernel> k = emitKernel(*spec, target); !k.ok()) {
-      launch.emitOpError() << "cannot generate its '" << launch.getKernel()
-                           << "' kernel: " << std::string(k.status().message());
+      op->emitOpError() << "cannot generate its '" << kernelKindName(spec->kind)
+                        << "' kernel: " << std::string(k.status().message());
       ok = false;
       return;
     }
-    result.launches.push_back(launch);
+    result.launches.push_back(op);
     specs.push_back(std::move(*spec));
   });
   if (!ok)

@@ -37,10 +37,14 @@ std::string sourceLocation(mlir::Location loc);
 /// kernel kind or attributes cannot be mapped.
 mlir::FailureOr<KernelSpec> buildKernelSpec(plan::LaunchOp launch);
 
-/// The launches of a plan function in block order and the one module that
-/// holds their kernels: module.kernels[i] is the kernel of launches[i].
+/// The spec of one attention step (the generated flash-attention kernel).
+mlir::FailureOr<KernelSpec> buildKernelSpec(plan::AttentionOp attention);
+
+/// The kernel steps of a plan function (plan.launch and plan.attention) in
+/// block order and the one module that holds their kernels:
+/// module.kernels[i] is the kernel of launches[i].
 struct PlanKernels {
-  std::vector<plan::LaunchOp> launches;
+  std::vector<mlir::Operation *> launches;
   EmittedModule module;
 };
 

@@ -137,6 +137,29 @@ template <int THREADS> __device__ __forceinline__ float blockMax(float v, float 
   __syncthreads();
   return warpMax((threadIdx.x & 31) < THREADS / 32 ? scratch[threadIdx.x & 31] : negInf());
 }
+
+// Tensor-core helpers (sm_80+): D += A B with mma.sync m16n8k16 (f32
+// accumulate), and an f32 pair packed into one register of two 16-bit values,
+// `lo` in the low half (the order mma fragments use).
+#define DSC_MMA_M16N8K16(NAME, PTX_TYPE)                                                  \
+  __device__ __forceinline__ void NAME(float(&d)[4], const unsigned(&a)[4], unsigned b0,     \
+                                       unsigned b1) {                                          \
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." PTX_TYPE "." PTX_TYPE ".f32 "        \
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"                    \
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                              \
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));              \
+  }
+DSC_MMA_M16N8K16(mmaBf16, "bf16")
+DSC_MMA_M16N8K16(mmaF16, "f16")
+#undef DSC_MMA_M16N8K16
+__device__ __forceinline__ unsigned packBf16(float lo, float hi) {
+  __nv_bfloat162 p = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<unsigned *>(&p);
+}
+__device__ __forceinline__ unsigned packF16(float lo, float hi) {
+  __half2 p = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<unsigned *>(&p);
+}
 } // namespace dsc
 using namespace dsc;
 )cuda";

@@ -30,7 +30,7 @@ Executor::create(const Device &device, const LoadedArtifact &artifact) {
   for (flatbuffers::uoffset_t i = 0; i < plan.steps()->size(); ++i)
     if (plan.steps()->Get(i)->op_type() == fb::StepOp::Attention)
       return absl::UnimplementedError(absl::StrCat(
-          executor->where(i), ": attention is not implemented in dsrun yet"));
+          executor->where(i), ": library attention steps (the schema's Attention table) are not supported by this dsrun; dsc compiles attention to a generated kernel launch"));
   DSC_RETURN_IF_ERROR(executor->loadModules());
   DSC_RETURN_IF_ERROR(executor->allocate());
   DSC_RETURN_IF_ERROR(executor->prepareSteps());

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace dsc {
 
@@ -148,6 +149,7 @@ absl::StatusOr<Comparison> compareArrays(const HostArray &actual,
     return s;
   std::vector<float> x = decodeAll(actual), r = decodeAll(reference);
   Comparison result;
+  double diffSq = 0, refSq = 0;
   for (size_t i = 0; i < x.size(); ++i) {
     bool ok;
     if (std::isnan(x[i]) || std::isnan(r[i])) {
@@ -157,6 +159,8 @@ absl::StatusOr<Comparison> compareArrays(const HostArray &actual,
     } else {
       double abs = std::fabs(static_cast<double>(x[i]) - r[i]);
       double rel = abs / std::max<double>(std::fabs(r[i]), 1e-30);
+      diffSq += abs * abs;
+      refSq += static_cast<double>(r[i]) * r[i];
       result.maxAbsError = std::max(result.maxAbsError, abs);
       if (r[i] != 0)
         result.maxRelError = std::max(result.maxRelError, rel);
@@ -165,6 +169,9 @@ absl::StatusOr<Comparison> compareArrays(const HostArray &actual,
     if (!ok && result.mismatches++ == 0)
       result.firstMismatch = i;
   }
+  result.relL2Error = refSq > 0    ? std::sqrt(diffSq / refSq)
+                      : diffSq > 0 ? std::numeric_limits<double>::infinity()
+                                   : 0.0;
   return result;
 }
 

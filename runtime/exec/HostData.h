@@ -65,10 +65,14 @@ absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info,
 inline constexpr int64_t kRandomIntInputBound = 16;
 
 /// Element-wise comparison, as numpy.allclose: |x - r| <= atol + rtol * |r|;
-/// NaN matches only NaN.
+/// NaN matches only NaN. Also the relative Frobenius error ||x - r|| / ||r||
+/// over the finite elements (0 when both norms are 0), the measure that
+/// suits low-precision models, where near-zero elements carry the absolute
+/// error of their larger neighbours.
 struct Comparison {
   double maxAbsError = 0;
   double maxRelError = 0;
+  double relL2Error = 0;
   uint64_t mismatches = 0;
   /// First mismatching flat index, for the message.
   uint64_t firstMismatch = 0;

@@ -8,13 +8,36 @@ cd "$(dirname "$0")/../.."
 out=.device/gpu
 rm -rf "$out" && mkdir -p "$out"
 # name | model | -D overrides (small shapes, so the interpreter's reference is quick)
+m=test/gpu/models
+# Tolerances of `dsrun --check` against the interpreter. Both round every op's
+# result to its type, so they differ only where a sum runs in another order
+# (cuBLASLt, warp reductions, the attention kernel's online softmax and its P
+# rounded to bf16/f16, as FlashAttention does) and a rounding then flips.
+# f32 models: element-wise, rtol 1e-2 atol 1e-3. bf16/f16 models: one flip is
+# 2^-8 relative, and flips propagate from layer to layer, so near-zero elements
+# (residual sums that cancel) carry their neighbours' absolute error; these are
+# checked with the relative Frobenius error (at most 2e-2, a wrong kernel gives
+# O(1)) plus a loose element-wise bound that still catches a wrong element.
+f32tol="--rtol=1e-2 --atol=1e-3"
+lowtol="--rtol=0.1 --atol=0.1 --max_rel_l2=2e-2"
+# name | model | -D overrides (small shapes, so the interpreter's reference is quick) | tolerances
 cases=(
-  "mlp|examples/mlp.dsg|"
-  "moe_layer|examples/moe_layer.dsg|"
-  "llama|examples/llama.dsg|"
+  "mlp|examples/mlp.dsg||$f32tol"
+  "moe_layer|examples/moe_layer.dsg||$lowtol"
+  "llama|examples/llama.dsg||$lowtol"
+  "llama_layer|examples/llama_layer.dsg|-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=512|$lowtol"
+  "llama-7b|examples/llama-7b.dsg|-D B=1 -D T=128 -D V=512 -D L=2 -D D=256 -D H=2 -D HKV=2 -D F=688|$lowtol"
+  "moe_layer-v3|examples/moe_layer-v3.dsg|-D B=2 -D T=32 -D D=128 -D FE=64 -D E=16 -D G=4 -D TG=2 -D K=4|$lowtol"
+  # The attention kernels: tensor cores (bf16, f16; head sizes 64 and 128, DV != DH),
+  # the f32 one, causal with TK > TQ, and TQ > TK where early queries see no key.
+  "attn_bf16|$m/attention.dsg||$lowtol"
+  "attn_bf16_d128|$m/attention.dsg|-D B=1 -D TQ=256 -D TK=256 -D HQ=4 -D HKV=4 -D DH=128 -D DV=128|$lowtol"
+  "attn_bf16_tq_gt_tk|$m/attention.dsg|-D TQ=70 -D TK=50 -D DV=32|$lowtol"
+  "attn_f16|$m/attention_f16.dsg|-D DH=128|$lowtol"
+  "attn_f32|$m/attention_f32.dsg|-D DH=48 -D DV=40|$f32tol"
 )
 for c in "${cases[@]}"; do
-  IFS='|' read -r name model defs <<<"$c"
+  IFS='|' read -r name model defs tol <<<"$c"
   dir="$out/$name"
   mkdir -p "$dir"
   # shellcheck disable=SC2086
@@ -22,5 +45,6 @@ for c in "${cases[@]}"; do
   # shellcheck disable=SC2086
   build/bin/dsc-interp "$model" $defs --random-weights 1 --seed 7 \
     --save-inputs "$dir/inputs" --out "$dir/ref" >/dev/null
+  echo "$tol" >"$dir/check_args"
   echo "prepared $name"
 done

@@ -10,7 +10,9 @@
 # folder) or .device/gpu-out.
 #
 # Environment: RTOL, ATOL (defaults 1e-2, 1e-3: f32 GEMMs on cuBLASLt vs the
-# interpreter's f32 sums, in a different order), BENCH (replays, default 50).
+# interpreter's f32 sums, in a different order), BENCH (replays, default 50),
+# SANITIZE=1 (run every case under compute-sanitizer's memcheck, no replays;
+# any report fails the case).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -18,6 +20,13 @@ dsrun=.device/bin/dsrun
 rtol=${RTOL:-1e-2}
 atol=${ATOL:-1e-3}
 bench=${BENCH:-50}
+sanitize=${SANITIZE:-0}
+runner=()
+if [[ $sanitize == 1 ]]; then
+  sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+  runner=("$sanitizer" --tool memcheck --error-exitcode 3 --print-limit 20)
+  bench=0
+fi
 out=${OUT:-.device/gpu-out}/gpu-suite
 mkdir -p "$out"
 
@@ -35,8 +44,11 @@ for dir in .device/gpu/*/; do
   [[ -f $dir/model.dsx ]] || continue
   log=$out/$name.log
   mkdir -p "$out/$name"
-  "$dsrun" "$dir/model.dsx" --random_weights=1 --inputs="$dir/inputs" \
-    --check="$dir/ref" --rtol="$rtol" --atol="$atol" --out="$out/$name" \
+  # The case's tolerances (prepare.sh says why), else RTOL/ATOL.
+  tol=(--rtol="$rtol" --atol="$atol")
+  [[ -s $dir/check_args ]] && read -r -a tol <"$dir/check_args"
+  "${runner[@]}" "$dsrun" "$dir/model.dsx" --random_weights=1 --inputs="$dir/inputs" \
+    --check="$dir/ref" "${tol[@]}" --out="$out/$name" \
     --bench="$bench" >"$log" 2>&1
   rc=$?
   if [[ $rc -eq 0 ]]; then
@@ -46,8 +58,9 @@ for dir in .device/gpu/*/; do
     status="FAIL(rc=$rc)"
     failed=$((failed + 1))
   fi
-  # "check logits: ok max abs err 1e-06, max rel err 2e-05" -> "logits 1e-06/2e-05"
-  errors=$(sed -n 's/^check \([^:]*\): [A-Za-z]* max abs err \([^,]*\), max rel err \([^ ]*\).*/\1 \2\/\3/p' "$log" | paste -sd' ')
+  # "check y: ok max abs err 1e-06, max rel err 2e-05, rel l2 err 3e-06"
+  #   -> "y 1e-06/3e-06"
+  errors=$(sed -n 's/^check \([^:]*\): [A-Za-z]* max abs err \([^,]*\), max rel err [^,]*, rel l2 err \([^ ]*\).*/\1 \2\/\3/p' "$log" | paste -sd' ')
   timing=$(sed -n 's/^bench: [0-9]* replays: median \([^ ]*\) ms.*; \(.*\)$/\1 ms, \2/p' "$log")
   rows+=("$name|$status|${errors:--}|${timing:--}")
   if [[ $rc -ne 0 ]]; then
@@ -56,10 +69,10 @@ for dir in .device/gpu/*/; do
   fi
 done
 
-printf '%-12s %-12s %-40s %s\n' case result "max abs/rel error per output" "median time, throughput"
+printf '%-20s %-12s %-34s %s\n' case result "max abs / rel l2 error" "median time, throughput"
 for row in "${rows[@]}"; do
   IFS='|' read -r name status errors timing <<<"$row"
-  printf '%-12s %-12s %-40s %s\n' "$name" "$status" "$errors" "$timing"
+  printf '%-20s %-12s %-34s %s\n' "$name" "$status" "$errors" "$timing"
 done
-echo "gpu-suite: $passed passed, $failed failed"
+echo "gpu-suite: $passed passed, $failed failed${runner:+ (under compute-sanitizer memcheck)}"
 [[ $failed -eq 0 ]]

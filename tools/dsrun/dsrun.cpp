@@ -4,7 +4,7 @@
 //   dsrun MODEL.dsx [--device=N] [--weights=W.safetensors |
 //   --random_weights=SEED]
 //                   [--inputs=DIR | --seed=N] [--out=DIR]
-//                   [--check=DIR --rtol=X --atol=Y] [--bench=N]
+//                   [--check=DIR --rtol=X --atol=Y [--max_rel_l2=Z]] [--bench=N]
 //
 // `--info` prints what the artifact holds; `--device_arch` checks it against
 // an arch without a GPU. Otherwise dsrun runs the plan once on the GPU and
@@ -59,6 +59,9 @@ ABSL_FLAG(std::string, check, "",
           "compare each output with DIR/<name>.npy; exit 2 on a mismatch");
 ABSL_FLAG(double, rtol, 1e-2, "relative tolerance of --check");
 ABSL_FLAG(double, atol, 1e-3, "absolute tolerance of --check");
+ABSL_FLAG(double, max_rel_l2, -1,
+          "with --check, also require each output's relative Frobenius error "
+          "||out - ref|| / ||ref|| to be at most this (negative: not checked)");
 ABSL_FLAG(int, bench, 0,
           "after the run, time this many CUDA graph replays (after 3 "
           "warm-up replays) and print median/min/max ms, TFLOP/s and GB/s");
@@ -79,7 +82,8 @@ constexpr int kWarmupReplays = 3;
 /// Compares `actual` with DIR/<name>.npy and prints one line; false on a
 /// mismatch or a missing reference.
 bool checkOutput(const std::string &name, const dsc::HostArray &actual,
-                 const std::string &dir, double rtol, double atol) {
+                 const std::string &dir, double rtol, double atol,
+                 double maxRelL2) {
   std::string path = dir + "/" + name + ".npy";
   dsc::NpyReadOptions options;
   if (dsc::dtypeSize(actual.dtype) == 1)
@@ -93,11 +97,15 @@ bool checkOutput(const std::string &name, const dsc::HostArray &actual,
                 std::string(compared.status().message()).c_str());
     return false;
   }
-  bool ok = compared->mismatches == 0;
-  std::printf("check %s: %s max abs err %.3g, max rel err %.3g", name.c_str(),
-              ok ? "ok" : "MISMATCH", compared->maxAbsError,
-              compared->maxRelError);
-  if (!ok)
+  bool l2ok = maxRelL2 < 0 || compared->relL2Error <= maxRelL2;
+  bool ok = compared->mismatches == 0 && l2ok;
+  std::printf("check %s: %s max abs err %.3g, max rel err %.3g, rel l2 err "
+              "%.3g",
+              name.c_str(), ok ? "ok" : "MISMATCH", compared->maxAbsError,
+              compared->maxRelError, compared->relL2Error);
+  if (!l2ok)
+    std::printf(" (rel l2 err beyond %g)", maxRelL2);
+  if (compared->mismatches != 0)
     std::printf(" (%llu elements beyond rtol %g atol %g, first at flat index "
                 "%llu)",
                 static_cast<unsigned long long>(compared->mismatches), rtol,
@@ -162,7 +170,8 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
     if (!checkDir.empty())
       allMatch &=
           checkOutput(name, *output, checkDir, absl::GetFlag(FLAGS_rtol),
-                      absl::GetFlag(FLAGS_atol));
+                      absl::GetFlag(FLAGS_atol),
+                      absl::GetFlag(FLAGS_max_rel_l2));
   }
 
   if (int iterations = absl::GetFlag(FLAGS_bench); iterations > 0) {

@@ -270,6 +270,69 @@ TEST(CodegenCompile, MixtureOfExperts) {
   compileAll(specs);
 }
 
+KernelSpec attention(DType f, int64_t tq, int64_t tk, int64_t hq, int64_t hkv,
+                     int64_t dh, int64_t dv, bool causal) {
+  KernelAttrs a;
+  a.causal = causal;
+  a.scale = 0.125;
+  return spec(KernelKind::Attention,
+              {t(f, {2, tq, hq, dh}), t(f, {2, tk, hkv, dh}),
+               t(f, {2, tk, hkv, dv})},
+              {t(f, {2, tq, hq, dv})}, a);
+}
+
+TEST(CodegenCompile, Attention) {
+  std::vector<KernelSpec> specs;
+  for (DType f : {DType::BF16, DType::F16, DType::F32})
+    for (bool causal : {false, true}) {
+      specs.push_back(attention(f, 100, 130, 8, 2, 64, 64, causal));
+      specs.push_back(attention(f, 256, 256, 4, 4, 128, 128, causal));
+      specs.push_back(attention(f, 70, 50, 8, 2, 64, 32, causal));
+    }
+  specs.push_back(attention(DType::BF16, 16, 16, 2, 1, 48, 40, true));
+  compileAll(specs);
+}
+
+TEST(CodegenEmit, AttentionPicksTensorCoresWhereTheyFit) {
+  absl::StatusOr<EmittedKernel> tc =
+      emitKernel(attention(DType::BF16, 2048, 2048, 32, 8, 128, 128, true));
+  ASSERT_TRUE(tc.ok()) << tc.status();
+  EXPECT_NE(tc->source.find("mmaBf16"), std::string::npos);
+  EXPECT_EQ(tc->launch.block, 128u);
+  EXPECT_EQ(tc->launch.grid, 32u * 2 * 32); // 64-query tiles x batch x heads
+  // Q tile + double-buffered K and V tiles, rows padded by 8 elements.
+  EXPECT_EQ(tc->launch.sharedBytes, 2u * 5 * 64 * 136);
+  absl::StatusOr<EmittedKernel> f16 =
+      emitKernel(attention(DType::F16, 64, 64, 4, 4, 64, 64, false));
+  ASSERT_TRUE(f16.ok()) << f16.status();
+  EXPECT_NE(f16->source.find("mmaF16"), std::string::npos);
+  // f32, head sizes that are not multiples of 16 or above 128: a warp per row.
+  for (KernelSpec s : {attention(DType::F32, 64, 64, 4, 4, 64, 64, true),
+                       attention(DType::BF16, 64, 64, 4, 4, 48, 40, true),
+                       attention(DType::BF16, 64, 64, 4, 4, 256, 256, true)}) {
+    absl::StatusOr<EmittedKernel> k = emitKernel(s);
+    ASSERT_TRUE(k.ok()) << k.status();
+    EXPECT_EQ(k->source.find("mma"), std::string::npos);
+    EXPECT_EQ(k->launch.grid, (2u * 64 * 4 + 3) / 4);
+  }
+}
+
+TEST(CodegenEmit, BadAttentionSpecsAreErrors) {
+  KernelSpec mixed = attention(DType::BF16, 16, 16, 4, 2, 64, 64, false);
+  mixed.inputs[1].dtype = DType::F16;
+  KernelSpec heads = attention(DType::BF16, 16, 16, 6, 4, 64, 64, false);
+  KernelSpec shape = attention(DType::BF16, 16, 16, 4, 2, 64, 64, false);
+  shape.outputs[0].shape[3] = 32;
+  KernelSpec ints = attention(DType::I32, 16, 16, 4, 2, 64, 64, false);
+  for (const KernelSpec &s : {mixed, heads, shape, ints}) {
+    absl::StatusOr<EmittedKernel> k = emitKernel(s);
+    ASSERT_FALSE(k.ok());
+    EXPECT_NE(k.status().message().find("test.dsg:1:1: dsc.attention"),
+              std::string::npos)
+        << k.status();
+  }
+}
+
 TEST(CodegenEmit, VectorWidthFollowsDtypeAndExtent) {
   KernelAttrs a;
   auto rms = [&](DType f, int64_t d) {

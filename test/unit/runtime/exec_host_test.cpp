@@ -186,6 +186,18 @@ TEST(Compare, AllcloseWithMaxErrors) {
   EXPECT_FALSE(compareArrays(f32Array({2}, {1, 2}), ref, 0, 0).ok());
 }
 
+TEST(Compare, RelativeFrobeniusError) {
+  // ||(0, 0.3, 0.4)|| / ||(3, 4, 0)|| = 0.5 / 5.
+  HostArray ref = f32Array({3}, {3, 4, 0});
+  auto c = compareArrays(f32Array({3}, {3, 4.3f, 0.4f}), ref, 1, 1);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NEAR(c->relL2Error, 0.1, 1e-6);
+  HostArray zeros = f32Array({2}, {0, 0});
+  EXPECT_EQ(compareArrays(zeros, zeros, 0, 0)->relL2Error, 0.0);
+  EXPECT_TRUE(std::isinf(
+      compareArrays(f32Array({2}, {0, 1}), zeros, 0, 0)->relL2Error));
+}
+
 TEST(Summary, ShapeMeanAndMaxAbs) {
   EXPECT_EQ(summarizeArray("y", f32Array({2, 2}, {1, -3, 2, 4})),
             "y: f32[2, 2] mean 1 max|x| 4");
