@@ -48,3 +48,26 @@ for c in "${cases[@]}"; do
   echo "$tol" >"$dir/check_args"
   echo "prepared $name"
 done
+
+# Large shapes, too big for the interpreter: each model is also built at -O0 with
+# --precision=fp32 (f32 compute on the same bf16 weights and inputs, outputs in the
+# model's own types), and run.sh checks the normal build against that build's outputs
+# on the GPU, with the low-precision tolerances above.
+large=.device/gpu-large
+rm -rf "$large" && mkdir -p "$large"
+large_cases=(
+  "llama_layer|examples/llama_layer.dsg|"
+  "llama-7b_L2|examples/llama-7b.dsg|-D B=1 -D L=2"
+  "moe_layer-v3|examples/moe_layer-v3.dsg|"
+)
+for c in "${large_cases[@]}"; do
+  IFS='|' read -r name model defs <<<"$c"
+  dir="$large/$name"
+  mkdir -p "$dir"
+  # shellcheck disable=SC2086
+  build/bin/dsc "$model" $defs -o "$dir/model.dsx"
+  # shellcheck disable=SC2086
+  build/bin/dsc "$model" $defs -O0 --precision=fp32 -o "$dir/fp32.dsx"
+  echo "$lowtol" >"$dir/check_args"
+  echo "prepared $name (large) and its -O0 fp32 reference build"
+done

@@ -6,8 +6,11 @@
 # (the interpreter drew its weights with --random-weights 1 from the same
 # generator, runtime/support/Random.h, so the weights are bit-identical),
 # prints a table and `gpu-suite: N passed, M failed`, and exits 1 if any
-# case failed. Logs and outputs go under $OUT (the device machine's returned
-# folder) or .device/gpu-out.
+# case failed. Logs go under $OUT (the device machine's returned folder) or
+# .device/gpu-out; outputs to a scratch folder that is removed at the end.
+#
+# Large shapes (.device/gpu-large/<case>/): model.dsx is checked against the
+# outputs of fp32.dsx, the same model built -O0 --precision=fp32.
 #
 # Environment: RTOL, ATOL (defaults 1e-2, 1e-3: f32 GEMMs on cuBLASLt vs the
 # interpreter's f32 sums, in a different order), BENCH (replays, default 50),
@@ -36,21 +39,9 @@ if [[ ! -x $dsrun ]]; then
 fi
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 
-passed=0
-failed=0
-rows=()
-for dir in .device/gpu/*/; do
-  name=$(basename "$dir")
-  [[ -f $dir/model.dsx ]] || continue
-  log=$out/$name.log
-  mkdir -p "$out/$name"
-  # The case's tolerances (prepare.sh says why), else RTOL/ATOL.
-  tol=(--rtol="$rtol" --atol="$atol")
-  [[ -s $dir/check_args ]] && read -r -a tol <"$dir/check_args"
-  "${runner[@]}" "$dsrun" "$dir/model.dsx" --random_weights=1 --inputs="$dir/inputs" \
-    --check="$dir/ref" "${tol[@]}" --out="$out/$name" \
-    --bench="$bench" >"$log" 2>&1
-  rc=$?
+# Adds a table row for case $1 from its exit code $2 and log $3.
+record() {
+  local name=$1 rc=$2 log=$3 status errors timing
   if [[ $rc -eq 0 ]]; then
     status=pass
     passed=$((passed + 1))
@@ -61,13 +52,54 @@ for dir in .device/gpu/*/; do
   # "check y: ok max abs err 1e-06, max rel err 2e-05, rel l2 err 3e-06"
   #   -> "y 1e-06/3e-06"
   errors=$(sed -n 's/^check \([^:]*\): [A-Za-z]* max abs err \([^,]*\), max rel err [^,]*, rel l2 err \([^ ]*\).*/\1 \2\/\3/p' "$log" | paste -sd' ')
-  timing=$(sed -n 's/^bench: [0-9]* replays: median \([^ ]*\) ms.*; \(.*\)$/\1 ms, \2/p' "$log")
+  # The last bench line is the model's (a large case also times its fp32 build).
+  timing=$(sed -n 's/^bench: [0-9]* replays: median \([^ ]*\) ms.*; \(.*\)$/\1 ms, \2/p' "$log" | tail -n 1)
   rows+=("$name|$status|${errors:--}|${timing:--}")
   if [[ $rc -ne 0 ]]; then
     echo "--- $name (exit $rc), last lines of $log:" >&2
     tail -n 5 "$log" >&2
   fi
+}
+
+passed=0
+failed=0
+rows=()
+# Outputs go to a scratch folder, not $OUT (only logs come back).
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+for dir in .device/gpu/*/; do
+  name=$(basename "$dir")
+  [[ -f $dir/model.dsx ]] || continue
+  log=$out/$name.log
+  # The case's tolerances (prepare.sh says why), else RTOL/ATOL.
+  tol=(--rtol="$rtol" --atol="$atol")
+  [[ -s $dir/check_args ]] && read -r -a tol <"$dir/check_args"
+  "${runner[@]}" "$dsrun" "$dir/model.dsx" --random_weights=1 --inputs="$dir/inputs" \
+    --check="$dir/ref" "${tol[@]}" --out="$scratch/$name" \
+    --bench="$bench" >"$log" 2>&1
+  record "$name" "$?" "$log"
 done
+
+# Large shapes: the -O0 fp32 build's outputs are the reference (LARGE=0 skips;
+# under the sanitizer they are skipped unless LARGE=1).
+if [[ ${LARGE:-$((1 - sanitize))} == 1 ]]; then
+  for dir in .device/gpu-large/*/; do
+    name=$(basename "$dir")
+    [[ -f $dir/model.dsx && -f $dir/fp32.dsx ]] || continue
+    log=$out/large-$name.log
+    read -r -a tol <"$dir/check_args"
+    {
+      echo "== fp32 -O0 reference build"
+      "${runner[@]}" "$dsrun" "$dir/fp32.dsx" --random_weights=1 --seed=7 \
+        --out="$scratch/$name-ref" --bench="$bench" &&
+        echo "== model, checked against it" &&
+        "${runner[@]}" "$dsrun" "$dir/model.dsx" --random_weights=1 --seed=7 \
+          --check="$scratch/$name-ref" "${tol[@]}" --bench="$bench"
+    } >"$log" 2>&1
+    record "$name (large)" "$?" "$log"
+    rm -rf "${scratch:?}/$name-ref"
+  done
+fi
 
 printf '%-20s %-12s %-34s %s\n' case result "max abs / rel l2 error" "median time, throughput"
 for row in "${rows[@]}"; do

@@ -31,6 +31,8 @@
 #include "absl/strings/string_view.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <string>
 #include <vector>
 
@@ -150,10 +152,19 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
       return fail(s.message());
   }
 
+  std::string outDir = absl::GetFlag(FLAGS_out);
+  if (!outDir.empty()) { // like mkdir -p, before the run rather than after it
+    std::error_code ec;
+    std::filesystem::create_directories(outDir, ec);
+    if (ec)
+      return fail(absl::StrCat("--out ", outDir,
+                               ": cannot create the folder: ",
+                               ec.message()));
+  }
+
   if (absl::Status s = (*executor)->run(); !s.ok())
     return fail(s.message());
 
-  std::string outDir = absl::GetFlag(FLAGS_out);
   std::string checkDir = absl::GetFlag(FLAGS_check);
   bool allMatch = true;
   for (flatbuffers::uoffset_t i = 0;

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Causal grouped-query attention: dsc's generated kernel against torch's SDPA.
+
+Runs on the GPU machine from the repo root, with `.device/` carried (bench/prepare.sh
+compiles test/gpu/models/attention.dsg at these sizes to .device/bench/attention.dsx):
+
+    python3 bench/attention.py [--dsx .device/bench/attention.dsx] [--iters 50]
+
+dsc: `dsrun --bench N` (a CUDA graph of the one kernel replayed N times after warm-up,
+CUDA events; median). torch: F.scaled_dot_product_attention(is_causal=True,
+enable_gqa=True) on the same shapes in bf16, each call timed with CUDA events after
+warm-up; median of N. FLOPs: 4*B*HQ*TQ*TK*DH for the whole square (the convention of
+dsc's --bench and of FlashAttention's papers for non-causal); causal work is half of it,
+so the TFLOP/s printed for both are "square-equivalent" and comparable with each other.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dsx", default=".device/bench/attention.dsx")
+    p.add_argument("--dsrun", default=".device/bin/dsrun")
+    p.add_argument("--iters", type=int, default=50)
+    p.add_argument("--B", type=int, default=4)
+    p.add_argument("--T", type=int, default=2048)
+    p.add_argument("--HQ", type=int, default=32)
+    p.add_argument("--HKV", type=int, default=8)
+    p.add_argument("--DH", type=int, default=128)
+    a = p.parse_args()
+    flops = 4 * a.B * a.HQ * a.T * a.T * a.DH
+
+    rows = []
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = os.path.abspath(".device/lib") + ":" + env.get("LD_LIBRARY_PATH", "")
+    r = subprocess.run([a.dsrun, a.dsx, "--random_weights=1", "--seed=7", f"--bench={a.iters}"],
+                       capture_output=True, text=True, env=env)
+    m = re.search(r"bench: \d+ replays: median ([0-9.]+) ms \(min ([0-9.]+), max ([0-9.]+)\)", r.stdout)
+    if r.returncode != 0 or not m:
+        rows.append(("dsc (dsrun)", None, None, (r.stdout + r.stderr).strip()[-300:]))
+    else:
+        rows.append(("dsc (dsrun)", float(m.group(1)), float(m.group(2)), ""))
+
+    try:
+        import torch
+        import torch.nn.functional as F
+        dev = "cuda"
+        g = torch.Generator(device=dev).manual_seed(0)
+        # SDPA wants [B, H, T, D]; the transposes are views of dsc's [B, T, H, D].
+        q = torch.randn(a.B, a.T, a.HQ, a.DH, device=dev, dtype=torch.bfloat16, generator=g).transpose(1, 2)
+        k = torch.randn(a.B, a.T, a.HKV, a.DH, device=dev, dtype=torch.bfloat16, generator=g).transpose(1, 2)
+        v = torch.randn(a.B, a.T, a.HKV, a.DH, device=dev, dtype=torch.bfloat16, generator=g).transpose(1, 2)
+        def sdpa():
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        for _ in range(10):
+            sdpa()
+        torch.cuda.synchronize()
+        times = []
+        for _ in range(a.iters):
+            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            s.record()
+            sdpa()
+            e.record()
+            e.synchronize()
+            times.append(s.elapsed_time(e))
+        rows.append((f"torch {torch.__version__} SDPA", statistics.median(times), min(times), ""))
+        print("device:", torch.cuda.get_device_name())
+    except Exception as ex:  # report, do not crash
+        rows.append(("torch SDPA", None, None, repr(ex)[:300]))
+
+    print(f"causal GQA attention B={a.B} T={a.T} HQ={a.HQ} HKV={a.HKV} DH={a.DH} bf16; "
+          f"median of {a.iters} after warm-up; TFLOP/s count the whole square ({flops / 1e9:.1f} GFLOP)")
+    dsc_ms = rows[0][1]
+    print(f"{'implementation':28} {'median ms':>10} {'min ms':>8} {'TFLOP/s':>8} {'time / dsc':>10}")
+    for name, med, mn, err in rows:
+        if med is None:
+            print(f"{name:28} failed: {err}")
+            continue
+        ratio = f"{med / dsc_ms:.2f}" if dsc_ms else "-"
+        print(f"{name:28} {med:10.3f} {mn:8.3f} {flops / med / 1e9:8.1f} {ratio:>10}")
+    return 0 if all(r[1] is not None for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
