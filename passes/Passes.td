@@ -60,4 +60,22 @@ def PlanMemoryPass : Pass<"dsc-plan-memory", "mlir::ModuleOp"> {
   ];
 }
 
+def PromoteToF32Pass : Pass<"dsc-promote-to-f32", "mlir::ModuleOp"> {
+  let summary = "Computes every bf16/f16/fp8 value in f32; weights, inputs and outputs keep their types";
+  let description = [{
+    Builds the fp32 reference of a low-precision model (`dsc --precision=fp32`): the same
+    weights and inputs, f32 arithmetic, outputs rounded once to their declared types, so the
+    normal build can be checked against it on the GPU at shapes the interpreter cannot run.
+    * every function argument and `dsc.param` result of a non-f32 float type gets a
+      `dsc.cast` to f32 that all its users read instead;
+    * every other op's non-f32 float results become f32: a `dsc.cast` to such a type becomes
+      a cast to f32 (removed when its input is f32 already), a `dsc.matmul` `out_type` becomes
+      f32, a `dsc.constant` is converted exactly;
+    * each returned value is cast back to the function's declared result type.
+    Integer and i1 tensors are untouched. An op holding any other low-precision type
+    attribute is an error at its location, never a silent partial promotion.
+  }];
+  let dependentDialects = ["::dsc::DscDialect"];
+}
+
 #endif // DSC_PASSES_TD

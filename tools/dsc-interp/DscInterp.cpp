@@ -22,6 +22,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "passes/Passes.h"
+
 #include "mlir/Dialect/Shard/Transforms/Passes.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -193,11 +195,16 @@ int compareAfterPipeline(ModuleOp module, Interpreter &interpreter,
                          const std::vector<TensorMap> &inputs,
                          const std::vector<TensorMap> &before) {
   OwningOpRef<ModuleOp> after = module.clone();
-  PassManager pm(module.getContext());
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
-  if (failed(parsePassPipeline(comparePipeline, pm, errorStream)))
+  // The pipeline names its own anchor ("builtin.module(...)"): it becomes the
+  // pass manager itself, not a pipeline nested under another module anchor
+  // (which would run on nested modules only, i.e. on nothing).
+  FailureOr<OpPassManager> parsed = parsePassPipeline(comparePipeline, errorStream);
+  if (failed(parsed))
     return fail("--compare-pipeline: " + errors);
+  PassManager pm(module.getContext(), parsed->getOpAnchorName());
+  static_cast<OpPassManager &>(pm) = *parsed;
   if (failed(pm.run(*after)))
     return fail("--compare-pipeline: the pipeline failed");
   func::FuncOp entry = findEntryFunction(*after);
@@ -256,6 +263,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   mlir::registerTransformsPasses();
   mlir::shard::registerShardPasses();
+  dsc::registerDscPasses();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "dsc reference interpreter: runs a model on "

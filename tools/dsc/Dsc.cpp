@@ -45,6 +45,7 @@ namespace {
 
 enum class EmitKind { Mlir, Summary, Plan, Cuda, Artifact };
 enum OptLevel { O0 = 0, O1 = 1, O2 = 2 };
+enum class Precision { AsWritten, Fp32 };
 
 cl::OptionCategory dscCategory("dsc options");
 
@@ -72,6 +73,14 @@ cl::list<std::string> gpuArchs("gpu-arch",
 cl::list<std::string> dimOverrides("D", cl::desc("Override a named dimension: -D B=8"),
                                    cl::value_desc("NAME=VALUE"), cl::Prefix,
                                    cl::cat(dscCategory));
+cl::opt<Precision> precision(
+    "precision", cl::desc("Arithmetic precision"), cl::init(Precision::AsWritten),
+    cl::values(clEnumValN(Precision::AsWritten, "as-written",
+                          "the types the model declares (default)"),
+               clEnumValN(Precision::Fp32, "fp32",
+                          "f32 arithmetic on the same weights and inputs, outputs in their "
+                          "declared types (dsc-promote-to-f32): a reference build")),
+    cl::cat(dscCategory));
 cl::opt<OptLevel> optLevel(cl::desc("Optimization level"), cl::init(O2),
                            cl::values(clEnumVal(O0, "no optimization"),
                                       clEnumVal(O1, "canonicalize and CSE"),
@@ -107,6 +116,8 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
+  if (precision == Precision::Fp32)
+    pm.addPass(dsc::createPromoteToF32Pass());
   if (optLevel >= 1) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
