@@ -49,25 +49,41 @@ for c in "${cases[@]}"; do
   echo "prepared $name"
 done
 
-# Large shapes, too big for the interpreter: each model is also built at -O0 with
-# --precision=fp32 (f32 compute on the same bf16 weights and inputs, outputs in the
-# model's own types), and run.sh checks the normal build against that build's outputs
-# on the GPU, with the low-precision tolerances above.
+# Large shapes: each model is also built at -O0 with --precision=fp32 (f32 compute on the same
+# bf16 weights and inputs, outputs in the model's own types), and run.sh checks the normal
+# build against that build's outputs on the GPU, with the low-precision tolerances above.
+# An MoE layer routes each token by a top-k over scores computed from bf16 activations in
+# one build and f32 ones in the other: near-ties pick other experts for some tokens, and
+# those tokens' outputs differ by O(1). So the MoE case is checked against the interpreter
+# at full size as well (same bf16 semantics; about 30 s here), and its fp32 comparison only
+# bounds the relative Frobenius error at 0.1. Even against the interpreter, a score that
+# ties to within f32 summation order can route one token elsewhere (measured on the H100,
+# 2026-11-24: 1493 elements, under one 2048-wide row, off by up to 1.65, relative Frobenius
+# error 0.0072), so MoE outputs are held to the relative Frobenius bound alone.
+# Field 4: "interp" for that.
 large=.device/gpu-large
 rm -rf "$large" && mkdir -p "$large"
 large_cases=(
-  "llama_layer|examples/llama_layer.dsg|"
-  "llama-7b_L2|examples/llama-7b.dsg|-D B=1 -D L=2"
-  "moe_layer-v3|examples/moe_layer-v3.dsg|"
+  "llama_layer|examples/llama_layer.dsg||"
+  "llama-7b_L2|examples/llama-7b.dsg|-D B=1 -D L=2|"
+  "moe_layer-v3|examples/moe_layer-v3.dsg||interp"
 )
 for c in "${large_cases[@]}"; do
-  IFS='|' read -r name model defs <<<"$c"
+  IFS='|' read -r name model defs ref <<<"$c"
   dir="$large/$name"
   mkdir -p "$dir"
   # shellcheck disable=SC2086
   build/bin/dsc "$model" $defs -o "$dir/model.dsx"
   # shellcheck disable=SC2086
   build/bin/dsc "$model" $defs -O0 --precision=fp32 -o "$dir/fp32.dsx"
-  echo "$lowtol" >"$dir/check_args"
-  echo "prepared $name (large) and its -O0 fp32 reference build"
+  if [[ $ref == interp ]]; then
+    # shellcheck disable=SC2086
+    build/bin/dsc-interp "$model" $defs --random-weights 1 --seed 7 \
+      --save-inputs "$dir/inputs" --out "$dir/ref" >/dev/null
+    echo "--rtol=1e9 --atol=1e9 --max_rel_l2=2e-2" >"$dir/check_args"
+    echo "--rtol=1e9 --atol=1e9 --max_rel_l2=0.1" >"$dir/check_args_fp32"
+  else
+    echo "$lowtol" >"$dir/check_args_fp32"
+  fi
+  echo "prepared $name (large): the model, its -O0 fp32 build${ref:+ and an interpreter reference}"
 done

@@ -10,7 +10,8 @@
 # .device/gpu-out; outputs to a scratch folder that is removed at the end.
 #
 # Large shapes (.device/gpu-large/<case>/): model.dsx is checked against the
-# outputs of fp32.dsx, the same model built -O0 --precision=fp32.
+# outputs of fp32.dsx, the same model built -O0 --precision=fp32, and against
+# the interpreter's ref/ where prepare.sh made one.
 #
 # Environment: RTOL, ATOL (defaults 1e-2, 1e-3: f32 GEMMs on cuBLASLt vs the
 # interpreter's f32 sums, in a different order), BENCH (replays, default 50),
@@ -87,14 +88,23 @@ if [[ ${LARGE:-$((1 - sanitize))} == 1 ]]; then
     name=$(basename "$dir")
     [[ -f $dir/model.dsx && -f $dir/fp32.dsx ]] || continue
     log=$out/large-$name.log
-    read -r -a tol <"$dir/check_args"
+    # Saved inputs when the case has them (interpreter reference), else random ones.
+    inputs=(--seed=7)
+    [[ -d $dir/inputs ]] && inputs=(--inputs="$dir/inputs")
+    read -r -a tol <"$dir/check_args_fp32"
     {
       echo "== fp32 -O0 reference build"
-      "${runner[@]}" "$dsrun" "$dir/fp32.dsx" --random_weights=1 --seed=7 \
+      "${runner[@]}" "$dsrun" "$dir/fp32.dsx" --random_weights=1 "${inputs[@]}" \
         --out="$scratch/$name-ref" --bench="$bench" &&
-        echo "== model, checked against it" &&
-        "${runner[@]}" "$dsrun" "$dir/model.dsx" --random_weights=1 --seed=7 \
-          --check="$scratch/$name-ref" "${tol[@]}" --bench="$bench"
+        echo "== model, checked against the fp32 build" &&
+        "${runner[@]}" "$dsrun" "$dir/model.dsx" --random_weights=1 "${inputs[@]}" \
+          --check="$scratch/$name-ref" "${tol[@]}" --bench="$bench" &&
+        if [[ -d $dir/ref ]]; then
+          read -r -a tol <"$dir/check_args"
+          echo "== model, checked against the interpreter" &&
+            "${runner[@]}" "$dsrun" "$dir/model.dsx" --random_weights=1 "${inputs[@]}" \
+              --check="$dir/ref" "${tol[@]}"
+        fi
     } >"$log" 2>&1
     record "$name (large)" "$?" "$log"
     rm -rf "${scratch:?}/$name-ref"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# CPU side of the benchmarks: compiles the artifacts that bench/*.py run with dsrun on the GPU
+# machine into .device/bench/ (carried with .device/; scripts/pack-device.sh packs dsrun).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .device/bench
+build/bin/dsc examples/llama_layer.dsg -o .device/bench/llama_layer.dsx
+build/bin/dsc test/gpu/models/attention.dsg -D B=4 -D TQ=2048 -D TK=2048 -D HQ=32 -D HKV=8 \
+  -D DH=128 -D DV=128 -o .device/bench/attention.dsx
+echo "bench artifacts in .device/bench/"
