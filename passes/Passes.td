@@ -70,10 +70,16 @@ def PromoteToF32Pass : Pass<"dsc-promote-to-f32", "mlir::ModuleOp"> {
       `dsc.cast` to f32 that all its users read instead;
     * every other op's non-f32 float results become f32: a `dsc.cast` to such a type becomes
       a cast to f32 (removed when its input is f32 already), a `dsc.matmul` `out_type` becomes
-      f32, a `dsc.constant` is converted exactly;
+      f32, a `dsc.constant` is converted exactly, a `dsc.precision` hint other than `"fp32"`
+      (on an op, an argument or a result) becomes `"fp32"`; shard collectives are retyped
+      like dsc ops;
     * each returned value is cast back to the function's declared result type.
-    Integer and i1 tensors are untouched. An op holding any other low-precision type
-    attribute is an error at its location, never a silent partial promotion.
+    Integer, i1 and f32 tensors are untouched. What cannot be promoted is an error at its
+    location, reported before anything changes, never a silent partial promotion: an op of
+    another dialect on low-precision tensors (a `func.call`, whose callee keeps its
+    signature), a low-precision constant that is not dense elements, any other attribute
+    holding a low-precision type. `dsc` runs the pass first, before canonicalization, with
+    `--precision=fp32`; it is off by default (`--precision=as-written`).
   }];
   let dependentDialects = ["::dsc::DscDialect"];
 }
