@@ -500,4 +500,6 @@ def Dsc_MoeCombineOp : Dsc_Op<"moe_combine", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$buffer `,` $indices `,` $weights attr-dict `:` functional-type(operands, results)";
 }
 
+include "ir/DscQuantOps.td"
+
 #endif // DSC_OPS_TD
