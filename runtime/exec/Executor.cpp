@@ -174,7 +174,8 @@ absl::Status Executor::prepareSteps() {
       absl::StatusOr<std::unique_ptr<GemmPlan>> made = GemmPlan::create(
           blas, *gemm, address(*gemm->a()), address(*gemm->b()),
           address(*gemm->c()), gemm->bias() ? address(*gemm->bias()) : 0,
-          workspace, where(i));
+          gemm->a_scale() ? address(*gemm->a_scale()) : 0,
+          gemm->b_scale() ? address(*gemm->b_scale()) : 0, workspace, where(i));
       if (!made.ok())
         return made.status();
       gemms[i] = std::move(*made);
