@@ -149,8 +149,10 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
-  if (optLevel >= 2)
+  if (optLevel >= 2) {
+    pm.addPass(dsc::createWeightLayoutPass());
     pm.addPass(dsc::createFuseGemmEpiloguePass());
+  }
   if (emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
     pm.addPass(dsc::createLowerToPlanPass());
     pm.addPass(dsc::createPlanMemoryPass());
