@@ -35,7 +35,7 @@ std::unique_ptr<fb::Fp8WeightT> fp8Weight(plan::ParamOp op) {
   w->source = op.getSource()->str();
   w->source_dtype = toFb(*dtypeOf(source.getElementType()));
   w->source_shape.assign(source.getShape().begin(), source.getShape().end());
-  w->recipe = op.getFp8Recipe() ? fp8RecipeToFb(*op.getFp8Recipe()) : fb::Fp8Recipe::None;
+  w->recipe = fp8RecipeToFb(*op.getFp8Recipe());
   w->scales = op.getFp8Scales();
   return w;
 }

@@ -325,13 +325,6 @@ LogicalResult OpEvaluator::run() {
           return failure();
         return set(p.getScales(), std::move(scales));
       })
-      .Case([&](TransposedParamOp p) -> LogicalResult {
-        Shape source = {resultShape()[1], resultShape()[0]};
-        llvm::Expected<HostTensor> w = weights.load(p.getName(), resultDType(), source);
-        if (!w)
-          return p.emitError(llvm::toString(w.takeError()));
-        return set(transpose(*w, {1, 0}));
-      })
       .Case([&](QuantizeOp o) -> LogicalResult {
         auto [values, scales] = quantizeFp8(in(o.getX()), recipeOf(o.getRecipe()));
         if (failed(set(o.getValues(), std::move(values))))

@@ -76,14 +76,6 @@ LogicalResult QuantizedParamOp::verify() {
                      b.getF32Type());
 }
 
-LogicalResult TransposedParamOp::verify() {
-  if (getName().empty())
-    return emitOpError("needs a non-empty name");
-  if (getType().getRank() != 2)
-    return emitOpError("must be a matrix, got ") << getType();
-  return success();
-}
-
 LogicalResult QuantizeOp::verify() {
   if (failed(verifyRecipe(*this, getRecipe())))
     return failure();

@@ -30,23 +30,6 @@ def Dsc_QuantizedParamOp : Dsc_Op<"quantized_param"> {
   let hasVerifier = 1;
 }
 
-def Dsc_TransposedParamOp : Dsc_Op<"transposed_param"> {
-  let summary = "a weight stored transposed, made when the weights load";
-  let description = [{
-    The matrix weight `name` (`[K, N]` in the weights file) as `[N, K]`: the K-major layout
-    of cuBLASLt's TN GEMMs, which run faster on Hopper than the NN ones a row-major `[K, N]`
-    weight needs (`dsc-weight-layout`). Same element type.
-
-    ```mlir
-    %wt = dsc.transposed_param "w" : tensor<384x256xbf16>
-    ```
-  }];
-  let arguments = (ins StrAttr:$name);
-  let results = (outs Dsc_Tensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
-  let hasVerifier = 1;
-}
-
 def Dsc_QuantizeOp : Dsc_Op<"quantize"> {
   let summary = "activations to fp8 values and scales";
   let description = [{

@@ -78,33 +78,19 @@ bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
 //===----------------------------------------------------------------------===//
 
 LogicalResult ParamOp::verify() {
-  bool made = getSource().has_value();
-  if (getSourceType().has_value() != made ||
-      ((getFp8Recipe().has_value() || getFp8Scales()) && !made))
-    return emitOpError("source and source_type go together (fp8_recipe and fp8_scales with "
-                       "them)");
-  if (getFp8Scales() && !getFp8Recipe())
-    return emitOpError("fp8_scales needs an fp8_recipe");
-  if (made) {
+  bool quantized = getSource().has_value();
+  if (getSourceType().has_value() != quantized || getFp8Recipe().has_value() != quantized ||
+      (getFp8Scales() && !quantized))
+    return emitOpError("source, source_type and fp8_recipe go together (fp8_scales with them)");
+  if (quantized) {
     auto source = dyn_cast<RankedTensorType>(*getSourceType());
     if (!source || source.getRank() != 2 || !isa<FloatType>(source.getElementType()))
       return emitOpError("source_type must be a [K, N] float matrix");
-    MemRefType type = getResult().getType();
-    Type element = type.getElementType();
-    if (!getFp8Recipe()) {
-      // The source transposed.
-      if (element != source.getElementType() || type.getRank() != 2 ||
-          type.getDimSize(0) != source.getDimSize(1) ||
-          type.getDimSize(1) != source.getDimSize(0))
-        return emitOpError("a transposed weight must be the source [K, N] as [N, K] of its "
-                           "element type, got ")
-               << type;
-    } else {
-      if (*getFp8Recipe() != "blockwise" && *getFp8Recipe() != "tensor")
-        return emitOpError("unknown fp8_recipe '") << *getFp8Recipe() << "'";
-      if (getFp8Scales() ? !element.isF32() : !isa<Float8E4M3FNType>(element))
-        return emitOpError(getFp8Scales() ? "fp8 scales are f32" : "fp8 values are f8E4M3FN");
-    }
+    if (*getFp8Recipe() != "blockwise" && *getFp8Recipe() != "tensor")
+      return emitOpError("unknown fp8_recipe '") << *getFp8Recipe() << "'";
+    Type element = getResult().getType().getElementType();
+    if (getFp8Scales() ? !element.isF32() : !isa<Float8E4M3FNType>(element))
+      return emitOpError(getFp8Scales() ? "fp8 scales are f32" : "fp8 values are f8E4M3FN");
   }
   return verifyBinding(*this, getName(), getOffset());
 }

@@ -37,9 +37,6 @@ def Plan_ParamOp : Plan_BufferOp<"param"> {
     %wq = plan.param "layers.0.wq" {offset = 0 : i64} : memref<256x256xbf16>
     ```
 
-    A weight transposed when the weights load (`dsc.transposed_param`) has `source` and
-    `source_type` and no `fp8_recipe`.
-
     A weight quantized to fp8 when the weights load (`dsc.quantized_param`) is two params:
     its e4m3 values (`[N, K]`) and its f32 scales (`fp8_scales`), both made from the weight
     `source` of type `source_type` (`[K, N]`, as the weights file holds it) with `fp8_recipe`

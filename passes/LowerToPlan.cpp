@@ -106,7 +106,6 @@ private:
   LogicalResult lowerMatmul(MatmulOp op);
   void lowerParam(ParamOp op);
   void lowerQuantizedParam(QuantizedParamOp op);
-  void lowerTransposedParam(TransposedParamOp op);
   void lowerQuantize(QuantizeOp op);
   void lowerScaledMatmul(ScaledMatmulOp op);
   void lowerAttention(AttentionOp op);
@@ -228,10 +227,6 @@ LogicalResult FuncLowering::lowerOp(Operation *op) {
         lowerQuantizedParam(param);
         return success();
       })
-      .Case([&](TransposedParamOp param) {
-        lowerTransposedParam(param);
-        return success();
-      })
       .Case([&](QuantizeOp q) {
         lowerQuantize(q);
         return success();
@@ -300,21 +295,6 @@ void FuncLowering::lowerQuantizedParam(QuantizedParamOp op) {
                                      op.getRecipeAttr(), isScales);
     buffers[result] = buffer;
   }
-}
-
-/// A param made at load time from the weight `name`, transposed.
-void FuncLowering::lowerTransposedParam(TransposedParamOp op) {
-  std::string name = (op.getName() + ".t").str();
-  Value &buffer = params[name];
-  if (!buffer) {
-    RankedTensorType type = op.getType();
-    auto source = RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
-                                        type.getElementType());
-    buffer = plan::ParamOp::create(b, op.getLoc(), bufferType(type), name, /*offset=*/nullptr,
-                                   op.getNameAttr(), TypeAttr::get(source),
-                                   /*fp8_recipe=*/nullptr, /*fp8_scales=*/false);
-  }
-  buffers[op.getResult()] = buffer;
 }
 
 /// Blockwise: one launch. Tensor: the amax into a zeroed workspace, then the quantization.

@@ -130,18 +130,4 @@ def FuseGemmEpiloguePass : Pass<"dsc-fuse-gemm-epilogue", "mlir::ModuleOp"> {
   let dependentDialects = ["::dsc::DscDialect"];
 }
 
-def WeightLayoutPass : Pass<"dsc-weight-layout", "mlir::ModuleOp"> {
-  let summary = "Stores GEMM weights K-major, transposed when the weights load";
-  let description = [{
-    A `dsc.param` `[K, N]` whose every use is the right operand of a float `dsc.matmul`
-    without transposes becomes `dsc.transposed_param` `[N, K]`, and those matmuls read it
-    with `transpose_b`: the GEMM then runs in cuBLASLt's TN layout, which on an H100 is 10-20%
-    faster than the NN layout a row-major weight needs (bench/RESULTS.md: 0.485 against
-    0.564 ms for llama's QKV projection). The weights file is unchanged; the runtime and the
-    interpreter transpose when they load. A weight with any other use stays as it is (two
-    copies would cost memory). `dsc` runs it at -O2, after `dsc-precision`.
-  }];
-  let dependentDialects = ["::dsc::DscDialect"];
-}
-
 #endif // DSC_PASSES_TD

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 namespace dsc {
@@ -59,21 +58,6 @@ std::vector<int64_t> tensorShape(const fb::TensorInfo &info) {
 
 static std::string tensorName(const fb::TensorInfo &info) {
   return info.name() ? info.name()->str() : std::string();
-}
-
-/// A [k, n] weight as [n, k] (the second array is empty).
-static absl::StatusOr<std::pair<HostArray, HostArray>>
-transposeWeightArray(const HostArray &w) {
-  if (w.shape.size() != 2)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a transposed weight must be a matrix, got ", describeArray(w.dtype, w.shape)));
-  int64_t k = w.shape[0], n = w.shape[1];
-  size_t size = dtypeSize(w.dtype);
-  HostArray t{w.dtype, {n, k}, std::vector<uint8_t>(w.data.size())};
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      std::memcpy(&t.data[(j * k + i) * size], &w.data[(i * n + j) * size], size);
-  return std::make_pair(std::move(t), HostArray{});
 }
 
 /// The weight `name` of `file`, which must be `dtype[shape]`.
@@ -140,10 +124,7 @@ absl::Status forEachWeight(
         Fp8Recipe recipe = fp8->recipe() == fb::Fp8Recipe::Tensor
                                ? Fp8Recipe::Tensor
                                : Fp8Recipe::Blockwise;
-        absl::StatusOr<std::pair<HostArray, HostArray>> made =
-            fp8->recipe() == fb::Fp8Recipe::None
-                ? transposeWeightArray(*weight)
-                : quantizeWeightArrayFp8(*weight, recipe);
+        auto made = quantizeWeightArrayFp8(*weight, recipe);
         if (!made.ok())
           return absl::Status(made.status().code(),
                               absl::StrCat("weight '", source, "' (for '", name,

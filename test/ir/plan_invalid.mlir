@@ -248,7 +248,7 @@ func.func @gemm_blockwise_scales_unpadded(%a: memref<128x256xf8E4M3FN>, %b: memr
 // -----
 
 func.func @fp8_param_without_source() {
-  // expected-error @+1 {{source and source_type go together (fp8_recipe and fp8_scales with them)}}
+  // expected-error @+1 {{source, source_type and fp8_recipe go together (fp8_scales with them)}}
   %w = plan.param "w.fp8" {fp8_recipe = "blockwise"} : memref<128x128xf8E4M3FN>
   return
 }

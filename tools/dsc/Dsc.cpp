@@ -149,10 +149,8 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
-  if (optLevel >= 2) {
-    pm.addPass(dsc::createWeightLayoutPass());
+  if (optLevel >= 2)
     pm.addPass(dsc::createFuseGemmEpiloguePass());
-  }
   if (emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
     pm.addPass(dsc::createLowerToPlanPass());
     pm.addPass(dsc::createPlanMemoryPass());
