@@ -64,6 +64,19 @@ absl::Status specError(const KernelSpec &spec, const std::string &message);
 EmittedKernel finishKernel(const KernelSpec &spec, const std::string &body,
                            LaunchConfig launch, int vectorWidth);
 
+/// C++ expressions of one element, shared by the elementwise and fused kernels:
+/// of `x` for a unary op (f32, or 64-bit integers with `isInt`), of `a` and `b`
+/// for binary ops and comparisons. Errors name `spec`.
+absl::StatusOr<std::string> unaryExpr(const KernelSpec &spec,
+                                      const KernelAttrs &attrs, bool isInt);
+std::string binaryExpr(BinaryOp op);
+std::string compareExpr(ComparePredicate p);
+
+/// The row statistics of rms_norm over `v[kItems][kV]` into `r` (the reciprocal
+/// RMS), shared by the row-wise and fused kernels; `$THREADS` and `$EPS` still
+/// to fill.
+const char *rmsNormStatsTemplate();
+
 // One entry per family; each checks the spec and fills its template.
 absl::StatusOr<EmittedKernel> emitElementwise(const KernelSpec &spec,
                                               const TargetInfo &target);
@@ -79,6 +92,8 @@ absl::StatusOr<EmittedKernel> emitMoe(const KernelSpec &spec,
                                       const TargetInfo &target);
 absl::StatusOr<EmittedKernel> emitAttention(const KernelSpec &spec,
                                             const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
+                                        const TargetInfo &target);
 
 } // namespace dsc::codegen
 

@@ -78,6 +78,8 @@ static const char *kRmsNormStats = R"cuda(  float ss = 0.0f;
       ss += valid(it) ? v[it][j] * v[it][j] : 0.0f;
   const float r = 1.0f / sqrtf(blockSum<$THREADS>(ss, scratch) / kD + $EPS);)cuda";
 
+const char *rmsNormStatsTemplate() { return kRmsNormStats; }
+
 static const char *kLayerNormStats = R"cuda(  float s = 0.0f;
 #pragma unroll
   for (int it = 0; it < kItems; ++it)

@@ -40,6 +40,8 @@ absl::StatusOr<EmittedKernel> emitKernel(const KernelSpec &spec,
     return emitMoe(spec, target);
   case KernelKind::Attention:
     return emitAttention(spec, target);
+  case KernelKind::Fused:
+    return emitFused(spec, target);
   }
   return specError(spec, "unknown kernel kind");
 }

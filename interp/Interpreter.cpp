@@ -157,6 +157,7 @@ public:
   LogicalResult run();
 
 private:
+  LogicalResult runFusion(FusionOp fusion);
   const HostTensor &in(Value v) { return context.values.find(v)->second; }
   const HostTensor *inOrNull(Value v) { return v ? &in(v) : nullptr; }
   LogicalResult set(Value result, HostTensor tensor);
@@ -344,7 +345,29 @@ LogicalResult OpEvaluator::run() {
         return set(moeCombine(in(o.getBuffer()), in(o.getIndices()),
                               in(o.getWeights()), options));
       })
+      .Case([&](FusionOp f) { return runFusion(f); })
       .Default(unsupported);
+}
+
+/// The body op by op in this context, as if it were not fused; its values are
+/// freed after.
+LogicalResult OpEvaluator::runFusion(FusionOp fusion) {
+  mlir::Block &body = fusion.getBody().front();
+  for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs()))
+    context.values[arg] = in(input);
+  for (Operation &inner : body.without_terminator())
+    if (failed(OpEvaluator(&inner, context, weights, options).run()))
+      return failure();
+  auto yield = llvm::cast<YieldOp>(body.getTerminator());
+  for (auto [result, value] : llvm::zip(fusion.getResults(), yield.getValues()))
+    if (failed(set(result, in(value))))
+      return failure();
+  for (Value arg : body.getArguments())
+    context.values.erase(arg);
+  for (Operation &inner : body.without_terminator())
+    for (Value v : inner.getResults())
+      context.values.erase(v);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

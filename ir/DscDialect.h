@@ -17,6 +17,7 @@
 
 #include "ir/DscDialect.h.inc"
 #include "ir/DscEnums.h.inc"
+#include "ir/DscInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "ir/DscAttrs.h.inc"
