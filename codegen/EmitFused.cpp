@@ -89,6 +89,9 @@ public:
   const std::vector<int64_t> &domain() const { return spec.outputs[0].shape; }
   int normStep() const { return norm; }
   std::vector<DType> vectorTypes() const;
+  /// The extent the vector width must divide: the row when any access is
+  /// per row (a norm, a broadcast over rows), else the whole domain.
+  int64_t vectorExtent() const;
 
   std::string loads, steps, writes, normInput;
 
@@ -98,8 +101,10 @@ private:
   std::string name(int value) const { return absl::StrCat("x", value); }
   std::string widen(DType t, const std::string &expr) const;
   std::string round(DType to, bool fromInt, const std::string &expr) const;
-  std::string broadcastOffset(const FusedStep &step) const;
-  absl::StatusOr<std::string> stepExpr(const FusedStep &step) const;
+  bool isRowBroadcast(const FusedStep &step) const;
+  std::string broadcastOffset(const FusedStep &step,
+                              const std::string &index) const;
+  absl::StatusOr<std::string> stepExpr(const FusedStep &step, size_t s) const;
 
   const KernelSpec &spec;
   int norm = -1;
@@ -218,12 +223,36 @@ std::vector<DType> FusedBody::vectorTypes() const {
     types.push_back(out.dtype);
   if (norm >= 0)
     types.push_back(spec.inputs[spec.fusedSteps[norm].operands[1]].dtype);
+  for (const FusedStep &step : spec.fusedSteps)
+    if (isRowBroadcast(step))
+      types.push_back(spec.inputs[step.operands[0]].dtype);
   return types;
 }
 
-// The input element that domain element `e` reads: operand dim i follows
+int64_t FusedBody::vectorExtent() const {
+  bool rows = norm >= 0;
+  for (const FusedStep &step : spec.fusedSteps)
+    rows |= isRowBroadcast(step);
+  return rows ? domain().back() : spec.outputs[0].numElements();
+}
+
+// A broadcast whose last dimension is the domain's last (a bias over rows):
+// the V elements of one vector are consecutive in it, so it is read as a
+// vector too, once V divides the row.
+bool FusedBody::isRowBroadcast(const FusedStep &step) const {
+  if (step.kind != KernelKind::Broadcast || step.isConstant ||
+      step.operands[0] >= static_cast<int>(spec.inputs.size()))
+    return false;
+  const std::vector<int64_t> &in = spec.inputs[step.operands[0]].shape;
+  return !in.empty() && !step.attrs.dims.empty() && in.back() > 1 &&
+         step.attrs.dims.back() + 1 == static_cast<int64_t>(domain().size()) &&
+         in.back() == domain().back();
+}
+
+// The input element that domain element `index` reads: operand dim i follows
 // domain dim dims[i], or stays 0 where its size is 1.
-std::string FusedBody::broadcastOffset(const FusedStep &step) const {
+std::string FusedBody::broadcastOffset(const FusedStep &step,
+                                       const std::string &index) const {
   const std::vector<int64_t> &in = spec.inputs[step.operands[0]].shape;
   std::vector<int64_t> inStrides = rowMajorStrides(in);
   std::vector<int64_t> outStrides = rowMajorStrides(domain());
@@ -232,13 +261,14 @@ std::string FusedBody::broadcastOffset(const FusedStep &step) const {
     int64_t d = step.attrs.dims[i];
     if (in[i] == 1 || d < 0 || d >= static_cast<int64_t>(domain().size()))
       continue;
-    terms.push_back(absl::StrCat("(e / ", outStrides[d], "LL % ", domain()[d],
-                                 "LL) * ", inStrides[i], "LL"));
+    terms.push_back(absl::StrCat("(", index, " / ", outStrides[d], "LL % ",
+                                 domain()[d], "LL) * ", inStrides[i], "LL"));
   }
   return terms.empty() ? "0" : absl::StrJoin(terms, " + ");
 }
 
-absl::StatusOr<std::string> FusedBody::stepExpr(const FusedStep &step) const {
+absl::StatusOr<std::string> FusedBody::stepExpr(const FusedStep &step,
+                                                size_t s) const {
   auto operand = [&](size_t i) { return name(step.operands.at(i)); };
   bool isInt = step.operands.empty() ? isIntDType(step.result.dtype)
                                      : isIntDType(dtypeOf(step.operands[0]));
@@ -274,8 +304,10 @@ absl::StatusOr<std::string> FusedBody::stepExpr(const FusedStep &step) const {
   case KernelKind::Broadcast:
     if (step.operands[0] >= static_cast<int>(spec.inputs.size()))
       return operand(0); // a splat constant is the same everywhere
+    if (isRowBroadcast(step))
+      return widen(out, absl::StrCat("b", s, ".v[j]"));
     return widen(out, absl::StrCat("in", step.operands[0], "[",
-                                   broadcastOffset(step), "]"));
+                                   broadcastOffset(step, "e"), "]"));
   default:
     break;
   }
@@ -286,8 +318,15 @@ absl::StatusOr<std::string> FusedBody::stepExpr(const FusedStep &step) const {
 absl::Status FusedBody::generate(int v, const std::string &guard) {
   int numInputs = static_cast<int>(spec.inputs.size());
   bool needsIndex = false;
-  for (const FusedStep &step : spec.fusedSteps)
-    needsIndex |= step.kind == KernelKind::Broadcast && !step.isConstant;
+  for (size_t s = 0; s < spec.fusedSteps.size(); ++s) {
+    const FusedStep &step = spec.fusedSteps[s];
+    if (isRowBroadcast(step))
+      absl::StrAppend(&loads, "    const auto b", s, " = loadVec<", v, ">(in",
+                      step.operands[0], " + ",
+                      broadcastOffset(step, absl::StrCat("i * ", v)), ");\n");
+    else
+      needsIndex |= step.kind == KernelKind::Broadcast && !step.isConstant;
+  }
   for (int k = 0; k < numInputs; ++k) {
     if (!vectorInput[k])
       continue;
@@ -308,7 +347,7 @@ absl::Status FusedBody::generate(int v, const std::string &guard) {
       normInput = name(step.operands[0]);
       continue;
     }
-    absl::StatusOr<std::string> expr = stepExpr(step);
+    absl::StatusOr<std::string> expr = stepExpr(step, s);
     if (!expr.ok())
       return expr.status();
     absl::StrAppend(&steps, "      const ",
@@ -349,7 +388,7 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
   int64_t n = spec.outputs[0].numElements();
 
   if (body.normStep() < 0) {
-    int v = chooseVectorWidth(n, body.vectorTypes());
+    int v = chooseVectorWidth(body.vectorExtent(), body.vectorTypes());
     if (absl::Status s = body.generate(v, ""); !s.ok())
       return s;
     LaunchConfig launch{gridStrideBlocks(n / v, kFusedBlock, target),
@@ -367,7 +406,7 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
   }
 
   int64_t d = body.domain().back();
-  int v = chooseVectorWidth(d, body.vectorTypes());
+  int v = chooseVectorWidth(body.vectorExtent(), body.vectorTypes());
   if (absl::Status s = body.generate(v, "valid(it)"); !s.ok())
     return s;
   const FusedStep &norm = spec.fusedSteps[body.normStep()];

@@ -225,3 +225,5 @@ func.func @norm_alone(%x: tensor<2x16xf32>, %w: tensor<16xf32>) -> tensor<2x16xf
 // MLP: ok    logits  f32[4, 10]  max_abs=0  rel_fro=0
 // RUN: dsc-interp %dsc_src/examples/llama.dsg --random-weights 1 --seed 3 --compare-pipeline='builtin.module(canonicalize,cse,dsc-fuse-elementwise)' | FileCheck %s --check-prefix=LLAMA
 // LLAMA: ok    logits  f32[2, 64, 1000]  max_abs=0  rel_fro=0
+// RUN: dsc-interp %dsc_src/examples/moe_layer-v3.dsg -D B=2 -D T=32 -D D=128 -D FE=64 -D E=16 -D G=4 -D TG=2 -D K=4 --random-weights 1 --seed 3 --compare-pipeline='builtin.module(canonicalize,cse,dsc-fuse-elementwise)' | FileCheck %s --check-prefix=MOEV3
+// MOEV3: ok    y  bf16[2, 32, 128]  max_abs=0  rel_fro=0

@@ -297,6 +297,16 @@ TEST(CodegenCompile, Fused) {
        step(KernelKind::Binary, {4, 5}, t(DType::F32, shape),
             binaryAttrs(BinaryOp::Mul))},
       {6}));
+  // A broadcast along columns (one value per row) is read element by element.
+  KernelAttrs column;
+  column.dims = {0};
+  specs.push_back(fused(
+      {t(DType::BF16, shape), t(DType::F32, {8})}, {t(DType::BF16, shape)},
+      {step(KernelKind::Broadcast, {1}, t(DType::F32, shape), column),
+       step(KernelKind::Cast, {2}, t(DType::BF16, shape)),
+       step(KernelKind::Binary, {0, 3}, t(DType::BF16, shape),
+            binaryAttrs(BinaryOp::Sub))},
+      {4}));
   // a < b ? a : -b on i32, the mask and a cast to bf16 also written.
   KernelAttrs lt;
   lt.predicate = ComparePredicate::Lt;
@@ -329,6 +339,32 @@ TEST(CodegenEmit, FusedKernelsVectorizeAndWriteEachResultOnce) {
   EXPECT_EQ(norm->launch.grid, 4u); // one block per row
   EXPECT_NE(norm->source.find("storeVec<8>(out0"), std::string::npos);
   EXPECT_NE(norm->source.find("storeVec<kV>(out1"), std::string::npos);
+}
+
+TEST(CodegenEmit, FusedBroadcastsAlongRowsAreVectorLoads) {
+  KernelAttrs rowDims, columnDims;
+  rowDims.dims = {1};
+  columnDims.dims = {0};
+  std::vector<int64_t> shape = {8, 256};
+  auto biasAdd = [&](std::vector<int64_t> biasShape, KernelAttrs dims) {
+    return fused({t(DType::BF16, shape), t(DType::BF16, biasShape)},
+                 {t(DType::BF16, shape)},
+                 {step(KernelKind::Broadcast, {1}, t(DType::BF16, shape), dims),
+                  step(KernelKind::Binary, {0, 2}, t(DType::BF16, shape),
+                       binaryAttrs(BinaryOp::Add))},
+                 {3});
+  };
+  absl::StatusOr<EmittedKernel> row = emitKernel(biasAdd({256}, rowDims));
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(row->vectorWidth, 8);
+  EXPECT_NE(row->source.find("b0 = loadVec<8>(in1 + (i * 8 / 1LL % 256LL)"),
+            std::string::npos)
+      << row->source;
+  absl::StatusOr<EmittedKernel> column = emitKernel(biasAdd({8}, columnDims));
+  ASSERT_TRUE(column.ok()) << column.status();
+  EXPECT_NE(column->source.find("in1[(e / 256LL % 8LL) * 1LL]"),
+            std::string::npos)
+      << column->source;
 }
 
 TEST(CodegenEmit, BadFusedSpecsAreErrors) {
