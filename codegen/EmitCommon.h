@@ -72,10 +72,12 @@ absl::StatusOr<std::string> unaryExpr(const KernelSpec &spec,
 std::string binaryExpr(BinaryOp op);
 std::string compareExpr(ComparePredicate p);
 
-/// The row statistics of rms_norm over `v[kItems][kV]` into `r` (the reciprocal
-/// RMS), shared by the row-wise and fused kernels; `$THREADS` and `$EPS` still
-/// to fill.
-const char *rmsNormStatsTemplate();
+/// Row-wise ops (softmax, rms_norm, layer_norm), shared by the row-wise and
+/// fused kernels: the statistics over the row `v[kItems][kV]` (`$THREADS` and
+/// `$EPS` still to fill), then the output expression of `v[it][j]` and the
+/// loaded parameter vectors `w`, `b` (`parameters` of them).
+const char *rowStatsTemplate(KernelKind kind);
+std::string rowOutputExpr(KernelKind kind, size_t parameters);
 
 // One entry per family; each checks the spec and fills its template.
 absl::StatusOr<EmittedKernel> emitElementwise(const KernelSpec &spec,

@@ -2,8 +2,9 @@
 //
 // A fused body is a list of steps over one iteration domain (KernelSpec.h,
 // FusedStep). Elementwise bodies run in the grid-stride vector loop of
-// EmitElementwise.cpp; a body with an rms_norm runs one block per row like
-// EmitRowwise.cpp: the steps run as the row is loaded, the norm's input stays
+// EmitElementwise.cpp; a body with a row-wise op (rms_norm, layer_norm, softmax
+// over the last axis) runs one block per row like EmitRowwise.cpp, with its
+// statistics: the steps run as the row is loaded, the norm's input stays
 // in registers for the statistics, then the normalized row is written.
 //
 // Every step computes in f32 (64-bit integers for integer types) and rounds to
@@ -63,17 +64,21 @@ $STATS
     const int c = threadIdx.x + it * $THREADS;
     if (c >= kVecs)
       continue;
-    const auto w = loadVec<kV>(in$WEIGHT + c * kV);
-    Vec<$NORM_TYPE, kV> y;
+$PARAM_LOADS    Vec<$NORM_TYPE, kV> y;
 #pragma unroll
     for (int j = 0; j < kV; ++j)
-      y.v[j] = fromF32<$NORM_TYPE>(v[it][j] * r * toF32(w.v[j]));
+      y.v[j] = fromF32<$NORM_TYPE>($EXPR);
     storeVec<kV>(out$NORM_OUT + (row * kVecs + c) * kV, y);
   }
 }
 )cuda";
 
 namespace {
+
+bool isRowKind(KernelKind kind) {
+  return kind == KernelKind::RmsNorm || kind == KernelKind::LayerNorm ||
+         kind == KernelKind::Softmax;
+}
 
 /// Builds the per-element code of a fused body; the two templates place it.
 class FusedBody {
@@ -82,6 +87,7 @@ public:
 
   /// Checks the body and finds the norm step and the inputs read as vectors.
   absl::Status analyze();
+  absl::Status checkRowStep(const FusedStep &step) const;
   /// Vector loads, per-element steps and result stores, for vector width `v`;
   /// each store behind `guard` (a condition, or empty).
   absl::Status generate(int v, const std::string &guard);
@@ -164,21 +170,15 @@ absl::Status FusedBody::analyze() {
          (step.operands[0] >= numInputs &&
           !spec.fusedSteps[step.operands[0] - numInputs].isConstant)))
       return specError(spec, "a broadcast reads an input or a constant");
-    if (step.kind == KernelKind::RmsNorm) {
-      if (norm >= 0 || step.operands.size() != 2 ||
-          step.operands[1] >= numInputs ||
-          spec.inputs[step.operands[1]].shape !=
-              std::vector<int64_t>{domain().back()} ||
-          isIntDType(step.result.dtype) ||
-          isIntDType(dtypeOf(step.operands[1])))
-        return specError(spec, "one rms_norm of float rows, whose weight is "
-                               "an input of the row's size");
+    if (isRowKind(step.kind)) {
+      if (absl::Status st = checkRowStep(step); !st.ok())
+        return st;
       norm = static_cast<int>(s);
       continue;
     }
     for (int operand : step.operands) {
       if (norm >= 0 && operand == numInputs + norm)
-        return specError(spec, "no step may read the rms_norm's result");
+        return specError(spec, "no step may read the row-wise op's result");
       if (operand < numInputs && !broadcast) {
         if (shapeOf(operand) != domain())
           return specError(spec, "an input read elementwise must have the "
@@ -209,8 +209,35 @@ absl::Status FusedBody::analyze() {
       count += result == normValue;
     if (count != 1 || domain().empty())
       return specError(spec,
-                       "the rms_norm's result must be exactly one output");
+                       "the row-wise op's result must be exactly one output");
   }
+  return absl::OkStatus();
+}
+
+// One row-wise op, of float rows; its parameters (rms_norm: weight; layer_norm:
+// weight, optional bias) are inputs of the row's size.
+absl::Status FusedBody::checkRowStep(const FusedStep &step) const {
+  int numInputs = static_cast<int>(spec.inputs.size());
+  size_t minParams = step.kind == KernelKind::Softmax ? 0 : 1;
+  size_t maxParams = step.kind == KernelKind::LayerNorm ? 2 : minParams;
+  size_t params = step.operands.size() - 1;
+  int64_t rank = static_cast<int64_t>(domain().size());
+  bool ok = norm < 0 && !step.operands.empty() && params >= minParams &&
+            params <= maxParams && rank > 0 && !isIntDType(step.result.dtype);
+  if (step.kind == KernelKind::Softmax)
+    ok = ok && (step.attrs.axis == -1 || step.attrs.axis == rank - 1);
+  for (size_t i = 1; ok && i < step.operands.size(); ++i) {
+    int p = step.operands[i];
+    ok = p < numInputs && !isIntDType(spec.inputs[p].dtype) &&
+         spec.inputs[p].shape == std::vector<int64_t>{domain().back()};
+  }
+  if (!ok)
+    return specError(spec,
+                     absl::StrCat("'", step.sourceOp,
+                                  "' cannot end a "
+                                  "fused kernel: one row-wise op over the "
+                                  "last axis of float rows, with weight "
+                                  "and bias inputs of the row's size"));
   return absl::OkStatus();
 }
 
@@ -222,7 +249,8 @@ std::vector<DType> FusedBody::vectorTypes() const {
   for (const TensorDesc &out : spec.outputs)
     types.push_back(out.dtype);
   if (norm >= 0)
-    types.push_back(spec.inputs[spec.fusedSteps[norm].operands[1]].dtype);
+    for (size_t i = 1; i < spec.fusedSteps[norm].operands.size(); ++i)
+      types.push_back(spec.inputs[spec.fusedSteps[norm].operands[i]].dtype);
   for (const FusedStep &step : spec.fusedSteps)
     if (isRowBroadcast(step))
       types.push_back(spec.inputs[step.operands[0]].dtype);
@@ -414,6 +442,11 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
   size_t normOut = 0;
   while (spec.fusedResults[normOut] != normValue)
     ++normOut;
+  // The row-wise op's weight and bias, as EmitRowwise.cpp names them.
+  std::string paramLoads;
+  for (size_t i = 1; i < norm.operands.size(); ++i)
+    absl::StrAppend(&paramLoads, "    const auto ", i == 1 ? "w" : "b",
+                    " = loadVec<kV>(in", norm.operands[i], " + c * kV);\n");
   unsigned threads = rowBlockThreads(d / v);
   Subst subst = {{"$THREADS", absl::StrCat(threads)},
                  {"$PARAMS", *params},
@@ -425,10 +458,11 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
                  {"$STEPS", body.steps},
                  {"$NORM_INPUT", body.normInput},
                  {"$WRITES", body.writes},
-                 {"$WEIGHT", absl::StrCat(norm.operands[1])},
+                 {"$PARAM_LOADS", paramLoads},
+                 {"$EXPR", rowOutputExpr(norm.kind, norm.operands.size() - 1)},
                  {"$NORM_TYPE", *cudaType(norm.result.dtype)},
                  {"$NORM_OUT", absl::StrCat(normOut)}};
-  subst.push_back({"$STATS", fill(rmsNormStatsTemplate(), subst)});
+  subst.push_back({"$STATS", fill(rowStatsTemplate(norm.kind), subst)});
   LaunchConfig launch{static_cast<unsigned>(n / d), threads, 0};
   return finishKernel(spec, fill(kFusedRowTemplate, subst), launch, v);
 }

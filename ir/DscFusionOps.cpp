@@ -34,6 +34,14 @@ LogicalResult FusionOp::verify() {
   return success();
 }
 
+bool dsc::isFusibleRowOp(Operation *op) {
+  if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+    int64_t rank = softmax.getType().getRank();
+    return softmax.getAxis() == -1 || softmax.getAxis() == rank - 1;
+  }
+  return isa<RmsNormOp, LayerNormOp>(op);
+}
+
 namespace {
 
 /// Checks one op of the body; `domain` is the shape every computed value has.
@@ -43,17 +51,21 @@ LogicalResult verifyBodyOp(Operation &op, ArrayRef<int64_t> domain, Operation *&
   if (auto c = dyn_cast<ConstantOp>(op))
     isSplatConstant = c.getValue().isSplat();
   bool fusible = kindOf && (kindOf.getFusionKind() == FusionKind::elementwise ||
-                            kindOf.getFusionKind() == FusionKind::broadcast || isa<RmsNormOp>(op) ||
-                            isSplatConstant);
+                            kindOf.getFusionKind() == FusionKind::broadcast ||
+                            isFusibleRowOp(&op) || isSplatConstant);
   if (!fusible)
     return op.emitOpError("cannot run inside dsc.fusion, which holds elementwise ops, "
-                          "broadcasts, splat constants and one rms_norm");
-  if (isa<RmsNormOp>(op)) {
+                          "broadcasts, splat constants and one row-wise op (rms_norm, "
+                          "layer_norm, softmax over the last axis)");
+  if (isFusibleRowOp(&op)) {
     if (rowwise)
       return op.emitOpError("is a second row-wise op in one dsc.fusion; its kernel runs one");
     rowwise = &op;
-    if (!isa<BlockArgument>(cast<RmsNormOp>(op).getWeight()))
-      return op.emitOpError("weight must be an operand of the enclosing dsc.fusion");
+    if (!llvm::all_of(op.getOperands().drop_front(), llvm::IsaPred<BlockArgument>))
+      return op.emitOpError("weight and bias must be operands of the enclosing dsc.fusion");
+    if (!llvm::all_of(op.getUsers(), llvm::IsaPred<YieldOp>))
+      return op.emitOpError("result is read inside the dsc.fusion; its kernel computes the "
+                            "row-wise op last");
   }
   if (auto broadcast = dyn_cast<BroadcastOp>(op)) {
     Value x = broadcast.getX();

@@ -537,7 +537,8 @@ def Dsc_FusionOp : Dsc_Op<"fusion", [IsolatedFromAbove, SingleBlock]> {
   let description = [{
     Made by `dsc-fuse-elementwise`. The body computes the results from the block arguments,
     which are the operands in order, with dsc ops of fusion kind `elementwise` or `broadcast`,
-    splat `dsc.constant`s and at most one `rowwise` op (`dsc.rms_norm`), and ends in a
+    splat `dsc.constant`s and at most one `rowwise` op (`dsc.rms_norm`, `dsc.layer_norm`, or
+    `dsc.softmax` over the last axis) whose result only the yield reads, and ends in a
     `dsc.yield` of the results. The semantics are the body's: every op inside rounds to its
     result type as it would outside, so fusing never changes a value. Every result and every
     value the body computes, but for the weight of the row-wise op and the operands of

@@ -1,24 +1,22 @@
 //===- FuseElementwise.cpp - elementwise chains into dsc.fusion -----------===//
 //
-// Groups producer-consumer chains of elementwise ops of one shape, optionally
-// ending in one rms_norm, and replaces each group by a `dsc.fusion` that
-// codegen runs as one kernel: every intermediate stays in registers instead of
-// making a round trip through memory. Broadcasts and splat constants that feed
-// a group are copied into its body, where they cost an index map instead of a
-// materialized tensor. A group value that is also used outside becomes an extra
-// result (multi-output), so nothing is computed twice.
+// Groups producer-consumer chains of elementwise ops of one shape, optionally ending in one
+// row-wise op (rms_norm, layer_norm, softmax over the last axis), and replaces each group by a
+// `dsc.fusion` that codegen runs as one kernel: every intermediate stays in registers instead
+// of making a round trip through memory. Broadcasts and splat constants that feed a group are
+// copied into its body, where they cost an index map instead of a materialized tensor. A group
+// value that is also used outside becomes an extra result (multi-output), so nothing is
+// computed twice.
 //
-// Groups are grown by union-find over the use-def edges in program order; two
-// groups merge only if the union stays one iteration domain, holds at most one
-// rms_norm that no member reads (the row kernel normalizes last), and is
-// convex: no path leaves the union and comes back (through a matmul, say),
-// which would make the fusion depend on itself. Ops of other kinds (matmul,
-// attention, reductions, shape ops, rope, MoE) are left alone: a GEMM-epilogue
-// pass that runs earlier takes what it fuses into GEMMs.
+// Groups are grown by union-find over the use-def edges in program order; two groups merge only
+// if the union stays one iteration domain, holds at most one row-wise op that no member reads
+// (the row kernel computes it last), and is convex: no path leaves the union and comes back
+// (through a matmul, say), which would make the fusion depend on itself. Ops of other kinds
+// (matmul, attention, reductions, shape ops, rope, MoE) are left alone: a GEMM-epilogue pass
+// that runs earlier takes what it fuses into GEMMs.
 //
-// Hand-written rather than with upstream's linalg elementwise fusion: the dsc
-// graph is not in linalg, and what a group may hold is set by the one kernel
-// template that runs it.
+// Hand-written rather than with upstream's linalg elementwise fusion: the dsc graph is not in
+// linalg, and what a group may hold is set by the one kernel template that runs it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,11 +48,16 @@ bool isSplatConstant(Value v) {
   return c && c.getValue().isSplat();
 }
 
-/// Ops a group is made of: elementwise math and (when enabled) rms_norm.
+/// Ops a group is made of: elementwise math and (when enabled) one row-wise op.
 bool isGroupOp(Operation *op, bool rowwise) {
   if (auto kind = dyn_cast<FusionKindOpInterface>(op))
-    return kind.getFusionKind() == FusionKind::elementwise || (rowwise && isa<RmsNormOp>(op));
+    return kind.getFusionKind() == FusionKind::elementwise || (rowwise && isFusibleRowOp(op));
   return false;
+}
+
+/// A row-wise op's weight or bias: always an operand of the fusion, never a group edge.
+bool isRowParameter(Operation *op, unsigned operandIndex) {
+  return operandIndex > 0 && isFusibleRowOp(op);
 }
 
 /// A value that a group reads through a copy in its body rather than as an
@@ -120,17 +123,16 @@ bool GroupBuilder::canMerge(Operation *a, Operation *b) {
     members.insert(op);
   for (Operation *op : membersOf(b))
     members.insert(op);
-  Operation *norm = nullptr;
+  Operation *rowOp = nullptr;
   for (Operation *op : members) {
-    if (!isa<RmsNormOp>(op))
+    if (!isFusibleRowOp(op))
       continue;
-    if (norm)
+    if (rowOp)
       return false; // one row-wise op per kernel
-    norm = op;
+    rowOp = op;
   }
-  // The row kernel normalizes last: nothing in the group may read the norm's
-  // result.
-  if (norm && llvm::any_of(norm->getUsers(), [&](Operation *u) { return members.contains(u); }))
+  // The row kernel computes the row-wise op last: no member may read its result.
+  if (rowOp && llvm::any_of(rowOp->getUsers(), [&](Operation *u) { return members.contains(u); }))
     return false;
   return isConvex(members);
 }
@@ -141,12 +143,11 @@ void GroupBuilder::run() {
       continue;
     groups.insert(&op);
     ArrayRef<int64_t> domain = shapeOf(op.getResult(0));
-    for (Value operand : op.getOperands()) {
+    for (OpOperand &use : op.getOpOperands()) {
+      Value operand = use.get();
       Operation *producer = operand.getDefiningOp();
       if (!producer || !groups.contains(producer) || shapeOf(operand) != domain ||
-          groups.isEquivalent(producer, &op))
-        continue;
-      if (isa<RmsNormOp>(op) && operand == cast<RmsNormOp>(op).getWeight())
+          groups.isEquivalent(producer, &op) || isRowParameter(&op, use.getOperandNumber()))
         continue;
       if (canMerge(producer, &op))
         groups.unionSets(producer, &op);
@@ -160,11 +161,11 @@ void GroupBuilder::run() {
     // One op reading nothing through its body is what the unfused kernel runs
     // already.
     bool absorbs = llvm::any_of(members, [](Operation *op) {
-      return llvm::any_of(op->getOperands(), [&](Value v) {
-        return isAbsorbed(v) && !(isa<RmsNormOp>(op) && v == op->getOperand(1));
+      return llvm::any_of(op->getOpOperands(), [&](OpOperand &use) {
+        return isAbsorbed(use.get()) && !isRowParameter(op, use.getOperandNumber());
       });
     });
-    if (members.size() > 1 || (absorbs && !isa<RmsNormOp>(members.front())))
+    if (members.size() > 1 || (absorbs && !isFusibleRowOp(members.front())))
       toFuse.push_back(std::move(members));
   }
   for (ArrayRef<Operation *> members : toFuse)
@@ -185,8 +186,7 @@ void GroupBuilder::fuse(ArrayRef<Operation *> members) {
       Operation *def = v.getDefiningOp();
       if (def && memberSet.contains(def))
         continue;
-      bool isNormWeight = isa<RmsNormOp>(op) && i == 1;
-      if (!isNormWeight && isAbsorbed(v)) {
+      if (!isRowParameter(op, i) && isAbsorbed(v)) {
         if (auto broadcast = dyn_cast<BroadcastOp>(def)) {
           Value source = broadcast.getX();
           if (!isSplatConstant(source))

@@ -11,7 +11,7 @@
 include "mlir/Pass/PassBase.td"
 
 def FuseElementwisePass : Pass<"dsc-fuse-elementwise", "mlir::ModuleOp"> {
-  let summary = "Fuses chains of elementwise ops (and an rms_norm after them) into dsc.fusion";
+  let summary = "Fuses chains of elementwise ops (and a row-wise op after them) into dsc.fusion";
   let description = [{
     Groups producer-consumer chains of ops of fusion kind `elementwise` (docs/ops.md) that share
     one shape, and replaces each group by a `dsc.fusion` whose body holds them; codegen runs a
@@ -20,9 +20,10 @@ def FuseElementwisePass : Pass<"dsc-fuse-elementwise", "mlir::ModuleOp"> {
       an index map, never materialized); the broadcast's source becomes an operand.
     * A group value used outside the group becomes an extra result of the fusion: nothing is
       computed twice.
-    * With `rowwise` (the default), a group may end in one `dsc.rms_norm` that reads it, e.g.
-      the residual `add` before a norm: one kernel writes both the sum and the normalized
-      rows. No member may read the norm's result.
+    * With `rowwise` (the default), a group may end in one row-wise op that reads it
+      (`dsc.rms_norm`, `dsc.layer_norm`, or `dsc.softmax` over the last axis), e.g. the
+      residual `add` before a norm: one kernel writes both the sum and the normalized rows.
+      No member may read the row-wise op's result; its weight and bias are operands.
     * Groups never form a cycle: two groups merge only if no path leaves their union and
       comes back into it (through a matmul, say).
     * A group of one op that reads nothing through its body stays as it is.
@@ -32,7 +33,7 @@ def FuseElementwisePass : Pass<"dsc-fuse-elementwise", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"rowwise", "rowwise", "bool", /*default=*/"true",
-           "Let a group end in an rms_norm (one row-wise kernel)">,
+           "Let a group end in a row-wise op (one block per row)">,
   ];
   let dependentDialects = ["::dsc::DscDialect"];
 }

@@ -54,7 +54,7 @@ func.func @no_results(%x: tensor<8xf32>) {
 func.func @matmul_inside(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %y = dsc.fusion(%x, %w) : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32> {
   ^bb0(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>):
-    // expected-error @+1 {{'dsc.matmul' op cannot run inside dsc.fusion, which holds elementwise ops, broadcasts, splat constants and one rms_norm}}
+    // expected-error @+1 {{'dsc.matmul' op cannot run inside dsc.fusion, which holds elementwise ops, broadcasts, splat constants and one row-wise op (rms_norm, layer_norm, softmax over the last axis)}}
     %m = dsc.matmul %a, %b : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
     dsc.yield %m : tensor<4x4xf32>
   }
@@ -63,13 +63,39 @@ func.func @matmul_inside(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>) -> tensor<4x4
 
 // -----
 
-func.func @two_norms(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
-  %y = dsc.fusion(%x, %w) : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32> {
+func.func @two_norms(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %y:2 = dsc.fusion(%x, %w) : (tensor<2x8xf32>, tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
   ^bb0(%a: tensor<2x8xf32>, %b: tensor<8xf32>):
     %n = dsc.rms_norm %a, %b : tensor<2x8xf32>, tensor<8xf32>
-    // expected-error @+1 {{'dsc.rms_norm' op is a second row-wise op in one dsc.fusion; its kernel runs one}}
-    %m = dsc.rms_norm %n, %b : tensor<2x8xf32>, tensor<8xf32>
+    // expected-error @+1 {{'dsc.softmax' op is a second row-wise op in one dsc.fusion; its kernel runs one}}
+    %m = dsc.softmax %a : tensor<2x8xf32>
+    dsc.yield %n, %m : tensor<2x8xf32>, tensor<2x8xf32>
+  }
+  return %y#0, %y#1 : tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+func.func @norm_read_inside(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
+  %y = dsc.fusion(%x, %w) : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32> {
+  ^bb0(%a: tensor<2x8xf32>, %b: tensor<8xf32>):
+    // expected-error @+1 {{'dsc.rms_norm' op result is read inside the dsc.fusion; its kernel computes the row-wise op last}}
+    %n = dsc.rms_norm %a, %b : tensor<2x8xf32>, tensor<8xf32>
+    %m = dsc.exp %n : tensor<2x8xf32>
     dsc.yield %m : tensor<2x8xf32>
+  }
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @softmax_not_last_axis(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %y = dsc.fusion(%x) : (tensor<2x8xf32>) -> tensor<2x8xf32> {
+  ^bb0(%a: tensor<2x8xf32>):
+    %e = dsc.exp %a : tensor<2x8xf32>
+    // expected-error @+1 {{'dsc.softmax' op cannot run inside dsc.fusion}}
+    %s = dsc.softmax %e {axis = 0 : i64} : tensor<2x8xf32>
+    dsc.yield %s : tensor<2x8xf32>
   }
   return %y : tensor<2x8xf32>
 }
@@ -80,7 +106,7 @@ func.func @norm_weight_computed(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tenso
   %y = dsc.fusion(%x, %w) : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32> {
   ^bb0(%a: tensor<2x8xf32>, %b: tensor<8xf32>):
     %c = dsc.constant dense<1.0> : tensor<8xf32>
-    // expected-error @+1 {{'dsc.rms_norm' op weight must be an operand of the enclosing dsc.fusion}}
+    // expected-error @+1 {{'dsc.rms_norm' op weight and bias must be operands of the enclosing dsc.fusion}}
     %n = dsc.rms_norm %a, %c : tensor<2x8xf32>, tensor<8xf32>
     dsc.yield %n : tensor<2x8xf32>
   }

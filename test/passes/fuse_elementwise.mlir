@@ -209,6 +209,58 @@ func.func @no_op_after_norm(%x: tensor<2x16xf32>, %a: tensor<2x16xf32>, %w: tens
 
 // -----
 
+// layer_norm ends a group like rms_norm; its weight and bias are operands, never edges.
+// CHECK-LABEL: func.func @residual_layer_norm
+// CHECK-NEXT:    %[[F:.+]]:2 = dsc.fusion(%{{.+}}, %{{.+}}, %[[W:.+]], %[[B:.+]]) : (tensor<2x16xf32>, tensor<2x16xf32>, tensor<16xf32>, tensor<16xf32>)
+// CHECK:           dsc.add
+// CHECK-NEXT:      dsc.layer_norm
+// CHECK-NEXT:      dsc.yield
+// NOROW-LABEL: func.func @residual_layer_norm
+// NOROW-NOT:     dsc.fusion
+func.func @residual_layer_norm(%x: tensor<2x16xf32>, %a: tensor<2x16xf32>, %w: tensor<16xf32>, %b: tensor<16xf32>) -> (tensor<2x16xf32>, tensor<2x16xf32>) {
+  %s = dsc.add %x, %a : tensor<2x16xf32>
+  %n = dsc.layer_norm %s, %w, %b : tensor<2x16xf32>, tensor<16xf32>, tensor<16xf32>
+  return %s, %n : tensor<2x16xf32>, tensor<2x16xf32>
+}
+
+// -----
+
+// Scaled scores and their softmax over the last axis: one row kernel, the scale a literal.
+// CHECK-LABEL: func.func @scaled_softmax
+// CHECK-NEXT:    dsc.fusion(%{{.+}}) : (tensor<4x32xf32>) -> tensor<4x32xf32>
+// CHECK:           dsc.constant dense<1.250000e-01>
+// CHECK-NEXT:      dsc.mul
+// CHECK-NEXT:      dsc.softmax
+// CHECK-NEXT:      dsc.yield
+// Without row-wise fusion the mul is fused alone, for its constant.
+// NOROW-LABEL: func.func @scaled_softmax
+// NOROW:         dsc.fusion
+// NOROW-NOT:       dsc.softmax
+// NOROW:         dsc.softmax
+func.func @scaled_softmax(%x: tensor<4x32xf32>) -> tensor<4x32xf32> {
+  %c = dsc.constant dense<0.125> : tensor<4x32xf32>
+  %s = dsc.mul %x, %c : tensor<4x32xf32>
+  %p = dsc.softmax %s : tensor<4x32xf32>
+  return %p : tensor<4x32xf32>
+}
+
+// -----
+
+// A softmax over another axis is not a row of the kernel: the mul is fused alone (it reads a
+// constant), the softmax stays.
+// CHECK-LABEL: func.func @softmax_first_axis
+// CHECK:         %[[F:.+]] = dsc.fusion
+// CHECK-NOT:       dsc.softmax
+// CHECK:         dsc.softmax %[[F]] {axis = 0 : i64}
+func.func @softmax_first_axis(%x: tensor<4x32xf32>) -> tensor<4x32xf32> {
+  %c = dsc.constant dense<0.125> : tensor<4x32xf32>
+  %s = dsc.mul %x, %c : tensor<4x32xf32>
+  %p = dsc.softmax %s {axis = 0 : i64} : tensor<4x32xf32>
+  return %p : tensor<4x32xf32>
+}
+
+// -----
+
 // A norm alone is its own row kernel already.
 // CHECK-LABEL: func.func @norm_alone
 // CHECK-NOT:     dsc.fusion
@@ -225,5 +277,12 @@ func.func @norm_alone(%x: tensor<2x16xf32>, %w: tensor<16xf32>) -> tensor<2x16xf
 // MLP: ok    logits  f32[4, 10]  max_abs=0  rel_fro=0
 // RUN: dsc-interp %dsc_src/examples/llama.dsg --random-weights 1 --seed 3 --compare-pipeline='builtin.module(canonicalize,cse,dsc-fuse-elementwise)' | FileCheck %s --check-prefix=LLAMA
 // LLAMA: ok    logits  f32[2, 64, 1000]  max_abs=0  rel_fro=0
+// RUN: dsc-interp %S/Inputs/fusion_rowwise.mlir --random-weights 1 --seed 3 --compare-pipeline='builtin.module(canonicalize,cse,dsc-fuse-elementwise)' | FileCheck %s --check-prefix=ROWS
+// ROWS: ok    act  bf16[6, 96]  max_abs=0  rel_fro=0
+// ROWS: ok    normed  bf16[6, 96]  max_abs=0  rel_fro=0
+// ROWS: ok    probs  f16[6, 40]  max_abs=0  rel_fro=0
+// ROWS: ok    residual  bf16[6, 96]  max_abs=0  rel_fro=0
+// The same fusions compile: kernels generated and built by NVRTC into an artifact.
+// RUN: dsc %S/Inputs/fusion_rowwise.mlir -o %t.rows.dsx
 // RUN: dsc-interp %dsc_src/examples/moe_layer-v3.dsg -D B=2 -D T=32 -D D=128 -D FE=64 -D E=16 -D G=4 -D TG=2 -D K=4 --random-weights 1 --seed 3 --compare-pipeline='builtin.module(canonicalize,cse,dsc-fuse-elementwise)' | FileCheck %s --check-prefix=MOEV3
 // MOEV3: ok    y  bf16[2, 32, 128]  max_abs=0  rel_fro=0

@@ -281,6 +281,26 @@ TEST(CodegenCompile, Fused) {
     specs.push_back(swiglu(f, {3, 7})); // odd: scalar accesses
     specs.push_back(residualNorm(f, 4, 4096));
     specs.push_back(residualNorm(f, 3, 33));
+    // x + a then layer_norm with and without bias; x * 0.125 then softmax.
+    for (size_t params : {1, 2}) {
+      KernelSpec ln = residualNorm(f, 4, 768);
+      ln.fusedSteps[1].kind = KernelKind::LayerNorm;
+      if (params == 2) {
+        ln.inputs.push_back(t(DType::F32, {768})); // the bias: value 3
+        ln.fusedSteps[1].operands = {4, 2, 3};
+        ln.fusedResults = {4, 5};
+      }
+      specs.push_back(std::move(ln));
+    }
+    KernelAttrs lastAxis;
+    lastAxis.axis = -1;
+    specs.push_back(
+        fused({t(f, {4, 1000})}, {t(f, {4, 1000})},
+              {constant(0.125, t(f, {4, 1000})),
+               step(KernelKind::Binary, {0, 1}, t(f, {4, 1000}),
+                    binaryAttrs(BinaryOp::Mul)),
+               step(KernelKind::Softmax, {2}, t(f, {4, 1000}), lastAxis)},
+              {3}));
   }
   // gelu(x + broadcast(bias)) * 0.5 in f32, bias read through an index map.
   KernelAttrs dims;
@@ -368,6 +388,10 @@ TEST(CodegenEmit, FusedBroadcastsAlongRowsAreVectorLoads) {
 }
 
 TEST(CodegenEmit, BadFusedSpecsAreErrors) {
+  KernelSpec softmaxWithWeight = residualNorm(DType::F32, 2, 8);
+  softmaxWithWeight.fusedSteps[1].kind = KernelKind::Softmax;
+  EXPECT_FALSE(emitKernel(softmaxWithWeight).ok());
+
   KernelSpec undefined = swiglu(DType::F32, {8});
   undefined.fusedSteps[0].operands = {3};
   EXPECT_FALSE(emitKernel(undefined).ok());
@@ -377,8 +401,9 @@ TEST(CodegenEmit, BadFusedSpecsAreErrors) {
       KernelKind::Unary, {4}, t(DType::F32, {2, 8}), unaryAttrs(UnaryOp::Exp)));
   absl::StatusOr<EmittedKernel> k = emitKernel(readsNorm);
   ASSERT_FALSE(k.ok());
-  EXPECT_NE(k.status().message().find("no step may read the rms_norm's result"),
-            std::string::npos);
+  EXPECT_NE(
+      k.status().message().find("no step may read the row-wise op's result"),
+      std::string::npos);
 
   KernelSpec wrongType = swiglu(DType::F32, {8});
   wrongType.outputs[0].dtype = DType::BF16;
