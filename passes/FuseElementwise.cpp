@@ -100,7 +100,7 @@ bool GroupBuilder::isConvex(const llvm::SmallPtrSetImpl<Operation *> &members) {
   auto pushUsers = [&](Operation *op) {
     for (Operation *user : op->getUsers())
       if (user->getBlock() == &block && !members.contains(user) && !isa<func::ReturnOp>(user) &&
-          !user->isBeforeInBlock(op) && seen.insert(user).second)
+          seen.insert(user).second)
         worklist.push_back(user);
   };
   for (Operation *op : members)
@@ -139,7 +139,8 @@ bool GroupBuilder::canMerge(Operation *a, Operation *b) {
 
 void GroupBuilder::run() {
   for (Operation &op : block) {
-    if (!isGroupOp(&op, rowwise))
+    // Dead ops are canonicalization's to remove; in a group they would be results nobody reads.
+    if (!isGroupOp(&op, rowwise) || op.use_empty())
       continue;
     groups.insert(&op);
     ArrayRef<int64_t> domain = shapeOf(op.getResult(0));

@@ -261,6 +261,21 @@ func.func @softmax_first_axis(%x: tensor<4x32xf32>) -> tensor<4x32xf32> {
 
 // -----
 
+// Dead ops are left for canonicalization: no fusion whose results nobody reads.
+// CHECK-LABEL: func.func @dead_ops
+// CHECK-NEXT:    dsc.exp
+// CHECK-NEXT:    dsc.neg
+// CHECK-NEXT:    dsc.rms_norm
+// CHECK-NEXT:    return
+func.func @dead_ops(%x: tensor<2x16xf32>, %w: tensor<16xf32>) {
+  %e = dsc.exp %x : tensor<2x16xf32>
+  %n = dsc.neg %e : tensor<2x16xf32>
+  %r = dsc.rms_norm %e, %w : tensor<2x16xf32>, tensor<16xf32>
+  return
+}
+
+// -----
+
 // A norm alone is its own row kernel already.
 // CHECK-LABEL: func.func @norm_alone
 // CHECK-NOT:     dsc.fusion
