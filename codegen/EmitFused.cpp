@@ -4,7 +4,7 @@
 // FusedStep). Elementwise bodies run in the grid-stride vector loop of
 // EmitElementwise.cpp; a body with a row-wise op (rms_norm, layer_norm, softmax
 // over the last axis) runs one block per row like EmitRowwise.cpp, with its
-// statistics: the steps run as the row is loaded, the norm's input stays
+// statistics: the steps run as the row is loaded, the row-wise op's input stays
 // in registers for the statistics, then the normalized row is written.
 //
 // Every step computes in f32 (64-bit integers for integer types) and rounds to
@@ -43,7 +43,7 @@ $WRITES  }
 static const char *kFusedRowTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
   // One block per row of $D elements; each thread keeps $ITEMS vectors of $V of
-  // the norm's input in registers.
+  // the row-wise op's input in registers.
   constexpr int kD = $D, kV = $V, kItems = $ITEMS, kVecs = kD / kV;
   __shared__ float scratch[32];
   const long long row = blockIdx.x;
@@ -54,7 +54,7 @@ extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
     const long long i = row * kVecs + (valid(it) ? threadIdx.x + it * $THREADS : 0);
 $LOADS#pragma unroll
     for (int j = 0; j < kV; ++j) {
-$STEPS      v[it][j] = $NORM_INPUT;
+$STEPS      v[it][j] = $ROW_INPUT;
     }
 $WRITES  }
 $STATS
@@ -64,11 +64,11 @@ $STATS
     const int c = threadIdx.x + it * $THREADS;
     if (c >= kVecs)
       continue;
-$PARAM_LOADS    Vec<$NORM_TYPE, kV> y;
+$PARAM_LOADS    Vec<$ROW_TYPE, kV> y;
 #pragma unroll
     for (int j = 0; j < kV; ++j)
-      y.v[j] = fromF32<$NORM_TYPE>($EXPR);
-    storeVec<kV>(out$NORM_OUT + (row * kVecs + c) * kV, y);
+      y.v[j] = fromF32<$ROW_TYPE>($EXPR);
+    storeVec<kV>(out$ROW_OUT + (row * kVecs + c) * kV, y);
   }
 }
 )cuda";
@@ -80,12 +80,30 @@ bool isRowKind(KernelKind kind) {
          kind == KernelKind::Softmax;
 }
 
+/// Operands of an elementwise step; -1 for kinds a fused kernel cannot run.
+int stepArity(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::Unary:
+  case KernelKind::Cast:
+  case KernelKind::Broadcast:
+    return 1;
+  case KernelKind::Binary:
+  case KernelKind::Compare:
+    return 2;
+  case KernelKind::Select:
+    return 3;
+  default:
+    return -1;
+  }
+}
+
 /// Builds the per-element code of a fused body; the two templates place it.
 class FusedBody {
 public:
   explicit FusedBody(const KernelSpec &spec) : spec(spec) {}
 
-  /// Checks the body and finds the norm step and the inputs read as vectors.
+  /// Checks the body and finds the row-wise step and the inputs read as
+  /// vectors.
   absl::Status analyze();
   absl::Status checkRowStep(const FusedStep &step) const;
   /// Vector loads, per-element steps and result stores, for vector width `v`;
@@ -93,13 +111,13 @@ public:
   absl::Status generate(int v, const std::string &guard);
 
   const std::vector<int64_t> &domain() const { return spec.outputs[0].shape; }
-  int normStep() const { return norm; }
+  int rowStep() const { return rowIndex; }
   std::vector<DType> vectorTypes() const;
   /// The extent the vector width must divide: the row when any access is
-  /// per row (a norm, a broadcast over rows), else the whole domain.
+  /// per row (a row-wise op, a broadcast over rows), else the whole domain.
   int64_t vectorExtent() const;
 
-  std::string loads, steps, writes, normInput;
+  std::string loads, steps, writes, rowInput;
 
 private:
   DType dtypeOf(int value) const;
@@ -113,7 +131,7 @@ private:
   absl::StatusOr<std::string> stepExpr(const FusedStep &step, size_t s) const;
 
   const KernelSpec &spec;
-  int norm = -1;
+  int rowIndex = -1;             // the row-wise step, if any
   std::vector<bool> vectorInput; // inputs of the domain's shape read as vectors
 };
 
@@ -158,6 +176,11 @@ absl::Status FusedBody::analyze() {
       if (!checkOperand(operand, self))
         return specError(spec, absl::StrCat("step ", s, " (", step.sourceOp,
                                             ") reads an undefined value"));
+    size_t arity = step.isConstant ? 0 : stepArity(step.kind);
+    if (!isRowKind(step.kind) && step.operands.size() != arity)
+      return specError(spec, absl::StrCat("step ", s, " (", step.sourceOp,
+                                          ") cannot run in a fused kernel "
+                                          "with these operands"));
     if (!cudaType(step.result.dtype).ok())
       return specError(spec,
                        cudaType(step.result.dtype).status().message().data());
@@ -165,19 +188,17 @@ absl::Status FusedBody::analyze() {
     if (!step.isConstant && step.result.shape != domain())
       return specError(spec, absl::StrCat("step ", s, " (", step.sourceOp,
                                           ") is not of the domain's shape"));
-    if (broadcast &&
-        (step.operands.size() != 1 ||
-         (step.operands[0] >= numInputs &&
-          !spec.fusedSteps[step.operands[0] - numInputs].isConstant)))
+    if (broadcast && step.operands[0] >= numInputs &&
+        !spec.fusedSteps[step.operands[0] - numInputs].isConstant)
       return specError(spec, "a broadcast reads an input or a constant");
     if (isRowKind(step.kind)) {
       if (absl::Status st = checkRowStep(step); !st.ok())
         return st;
-      norm = static_cast<int>(s);
+      rowIndex = static_cast<int>(s);
       continue;
     }
     for (int operand : step.operands) {
-      if (norm >= 0 && operand == numInputs + norm)
+      if (rowIndex >= 0 && operand == numInputs + rowIndex)
         return specError(spec, "no step may read the row-wise op's result");
       if (operand < numInputs && !broadcast) {
         if (shapeOf(operand) != domain())
@@ -202,11 +223,11 @@ absl::Status FusedBody::analyze() {
       return specError(spec, absl::StrCat("output ", k,
                                           " does not have the "
                                           "type of its value"));
-  if (norm >= 0) {
-    int normValue = numInputs + norm;
+  if (rowIndex >= 0) {
+    int rowValue = numInputs + rowIndex;
     int count = 0;
     for (int result : spec.fusedResults)
-      count += result == normValue;
+      count += result == rowValue;
     if (count != 1 || domain().empty())
       return specError(spec,
                        "the row-wise op's result must be exactly one output");
@@ -222,7 +243,7 @@ absl::Status FusedBody::checkRowStep(const FusedStep &step) const {
   size_t maxParams = step.kind == KernelKind::LayerNorm ? 2 : minParams;
   size_t params = step.operands.size() - 1;
   int64_t rank = static_cast<int64_t>(domain().size());
-  bool ok = norm < 0 && !step.operands.empty() && params >= minParams &&
+  bool ok = rowIndex < 0 && !step.operands.empty() && params >= minParams &&
             params <= maxParams && rank > 0 && !isIntDType(step.result.dtype);
   if (step.kind == KernelKind::Softmax)
     ok = ok && (step.attrs.axis == -1 || step.attrs.axis == rank - 1);
@@ -248,9 +269,9 @@ std::vector<DType> FusedBody::vectorTypes() const {
       types.push_back(spec.inputs[k].dtype);
   for (const TensorDesc &out : spec.outputs)
     types.push_back(out.dtype);
-  if (norm >= 0)
-    for (size_t i = 1; i < spec.fusedSteps[norm].operands.size(); ++i)
-      types.push_back(spec.inputs[spec.fusedSteps[norm].operands[i]].dtype);
+  if (rowIndex >= 0)
+    for (size_t i = 1; i < spec.fusedSteps[rowIndex].operands.size(); ++i)
+      types.push_back(spec.inputs[spec.fusedSteps[rowIndex].operands[i]].dtype);
   for (const FusedStep &step : spec.fusedSteps)
     if (isRowBroadcast(step))
       types.push_back(spec.inputs[step.operands[0]].dtype);
@@ -258,7 +279,7 @@ std::vector<DType> FusedBody::vectorTypes() const {
 }
 
 int64_t FusedBody::vectorExtent() const {
-  bool rows = norm >= 0;
+  bool rows = rowIndex >= 0;
   for (const FusedStep &step : spec.fusedSteps)
     rows |= isRowBroadcast(step);
   return rows ? domain().back() : spec.outputs[0].numElements();
@@ -371,8 +392,8 @@ absl::Status FusedBody::generate(int v, const std::string &guard) {
   for (size_t s = 0; s < spec.fusedSteps.size(); ++s) {
     const FusedStep &step = spec.fusedSteps[s];
     int self = numInputs + static_cast<int>(s);
-    if (static_cast<int>(s) == norm) {
-      normInput = name(step.operands[0]);
+    if (static_cast<int>(s) == rowIndex) {
+      rowInput = name(step.operands[0]);
       continue;
     }
     absl::StatusOr<std::string> expr = stepExpr(step, s);
@@ -384,7 +405,7 @@ absl::Status FusedBody::generate(int v, const std::string &guard) {
   }
   for (size_t k = 0; k < spec.outputs.size(); ++k) {
     int value = spec.fusedResults[k];
-    if (norm >= 0 && value == numInputs + norm)
+    if (rowIndex >= 0 && value == numInputs + rowIndex)
       continue; // written after the statistics
     std::string type = *cudaType(spec.outputs[k].dtype);
     absl::StrAppend(&loads, "    Vec<", type, ", ", v, "> y", k, ";\n");
@@ -415,7 +436,7 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
     return params.status();
   int64_t n = spec.outputs[0].numElements();
 
-  if (body.normStep() < 0) {
+  if (body.rowStep() < 0) {
     int v = chooseVectorWidth(body.vectorExtent(), body.vectorTypes());
     if (absl::Status s = body.generate(v, ""); !s.ok())
       return s;
@@ -437,32 +458,33 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
   int v = chooseVectorWidth(body.vectorExtent(), body.vectorTypes());
   if (absl::Status s = body.generate(v, "valid(it)"); !s.ok())
     return s;
-  const FusedStep &norm = spec.fusedSteps[body.normStep()];
-  int normValue = static_cast<int>(spec.inputs.size()) + body.normStep();
-  size_t normOut = 0;
-  while (spec.fusedResults[normOut] != normValue)
-    ++normOut;
+  const FusedStep &rowOp = spec.fusedSteps[body.rowStep()];
+  int rowValue = static_cast<int>(spec.inputs.size()) + body.rowStep();
+  size_t rowOut = 0;
+  while (spec.fusedResults[rowOut] != rowValue)
+    ++rowOut;
   // The row-wise op's weight and bias, as EmitRowwise.cpp names them.
   std::string paramLoads;
-  for (size_t i = 1; i < norm.operands.size(); ++i)
+  for (size_t i = 1; i < rowOp.operands.size(); ++i)
     absl::StrAppend(&paramLoads, "    const auto ", i == 1 ? "w" : "b",
-                    " = loadVec<kV>(in", norm.operands[i], " + c * kV);\n");
+                    " = loadVec<kV>(in", rowOp.operands[i], " + c * kV);\n");
   unsigned threads = rowBlockThreads(d / v);
-  Subst subst = {{"$THREADS", absl::StrCat(threads)},
-                 {"$PARAMS", *params},
-                 {"$D", absl::StrCat(d)},
-                 {"$V", absl::StrCat(v)},
-                 {"$ITEMS", absl::StrCat((d / v + threads - 1) / threads)},
-                 {"$EPS", floatLiteral(norm.attrs.eps)},
-                 {"$LOADS", body.loads},
-                 {"$STEPS", body.steps},
-                 {"$NORM_INPUT", body.normInput},
-                 {"$WRITES", body.writes},
-                 {"$PARAM_LOADS", paramLoads},
-                 {"$EXPR", rowOutputExpr(norm.kind, norm.operands.size() - 1)},
-                 {"$NORM_TYPE", *cudaType(norm.result.dtype)},
-                 {"$NORM_OUT", absl::StrCat(normOut)}};
-  subst.push_back({"$STATS", fill(rowStatsTemplate(norm.kind), subst)});
+  Subst subst = {
+      {"$THREADS", absl::StrCat(threads)},
+      {"$PARAMS", *params},
+      {"$D", absl::StrCat(d)},
+      {"$V", absl::StrCat(v)},
+      {"$ITEMS", absl::StrCat((d / v + threads - 1) / threads)},
+      {"$EPS", floatLiteral(rowOp.attrs.eps)},
+      {"$LOADS", body.loads},
+      {"$STEPS", body.steps},
+      {"$ROW_INPUT", body.rowInput},
+      {"$WRITES", body.writes},
+      {"$PARAM_LOADS", paramLoads},
+      {"$EXPR", rowOutputExpr(rowOp.kind, rowOp.operands.size() - 1)},
+      {"$ROW_TYPE", *cudaType(rowOp.result.dtype)},
+      {"$ROW_OUT", absl::StrCat(rowOut)}};
+  subst.push_back({"$STATS", fill(rowStatsTemplate(rowOp.kind), subst)});
   LaunchConfig launch{static_cast<unsigned>(n / d), threads, 0};
   return finishKernel(spec, fill(kFusedRowTemplate, subst), launch, v);
 }

@@ -392,6 +392,13 @@ TEST(CodegenEmit, BadFusedSpecsAreErrors) {
   softmaxWithWeight.fusedSteps[1].kind = KernelKind::Softmax;
   EXPECT_FALSE(emitKernel(softmaxWithWeight).ok());
 
+  KernelSpec missingOperand = swiglu(DType::F32, {8});
+  missingOperand.fusedSteps[1].operands = {2};
+  EXPECT_FALSE(emitKernel(missingOperand).ok());
+  KernelSpec notElementwise = swiglu(DType::F32, {8});
+  notElementwise.fusedSteps[0].kind = KernelKind::Gather;
+  EXPECT_FALSE(emitKernel(notElementwise).ok());
+
   KernelSpec undefined = swiglu(DType::F32, {8});
   undefined.fusedSteps[0].operands = {3};
   EXPECT_FALSE(emitKernel(undefined).ok());
