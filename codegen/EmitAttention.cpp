@@ -5,8 +5,9 @@
 // causal: query i sees keys j <= i + (TK - TQ); a row that sees no key is 0):
 //
 // - Tensor cores (bf16/f16, DH and DV multiples of 16 up to 128): a
-//   FlashAttention-2 style forward. A block of 4 warps owns 64 queries of one
-//   (batch, head), 16 per warp; it streams 64-key tiles of K and V through
+//   FlashAttention-2 style forward. A block of 4 warps owns 128 queries of one
+//   (batch, head), 32 per warp (64 and 16 when there are fewer than 128
+//   queries); it streams 64-key tiles of K and V through
 //   double-buffered shared memory with cp.async, computes S = Q K^T with
 //   mma.sync m16n8k16 (f32 accumulate), keeps the softmax online in f32 (exp2
 //   with the scale folded into log2(e)), reuses the S accumulators as the A
@@ -30,9 +31,11 @@ namespace dsc::codegen {
 static const char *kFlashTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__(128, 2) $KERNEL($PARAMS) {
   // Sizes: q[$B, $TQ, $HQ, $DH], k[$B, $TK, $HKV, $DH], v[$B, $TK, $HKV, $DV].
+  // Each of the 4 warps owns kMT m-tiles of 16 query rows: every K and V
+  // fragment read from shared memory feeds kMT mma instructions.
   typedef $T T;
   constexpr int kTQ = $TQ, kTK = $TK, kHQ = $HQ, kHKV = $HKV;
-  constexpr int kDH = $DH, kDV = $DV, kBM = 64, kBN = 64;
+  constexpr int kDH = $DH, kDV = $DV, kMT = $MT, kBM = 64 * kMT, kBN = 64;
   constexpr int kQP = kDH + 8, kKP = kDH + 8, kVP = kDV + 8; // padded pitches
   constexpr int kOP = kDV + 8;
   constexpr bool kCausal = $CAUSAL;
@@ -54,11 +57,11 @@ extern "C" __global__ void __launch_bounds__(128, 2) $KERNEL($PARAMS) {
   const T *kBase = in1 + ((b * kTK) * kHKV + hk) * kDH;
   const T *vBase = in2 + ((b * kTK) * kHKV + hk) * kDV;
 
-  // 16-byte async copies of a [rows][COLS] tile; rows past `limit` read as 0.
+  // 16-byte async copies of a [rows][cols] tile; rows past `limit` read as 0.
   auto copyTile = [&](T *dst, int pitch, const T *src, long long rowStride,
-                      int row0, int limit, int cols) {
+                      int row0, int limit, int rows, int cols) {
     const int chunksPerRow = cols / 8;
-    for (int c = tid; c < 64 * chunksPerRow; c += 128) {
+    for (int c = tid; c < rows * chunksPerRow; c += 128) {
       const int r = c / chunksPerRow, col = (c % chunksPerRow) * 8;
       const int row = row0 + r;
       const T *p = src + (long long)(row < limit ? row : 0) * rowStride + col;
@@ -68,6 +71,12 @@ extern "C" __global__ void __launch_bounds__(128, 2) $KERNEL($PARAMS) {
     }
   };
   auto commit = [] { asm volatile("cp.async.commit_group;\n" ::); };
+  auto ldmatrix4 = [](unsigned (&r)[4], const T *p) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(a));
+  };
 
   // Keys this tile's queries can see: [0, kvEnd).
   const int qLast = (q0 + kBM < kTQ ? q0 + kBM : kTQ) - 1;
@@ -76,42 +85,48 @@ extern "C" __global__ void __launch_bounds__(128, 2) $KERNEL($PARAMS) {
     kvEnd = qLast + (kTK - kTQ) + 1 < kTK ? qLast + (kTK - kTQ) + 1 : kTK;
   const int nTiles = kvEnd > 0 ? (kvEnd + kBN - 1) / kBN : 0;
 
-  copyTile(sQ, kQP, qBase, (long long)kHQ * kDH, q0, kTQ, kDH);
+  copyTile(sQ, kQP, qBase, (long long)kHQ * kDH, q0, kTQ, kBM, kDH);
   commit();
   if (nTiles > 0) {
-    copyTile(sK, kKP, kBase, (long long)kHKV * kDH, 0, kTK, kDH);
-    copyTile(sV, kVP, vBase, (long long)kHKV * kDV, 0, kTK, kDV);
+    copyTile(sK, kKP, kBase, (long long)kHKV * kDH, 0, kTK, kBN, kDH);
+    copyTile(sV, kVP, vBase, (long long)kHKV * kDV, 0, kTK, kBN, kDV);
   }
   commit();
   asm volatile("cp.async.wait_group 1;\n" ::);
   __syncthreads();
 
-  // This warp's 16 query rows as mma A fragments.
-  unsigned qf[kDH / 16][4];
+  // With one m-tile the warp's Q fragments stay in registers; with more they
+  // are read from shared memory for each product (registers hold O and S).
+  constexpr bool kQInRegs = kMT == 1;
+  unsigned qReg[kQInRegs ? kDH / 16 : 1][4];
+  if (kQInRegs) {
 #pragma unroll
-  for (int kc = 0; kc < kDH / 16; ++kc) {
-    const unsigned a = (unsigned)__cvta_generic_to_shared(
-        sQ + (warp * 16 + (lane & 15)) * kQP + kc * 16 + (lane >> 4) * 8);
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(qf[kc][0]), "=r"(qf[kc][1]), "=r"(qf[kc][2]), "=r"(qf[kc][3])
-                 : "r"(a));
+    for (int kc = 0; kc < kDH / 16; ++kc)
+      ldmatrix4(qReg[kQInRegs ? kc : 0],
+                sQ + (warp * 16 + (lane & 15)) * kQP + kc * 16 + (lane >> 4) * 8);
   }
 
-  float o[kDV / 8][4];
+  float o[kMT][kDV / 8][4];
+  float rowMax[kMT][2], rowSum[kMT][2]; // rowSum: this thread's columns only
 #pragma unroll
-  for (int n = 0; n < kDV / 8; ++n)
-    o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
-  float rowMax[2] = {negInf(), negInf()};
-  float rowSum[2] = {0.0f, 0.0f}; // this thread's columns only; summed at the end
-  const int rowQ[2] = {q0 + warp * 16 + g, q0 + warp * 16 + g + 8};
+  for (int mt = 0; mt < kMT; ++mt) {
+#pragma unroll
+    for (int n = 0; n < kDV / 8; ++n)
+      o[mt][n][0] = o[mt][n][1] = o[mt][n][2] = o[mt][n][3] = 0.0f;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      rowMax[mt][r] = negInf();
+      rowSum[mt][r] = 0.0f;
+    }
+  }
 
   for (int tile = 0; tile < nTiles; ++tile) {
     const int buf = tile & 1, kv0 = tile * kBN;
     if (tile + 1 < nTiles) {
       copyTile(sK + (buf ^ 1) * kBN * kKP, kKP, kBase, (long long)kHKV * kDH,
-               kv0 + kBN, kTK, kDH);
+               kv0 + kBN, kTK, kBN, kDH);
       copyTile(sV + (buf ^ 1) * kBN * kVP, kVP, vBase, (long long)kHKV * kDV,
-               kv0 + kBN, kTK, kDV);
+               kv0 + kBN, kTK, kBN, kDV);
     }
     commit();
     asm volatile("cp.async.wait_group 1;\n" ::);
@@ -119,81 +134,101 @@ extern "C" __global__ void __launch_bounds__(128, 2) $KERNEL($PARAMS) {
     const T *k = sK + buf * kBN * kKP;
     const T *v = sV + buf * kBN * kVP;
 
-    // S = Q K^T: 16 x 64 per warp, 8 n-tiles of 8 keys.
-    float s[kBN / 8][4];
+    // S = Q K^T: 16 x 64 per m-tile, 8 n-tiles of 8 keys.
+    float s[kMT][kBN / 8][4];
 #pragma unroll
-    for (int n = 0; n < kBN / 8; ++n)
-      s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
+    for (int mt = 0; mt < kMT; ++mt)
 #pragma unroll
-    for (int kc = 0; kc < kDH / 16; ++kc)
+      for (int n = 0; n < kBN / 8; ++n)
+        s[mt][n][0] = s[mt][n][1] = s[mt][n][2] = s[mt][n][3] = 0.0f;
 #pragma unroll
-      for (int np = 0; np < kBN / 16; ++np) {
-        unsigned r0, r1, r2, r3;
-        const unsigned a = (unsigned)__cvta_generic_to_shared(
-            k + (np * 16 + (lane >> 4) * 8 + (lane & 7)) * kKP + kc * 16 +
-            ((lane >> 3) & 1) * 8);
-        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                     : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
-                     : "r"(a));
-        $MMA(s[2 * np], qf[kc], r0, r1);
-        $MMA(s[2 * np + 1], qf[kc], r2, r3);
+    for (int kc = 0; kc < kDH / 16; ++kc) {
+      unsigned qf[kMT][4];
+#pragma unroll
+      for (int mt = 0; mt < kMT; ++mt) {
+        if (kQInRegs) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            qf[mt][e] = qReg[kQInRegs ? kc : 0][e];
+        } else {
+          ldmatrix4(qf[mt], sQ + ((warp * kMT + mt) * 16 + (lane & 15)) * kQP +
+                                kc * 16 + (lane >> 4) * 8);
+        }
       }
 #pragma unroll
-    for (int n = 0; n < kBN / 8; ++n)
+      for (int np = 0; np < kBN / 16; ++np) {
+        unsigned r[4];
+        ldmatrix4(r, k + (np * 16 + (lane >> 4) * 8 + (lane & 7)) * kKP + kc * 16 +
+                         ((lane >> 3) & 1) * 8);
 #pragma unroll
-      for (int e = 0; e < 4; ++e)
-        s[n][e] *= kScaleLog2; // log2 domain; masked entries become -inf below
+        for (int mt = 0; mt < kMT; ++mt) {
+          $MMA(s[mt][2 * np], qf[mt], r[0], r[1]);
+          $MMA(s[mt][2 * np + 1], qf[mt], r[2], r[3]);
+        }
+      }
+    }
 
-    // Mask the tile's out-of-range and (causal) future keys.
+    // Scale to the log2 domain and mask the tile's out-of-range and (causal)
+    // future keys.
     const bool edge = kv0 + kBN > kTK ||
                       (kCausal && kv0 + kBN - 1 > q0 + (kTK - kTQ));
-    if (edge) {
+#pragma unroll
+    for (int mt = 0; mt < kMT; ++mt)
 #pragma unroll
       for (int n = 0; n < kBN / 8; ++n)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          const int j = kv0 + n * 8 + 2 * t + (e & 1);
-          const int i = rowQ[e >> 1];
-          if (j >= kTK || (kCausal && j > i + (kTK - kTQ)))
-            s[n][e] = negInf();
+          s[mt][n][e] *= kScaleLog2;
+          if (edge) {
+            const int j = kv0 + n * 8 + 2 * t + (e & 1);
+            const int i = q0 + (warp * kMT + mt) * 16 + g + 8 * (e >> 1);
+            if (j >= kTK || (kCausal && j > i + (kTK - kTQ)))
+              s[mt][n][e] = negInf();
+          }
         }
-    }
 
-    // Online softmax over the two rows this thread holds (g and g + 8).
+    // Online softmax over the rows this thread holds (g and g + 8 of each
+    // m-tile).
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      float m = rowMax[r];
+    for (int mt = 0; mt < kMT; ++mt)
 #pragma unroll
-      for (int n = 0; n < kBN / 8; ++n)
-        m = fmaxf(m, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
-      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
-      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-      // A row with no visible key yet keeps m = -inf; subtract 0 instead.
-      const float base = m == negInf() ? 0.0f : m;
-      const float alpha = exp2f(rowMax[r] - base);
-      rowMax[r] = m;
-      float sum = 0.0f;
+      for (int r = 0; r < 2; ++r) {
+        float m = rowMax[mt][r];
 #pragma unroll
-      for (int n = 0; n < kBN / 8; ++n) {
-        s[n][2 * r] = exp2f(s[n][2 * r] - base);
-        s[n][2 * r + 1] = exp2f(s[n][2 * r + 1] - base);
-        sum += s[n][2 * r] + s[n][2 * r + 1];
+        for (int n = 0; n < kBN / 8; ++n)
+          m = fmaxf(m, fmaxf(s[mt][n][2 * r], s[mt][n][2 * r + 1]));
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+        // A row with no visible key yet keeps m = -inf; subtract 0 instead.
+        const float base = m == negInf() ? 0.0f : m;
+        const float alpha = exp2f(rowMax[mt][r] - base);
+        rowMax[mt][r] = m;
+        float sum = 0.0f;
+#pragma unroll
+        for (int n = 0; n < kBN / 8; ++n) {
+          s[mt][n][2 * r] = exp2f(s[mt][n][2 * r] - base);
+          s[mt][n][2 * r + 1] = exp2f(s[mt][n][2 * r + 1] - base);
+          sum += s[mt][n][2 * r] + s[mt][n][2 * r + 1];
+        }
+        rowSum[mt][r] = rowSum[mt][r] * alpha + sum;
+#pragma unroll
+        for (int n = 0; n < kDV / 8; ++n) {
+          o[mt][n][2 * r] *= alpha;
+          o[mt][n][2 * r + 1] *= alpha;
+        }
       }
-      rowSum[r] = rowSum[r] * alpha + sum;
-#pragma unroll
-      for (int n = 0; n < kDV / 8; ++n) {
-        o[n][2 * r] *= alpha;
-        o[n][2 * r + 1] *= alpha;
-      }
-    }
 
     // O += P V; the S accumulators of n-tiles 2kc and 2kc+1 are P's A fragment.
 #pragma unroll
     for (int kc = 0; kc < kBN / 16; ++kc) {
-      unsigned pf[4] = {$PACK(s[2 * kc][0], s[2 * kc][1]),
-                        $PACK(s[2 * kc][2], s[2 * kc][3]),
-                        $PACK(s[2 * kc + 1][0], s[2 * kc + 1][1]),
-                        $PACK(s[2 * kc + 1][2], s[2 * kc + 1][3])};
+      unsigned pf[kMT][4];
+#pragma unroll
+      for (int mt = 0; mt < kMT; ++mt) {
+        pf[mt][0] = $PACK(s[mt][2 * kc][0], s[mt][2 * kc][1]);
+        pf[mt][1] = $PACK(s[mt][2 * kc][2], s[mt][2 * kc][3]);
+        pf[mt][2] = $PACK(s[mt][2 * kc + 1][0], s[mt][2 * kc + 1][1]);
+        pf[mt][3] = $PACK(s[mt][2 * kc + 1][2], s[mt][2 * kc + 1][3]);
+      }
 #pragma unroll
       for (int np = 0; np < kDV / 16; ++np) {
         unsigned r0, r1, r2, r3;
@@ -204,8 +239,11 @@ extern "C" __global__ void __launch_bounds__(128, 2) $KERNEL($PARAMS) {
             "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
             : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
             : "r"(a));
-        $MMA(o[2 * np], pf, r0, r1);
-        $MMA(o[2 * np + 1], pf, r2, r3);
+#pragma unroll
+        for (int mt = 0; mt < kMT; ++mt) {
+          $MMA(o[mt][2 * np], pf[mt], r0, r1);
+          $MMA(o[mt][2 * np + 1], pf[mt], r2, r3);
+        }
       }
     }
     __syncthreads(); // the next prefetch overwrites this buffer
@@ -217,18 +255,20 @@ extern "C" __global__ void __launch_bounds__(128, 2) $KERNEL($PARAMS) {
   __syncthreads();
   T *sO = sQ;
 #pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    float l = rowSum[r];
-    l += __shfl_xor_sync(0xffffffffu, l, 1);
-    l += __shfl_xor_sync(0xffffffffu, l, 2);
-    const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+  for (int mt = 0; mt < kMT; ++mt)
 #pragma unroll
-    for (int n = 0; n < kDV / 8; ++n) {
-      T *p = sO + (warp * 16 + g + 8 * r) * kOP + n * 8 + 2 * t;
-      p[0] = fromF32<T>(o[n][2 * r] * inv);
-      p[1] = fromF32<T>(o[n][2 * r + 1] * inv);
+    for (int r = 0; r < 2; ++r) {
+      float l = rowSum[mt][r];
+      l += __shfl_xor_sync(0xffffffffu, l, 1);
+      l += __shfl_xor_sync(0xffffffffu, l, 2);
+      const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+#pragma unroll
+      for (int n = 0; n < kDV / 8; ++n) {
+        T *p = sO + ((warp * kMT + mt) * 16 + g + 8 * r) * kOP + n * 8 + 2 * t;
+        p[0] = fromF32<T>(o[mt][n][2 * r] * inv);
+        p[1] = fromF32<T>(o[mt][n][2 * r + 1] * inv);
+      }
     }
-  }
   __syncthreads();
   T *outBase = out0 + ((b * kTQ) * kHQ + h) * kDV;
   for (int c = tid; c < kBM * (kDV / 8); c += 128) {
@@ -359,12 +399,17 @@ absl::StatusOr<EmittedKernel> emitAttention(const KernelSpec &spec,
   std::string suffix = isBf16 ? "Bf16" : "F16";
   subst.push_back({"$MMA", "mma" + suffix});
   subst.push_back({"$PACK", "pack" + suffix});
-  int64_t qTiles = (tq + 63) / 64;
+  // Two m-tiles per warp (128 queries a block) halve the shared-memory reads
+  // per mma; short query sequences keep one so as not to idle half the block.
+  int64_t mTiles = tq >= 128 ? 2 : 1;
+  subst.push_back({"$MT", absl::StrCat(mTiles)});
+  int64_t rowsPerBlock = 64 * mTiles;
+  int64_t qTiles = (tq + rowsPerBlock - 1) / rowsPerBlock;
   int64_t blocks = qTiles * batch * hq;
   if (blocks > 0x7fffffff)
     return specError(spec, "too many query tiles for one grid");
   int64_t elemBytes = 2;
-  int64_t shared = elemBytes * (64 * (std::max(dh, dv) + 8) +
+  int64_t shared = elemBytes * (rowsPerBlock * (std::max(dh, dv) + 8) +
                                 2 * 64 * (dh + 8) + 2 * 64 * (dv + 8));
   return finishKernel(
       spec, fill(kFlashTemplate, subst),

@@ -573,4 +573,6 @@ def Dsc_YieldOp : Dsc_Op<"yield", [Terminator, HasParent<"FusionOp">]> {
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
+include "ir/DscQuantOps.td"
+
 #endif // DSC_OPS_TD

@@ -1,0 +1,75 @@
+//===- DscQuantOps.td - FP8 quantization and scaled matmul -*- tablegen -*-===//
+//
+// The ops `dsc-precision` introduces for FP8 (docs/precision.md): a weight
+// quantized when the weights load, activations quantized on the fly, and the
+// product of two scaled fp8 operands. Values are f8E4M3FN; scales are f32 in
+// the layouts cuBLASLt's scale modes read (runtime/support/Fp8Quant.h).
+// Recipes: "blockwise" (DeepSeek-V3: 1 x 128 tiles of activations, 128 x 128
+// blocks of weights) and "tensor" (one scale per tensor, from its amax).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSC_QUANT_OPS_TD
+#define DSC_QUANT_OPS_TD
+
+def Dsc_QuantizedParamOp : Dsc_Op<"quantized_param"> {
+  let summary = "a weight stored in fp8, quantized when the weights load";
+  let description = [{
+    The weight `name` as the weights file holds it (`source_type`, a `[K, N]` float matrix),
+    quantized with `recipe` once, when the weights load: `values` is the weight transposed to
+    `[N, K]` in f8E4M3FN, `scales` is `[N/128, K/128]` (blockwise) or `[1]` (tensor) f32.
+
+    ```mlir
+    %w, %ws = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>}
+        : tensor<384x256xf8E4M3FN>, tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, TypeAttr:$source_type, StrAttr:$recipe);
+  let results = (outs Dsc_Tensor:$values, Dsc_Tensor:$scales);
+  let assemblyFormat = "$name attr-dict `:` type($values) `,` type($scales)";
+  let hasVerifier = 1;
+}
+
+def Dsc_QuantizeOp : Dsc_Op<"quantize"> {
+  let summary = "activations to fp8 values and scales";
+  let description = [{
+    `x` is `[..., K]`, read as `[rows, K]`. `values` has `x`'s shape in f8E4M3FN; `scales` is
+    `[K/128, rows]` (blockwise: one per 1 x 128 tile, rows contiguous) or `[1]` (tensor).
+    Each group's scale is `amax / 448` (1 for an all-zero group) and each value
+    `e4m3(x / scale)`, rounded to nearest even with saturation.
+
+    ```mlir
+    %q, %s = dsc.quantize %x {recipe = "blockwise"}
+        : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<2x32xf32>
+    ```
+  }];
+  let arguments = (ins Dsc_FloatTensor:$x, StrAttr:$recipe);
+  let results = (outs Dsc_Tensor:$values, Dsc_Tensor:$scales);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($values) `,` type($scales)";
+  let hasVerifier = 1;
+}
+
+def Dsc_ScaledMatmulOp : Dsc_Op<"scaled_matmul"> {
+  let summary = "product of an fp8 activation and an fp8 weight, each with its scales";
+  let description = [{
+    `a` `[..., K]` with `a_scales` as `dsc.quantize` makes them, `b` `[N, K]` (the weight
+    transposed) with `b_scales` as `dsc.quantized_param` makes them, both under `recipe`.
+    The result `[..., N]` (bf16, f16 or f32) is `sum_k a[r, k] b[n, k] sa sb` with each
+    product scaled by its groups' scales and f32 accumulation.
+
+    ```mlir
+    %y = dsc.scaled_matmul %q, %s, %w, %ws {recipe = "blockwise"}
+        : (tensor<32x256xf8E4M3FN>, tensor<2x32xf32>, tensor<384x256xf8E4M3FN>,
+           tensor<3x2xf32>) -> tensor<32x384xbf16>
+    ```
+  }];
+  let arguments = (ins Dsc_Tensor:$a, Dsc_Tensor:$a_scales, Dsc_Tensor:$b,
+      Dsc_Tensor:$b_scales, StrAttr:$recipe);
+  let results = (outs Dsc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $a_scales `,` $b `,` $b_scales attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // DSC_QUANT_OPS_TD
