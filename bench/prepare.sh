@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .device/bench
 build/bin/dsc examples/llama_layer.dsg -o .device/bench/llama_layer.dsx
+build/bin/dsc examples/llama_layer.dsg --precision=fp8 -o .device/bench/llama_layer_fp8.dsx
+build/bin/dsc examples/llama_layer.dsg --precision=fp8 --fp8-recipe=tensor \
+  -o .device/bench/llama_layer_fp8_tensor.dsx
+# bench/fp8_accuracy.py: B=1, the same widths.
+build/bin/dsc examples/llama_layer.dsg -D B=1 -o .device/bench/acc_bf16.dsx
+build/bin/dsc examples/llama_layer.dsg -D B=1 --precision=fp8 -o .device/bench/acc_fp8.dsx
+build/bin/dsc examples/llama_layer.dsg -D B=1 --precision=fp8 --fp8-recipe=tensor \
+  -o .device/bench/acc_fp8_tensor.dsx
 build/bin/dsc test/gpu/models/attention.dsg -D B=4 -D TQ=2048 -D TK=2048 -D HQ=32 -D HKV=8 \
   -D DH=128 -D DV=128 -o .device/bench/attention.dsx
 echo "bench artifacts in .device/bench/"

@@ -23,6 +23,23 @@ namespace {
 
 fb::DType toFb(DType t) { return static_cast<fb::DType>(t); }
 
+/// The verifiers admit "blockwise" and "tensor" only.
+fb::Fp8Recipe fp8RecipeToFb(StringRef recipe) {
+  return recipe == "tensor" ? fb::Fp8Recipe::Tensor : fb::Fp8Recipe::Blockwise;
+}
+
+/// How the runtime makes a quantized param from its source weight.
+std::unique_ptr<fb::Fp8WeightT> fp8Weight(plan::ParamOp op) {
+  auto w = std::make_unique<fb::Fp8WeightT>();
+  auto source = cast<RankedTensorType>(*op.getSourceType());
+  w->source = op.getSource()->str();
+  w->source_dtype = toFb(*dtypeOf(source.getElementType()));
+  w->source_shape.assign(source.getShape().begin(), source.getShape().end());
+  w->recipe = fp8RecipeToFb(*op.getFp8Recipe());
+  w->scales = op.getFp8Scales();
+  return w;
+}
+
 class ArtifactBuilder {
 public:
   ArtifactBuilder(const PlanKernels &kernels, fb::ArtifactT &artifact)
@@ -134,6 +151,11 @@ fb::GemmT ArtifactBuilder::gemmStep(plan::GemmOp op) {
   g.beta = op.getBeta().convertToDouble();
   // plan::Epilogue and fb::Epilogue list the same cases in the same order.
   g.epilogue = static_cast<fb::Epilogue>(op.getEpilogue());
+  if (std::optional<StringRef> recipe = op.getFp8Recipe()) {
+    g.fp8_recipe = fp8RecipeToFb(*recipe);
+    g.a_scale = ref(op.getAScale());
+    g.b_scale = ref(op.getBScale());
+  }
   return g;
 }
 
@@ -214,8 +236,12 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
     LogicalResult result =
         TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](plan::ParamOp o) {
-              return addTensor(o, o.getName(), o, fb::BufferKind::Param,
-                               o.getOffset());
+              if (failed(addTensor(o, o.getName(), o, fb::BufferKind::Param,
+                                   o.getOffset())))
+                return failure();
+              if (o.getSource())
+                a.params.back()->fp8_weight = fp8Weight(o);
+              return success();
             })
             .Case([&](plan::InputOp o) {
               return addTensor(o, o.getName(), o, fb::BufferKind::Input,

@@ -41,6 +41,10 @@ const char *kernelKindName(KernelKind kind) {
     return "softmax";
   case KernelKind::RmsNorm:
     return "rms_norm";
+  case KernelKind::QuantizeFp8:
+    return "quantize_fp8";
+  case KernelKind::Amax:
+    return "amax";
   case KernelKind::LayerNorm:
     return "layer_norm";
   case KernelKind::Rope:

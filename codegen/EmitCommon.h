@@ -92,6 +92,8 @@ absl::StatusOr<EmittedKernel> emitRope(const KernelSpec &spec,
                                        const TargetInfo &target);
 absl::StatusOr<EmittedKernel> emitMoe(const KernelSpec &spec,
                                       const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
+                                        const TargetInfo &target);
 absl::StatusOr<EmittedKernel> emitAttention(const KernelSpec &spec,
                                             const TargetInfo &target);
 absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,

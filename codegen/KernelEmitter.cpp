@@ -42,6 +42,9 @@ absl::StatusOr<EmittedKernel> emitKernel(const KernelSpec &spec,
     return emitAttention(spec, target);
   case KernelKind::Fused:
     return emitFused(spec, target);
+  case KernelKind::QuantizeFp8:
+  case KernelKind::Amax:
+    return emitQuant(spec, target);
   }
   return specError(spec, "unknown kernel kind");
 }

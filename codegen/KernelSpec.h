@@ -48,6 +48,9 @@ enum class KernelKind {
   Attention,   // in: q, k, v; out: o; attrs.causal, attrs.scale
   Fused,       // in: a dsc.fusion's operands; out: its results; fusedSteps,
                // fusedResults
+  QuantizeFp8, // in: x[..., K] (+ amax f32[1] unless blockwise); out: e4m3
+               // values, f32 scales; attrs.fp8Blockwise
+  Amax,        // in: x; out: f32[1] (zeroed before) |= max |x|
 };
 
 /// Lower-case name used in kernel symbols and comments ("rms_norm").
@@ -104,6 +107,8 @@ struct KernelAttrs {
   double scaling = 1.0;
   // moe_slots / moe_dispatch / moe_combine
   int64_t numExperts = 0, capacity = 0;
+  // quantize_fp8: 1 x 128 tiles, else one scale from an amax input
+  bool fp8Blockwise = true;
   // attention
   bool causal = false;
   double scale = 1.0;

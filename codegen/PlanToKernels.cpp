@@ -64,6 +64,8 @@ std::optional<KernelKind> parseKernelKind(StringRef name) {
       .Case("moe_dispatch", KernelKind::MoeDispatch)
       .Case("moe_combine", KernelKind::MoeCombine)
       .Case("fused", KernelKind::Fused)
+      .Case("quantize_fp8", KernelKind::QuantizeFp8)
+      .Case("amax", KernelKind::Amax)
       .Default(std::nullopt);
 }
 
@@ -184,6 +186,11 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind, StringRef op,
     break;
   case KernelKind::Select:
   case KernelKind::Cast:
+  case KernelKind::Amax:
+    break;
+  case KernelKind::QuantizeFp8:
+    if (auto recipe = r.get<StringAttr>("recipe"))
+      attrs.fp8Blockwise = recipe.getValue() == "blockwise";
     break;
   case KernelKind::Attention: // plan.attention, not a launch kind
     return launch.emitOpError() << "attention is a plan.attention step";

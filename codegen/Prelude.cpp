@@ -108,6 +108,12 @@ __device__ __forceinline__ long long minNaN(long long a, long long b) {
   return a < b ? a : b;
 }
 __device__ __forceinline__ float negInf() { return __int_as_float(0xff800000); }
+// The fp8 scale of a group whose largest magnitude is `amax`
+// (runtime/support/Fp8Quant.h): amax / 448 by IEEE division, 1 when amax is 0
+// or not finite.
+__device__ __forceinline__ float fp8Scale(float amax) {
+  return amax > 0.0f && amax <= 3.40282347e38f ? __fdiv_rn(amax, 448.0f) : 1.0f;
+}
 __device__ __forceinline__ float sigmoidF(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // Reductions in a fixed order (butterfly, then warp partials in warp order),

@@ -81,6 +81,11 @@ static BinaryOp binaryKind(DivOp) { return BinaryOp::Div; }
 static BinaryOp binaryKind(MaxOp) { return BinaryOp::Max; }
 static BinaryOp binaryKind(MinOp) { return BinaryOp::Min; }
 
+/// The verifiers admit these two names only.
+static Fp8Recipe recipeOf(llvm::StringRef name) {
+  return name == "tensor" ? Fp8Recipe::Tensor : Fp8Recipe::Blockwise;
+}
+
 static ReduceKind reduceKind(ReduceSumOp) { return ReduceKind::Sum; }
 static ReduceKind reduceKind(ReduceMaxOp) { return ReduceKind::Max; }
 static ReduceKind reduceKind(ReduceMeanOp) { return ReduceKind::Mean; }
@@ -297,6 +302,31 @@ LogicalResult OpEvaluator::run() {
         return set(layerNorm(in(o.getX()), in(o.getWeight()),
                              inOrNull(o.getBias()),
                              o.getEps().convertToDouble(), options));
+      })
+      .Case([&](QuantizedParamOp p) -> LogicalResult {
+        auto source = tensorTypeOf(p.getSourceType());
+        if (!source)
+          return p.emitOpError("source_type is not a static tensor of a dsc "
+                               "element type");
+        llvm::Expected<HostTensor> w =
+            weights.load(p.getName(), source->first, source->second);
+        if (!w)
+          return p.emitError(llvm::toString(w.takeError()));
+        auto [values, scales] = quantizeWeightFp8(*w, recipeOf(p.getRecipe()));
+        if (failed(set(p.getValues(), std::move(values))))
+          return failure();
+        return set(p.getScales(), std::move(scales));
+      })
+      .Case([&](QuantizeOp o) -> LogicalResult {
+        auto [values, scales] = quantizeFp8(in(o.getX()), recipeOf(o.getRecipe()));
+        if (failed(set(o.getValues(), std::move(values))))
+          return failure();
+        return set(o.getScales(), std::move(scales));
+      })
+      .Case([&](ScaledMatmulOp o) {
+        return set(scaledMatmul(in(o.getA()), in(o.getAScales()), in(o.getB()),
+                                in(o.getBScales()), recipeOf(o.getRecipe()),
+                                resultDType()));
       })
       .Case([&](MatmulOp o) {
         MatmulAttrs attrs;

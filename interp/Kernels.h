@@ -19,6 +19,7 @@
 #define DSC_INTERP_KERNELS_H
 
 #include "interp/Tensor.h"
+#include "runtime/support/Fp8Quant.h"
 
 #include <optional>
 #include <utility>
@@ -168,6 +169,23 @@ HostTensor moeDispatch(const HostTensor &x, const HostTensor &indices,
 HostTensor moeCombine(const HostTensor &buffer, const HostTensor &indices,
                       const HostTensor &weights,
                       const InterpOptions &options = {});
+
+//===----------------------------------------------------------------------===//
+// FP8 (Quant.cpp; numerics in runtime/support/Fp8Quant.h)
+//===----------------------------------------------------------------------===//
+
+/// dsc.quantize: `x` [..., K] to e4m3 values of its shape and the recipe's
+/// scales ([K/128, rows] or [1]).
+std::pair<HostTensor, HostTensor> quantizeFp8(const HostTensor &x,
+                                              Fp8Recipe recipe);
+/// dsc.quantized_param: weight `w` [K, N] to e4m3 values [N, K] and scales
+/// ([N/128, K/128] or [1]).
+std::pair<HostTensor, HostTensor> quantizeWeightFp8(const HostTensor &w,
+                                                    Fp8Recipe recipe);
+/// dsc.scaled_matmul of `a` [..., K] and `b` [N, K] with their scales.
+HostTensor scaledMatmul(const HostTensor &a, const HostTensor &aScales,
+                        const HostTensor &b, const HostTensor &bScales,
+                        Fp8Recipe recipe, DType outType);
 
 } // namespace dsc::interp
 

@@ -116,7 +116,23 @@ LogicalResult verifyFusedBody(LaunchOp op) {
 // Buffers
 //===----------------------------------------------------------------------===//
 
-LogicalResult ParamOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
+LogicalResult ParamOp::verify() {
+  bool quantized = getSource().has_value();
+  if (getSourceType().has_value() != quantized || getFp8Recipe().has_value() != quantized ||
+      (getFp8Scales() && !quantized))
+    return emitOpError("source, source_type and fp8_recipe go together (fp8_scales with them)");
+  if (quantized) {
+    auto source = dyn_cast<RankedTensorType>(*getSourceType());
+    if (!source || source.getRank() != 2 || !isa<FloatType>(source.getElementType()))
+      return emitOpError("source_type must be a [K, N] float matrix");
+    if (*getFp8Recipe() != "blockwise" && *getFp8Recipe() != "tensor")
+      return emitOpError("unknown fp8_recipe '") << *getFp8Recipe() << "'";
+    Type element = getResult().getType().getElementType();
+    if (getFp8Scales() ? !element.isF32() : !isa<Float8E4M3FNType>(element))
+      return emitOpError(getFp8Scales() ? "fp8 scales are f32" : "fp8 values are f8E4M3FN");
+  }
+  return verifyBinding(*this, getName(), getOffset());
+}
 LogicalResult InputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
 LogicalResult OutputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
 LogicalResult AllocOp::verify() { return verifyOffset(*this, getOffset()); }
@@ -151,10 +167,10 @@ LogicalResult LaunchOp::verify() {
   // The KernelKind spellings of codegen/KernelSpec.h (kernelKindName); a key the emitter does
   // not know would only fail at codegen, far from the op that made it.
   static const llvm::StringSet<> kKernels = {
-      "unary",        "binary",      "compare",    "select", "cast",        "broadcast",
-      "transpose",    "slice",       "concat",     "gather", "iota",        "reduce",
-      "softmax",      "rms_norm",    "layer_norm", "rope",   "router_topk", "moe_slots",
-      "moe_dispatch", "moe_combine", "fused"};
+      "unary",        "binary",      "compare",    "select",       "cast",        "broadcast",
+      "transpose",    "slice",       "concat",     "gather",       "iota",        "reduce",
+      "softmax",      "rms_norm",    "layer_norm", "rope",         "router_topk", "moe_slots",
+      "moe_dispatch", "moe_combine", "fused",      "quantize_fp8", "amax"};
   if (!kKernels.contains(getKernel()))
     return emitOpError("unknown kernel '") << getKernel() << "'";
   if (!getOp().starts_with("dsc."))
@@ -191,6 +207,8 @@ LogicalResult GemmOp::verify() {
     return emitOpError("a and b have different element types ") << a << " and " << b;
   if (!getComputeType().isF32())
     return emitOpError("compute_type must be f32");
+  if (failed(verifyFp8Scales()))
+    return failure();
   bool hasBiasEpilogue = getEpilogue() == Epilogue::bias || getEpilogue() == Epilogue::bias_relu ||
                          getEpilogue() == Epilogue::bias_gelu;
   if (hasBiasEpilogue != static_cast<bool>(getBias()))
@@ -205,6 +223,37 @@ LogicalResult GemmOp::verify() {
   if (batch > 1 && getStrideC() < matrixExtent(getM(), getN(), getLdc(), 1, 0))
     return emitOpError("stride_c ") << getStrideC() << " makes the batches of c overlap";
   return verifyEvents(*this, getWaitEvents());
+}
+
+LogicalResult GemmOp::verifyFp8Scales() {
+  std::optional<StringRef> recipe = getFp8Recipe();
+  if (static_cast<bool>(getAScale()) != static_cast<bool>(recipe) ||
+      static_cast<bool>(getBScale()) != static_cast<bool>(recipe))
+    return emitOpError("a_scale and b_scale go with fp8_recipe, and only with it");
+  if (!recipe)
+    return success();
+  if (*recipe != "tensor" && *recipe != "blockwise")
+    return emitOpError("unknown fp8_recipe '") << *recipe << "'";
+  if (!isa<Float8E4M3FNType>(getA().getType().getElementType()) ||
+      !isa<Float8E4M3FNType>(getB().getType().getElementType()))
+    return emitOpError("scaled GEMMs take f8E4M3FN a and b");
+  if (!getTransa() || getTransb() || getBatch() != 1)
+    return emitOpError("scaled GEMMs run in the TN layout (transa, not transb), unbatched");
+  int64_t aScales = 1, bScales = 1;
+  if (*recipe == "blockwise") {
+    if (getM() % 128 != 0 || getK() % 128 != 0)
+      return emitOpError("blockwise scaling needs m and k to be multiples of 128");
+    // Scale rows padded to a multiple of 4 (runtime/support/Fp8Quant.h).
+    aScales = (getM() / 128) * ((getK() / 128 + 3) / 4 * 4);
+    bScales = (getK() / 128) * ((getN() + 3) / 4 * 4);
+  }
+  for (auto [name, buffer, count] : {std::make_tuple("a_scale", getAScale(), aScales),
+                                     std::make_tuple("b_scale", getBScale(), bScales)}) {
+    auto type = cast<MemRefType>(buffer.getType());
+    if (!type.getElementType().isF32() || type.getNumElements() != count)
+      return emitOpError() << name << " must hold " << count << " f32 scales, got " << type;
+  }
+  return success();
 }
 
 LogicalResult AttentionOp::verify() {

@@ -36,8 +36,22 @@ def Plan_ParamOp : Plan_BufferOp<"param"> {
     ```mlir
     %wq = plan.param "layers.0.wq" {offset = 0 : i64} : memref<256x256xbf16>
     ```
+
+    A weight quantized to fp8 when the weights load (`dsc.quantized_param`) is two params:
+    its e4m3 values (`[N, K]`) and its f32 scales (`fp8_scales`), both made from the weight
+    `source` of type `source_type` (`[K, N]`, as the weights file holds it) with `fp8_recipe`
+    (runtime/support/Fp8Quant.h). Their own names only have to be unique.
+
+    ```mlir
+    %w = plan.param "w.fp8" {source = "w", source_type = tensor<256x384xbf16>,
+        fp8_recipe = "blockwise"} : memref<384x256xf8E4M3FN>
+    %ws = plan.param "w.fp8_scales" {source = "w", source_type = tensor<256x384xbf16>,
+        fp8_recipe = "blockwise", fp8_scales = true} : memref<3x2xf32>
+    ```
   }];
-  let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset);
+  let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset,
+      OptionalAttr<StrAttr>:$source, OptionalAttr<TypeAttr>:$source_type,
+      OptionalAttr<StrAttr>:$fp8_recipe, DefaultValuedAttr<BoolAttr, "false">:$fp8_scales);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
@@ -178,7 +192,7 @@ def Plan_LaunchOp : Plan_StepOp<"launch", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Plan_GemmOp : Plan_StepOp<"gemm"> {
+def Plan_GemmOp : Plan_StepOp<"gemm", [AttrSizedOperandSegments]> {
   let summary = "a (batched) cuBLASLt matrix product in column-major BLAS terms";
   let description = [{
     `C[i] = alpha * op(A[i]) * op(B[i]) + beta * C[i]` for `i < batch`, column-major: `op(A)`
@@ -188,6 +202,12 @@ def Plan_GemmOp : Plan_StepOp<"gemm"> {
     `compute_type`. These are exactly the fields of the schema's `Gemm`; the row-major
     product of dsc is encoded by `dsc-lower-to-plan` (C^T = B^T A^T), never at run time.
     The `bias` operand is read by the `bias*` epilogues only (reserved for fusion).
+
+    FP8: with `fp8_recipe`, `a` and `b` are f8E4M3FN in the TN layout (`transa`, not `transb`)
+    and `a_scale` / `b_scale` hold their f32 scales (runtime/support/Fp8Quant.h): `"tensor"`,
+    one scale each (cuBLASLt `SCALAR_32F`); `"blockwise"`, `a` (the weight) per 128 x 128
+    block (`BLK128x128_32F`, `[m/128, k/128]`) and `b` (the activations) per 1 x 128 tile
+    (`VEC128_32F`, `[k/128, n]`).
 
     The verifier checks `ld >= rows` of each stored matrix and that the last element every
     batch reads or writes lies inside its buffer.
@@ -200,7 +220,8 @@ def Plan_GemmOp : Plan_StepOp<"gemm"> {
     ```
   }];
   let arguments = !con((ins Plan_Buffer:$a, Plan_Buffer:$b, Plan_Buffer:$c,
-      Optional<Plan_Buffer>:$bias,
+      Optional<Plan_Buffer>:$bias, Optional<Plan_Buffer>:$a_scale,
+      Optional<Plan_Buffer>:$b_scale, OptionalAttr<StrAttr>:$fp8_recipe,
       I64Attr:$m, I64Attr:$n, I64Attr:$k, DefaultValuedAttr<I64Attr, "1">:$batch,
       I64Attr:$lda, I64Attr:$ldb, I64Attr:$ldc,
       DefaultValuedAttr<I64Attr, "0">:$stride_a, DefaultValuedAttr<I64Attr, "0">:$stride_b,
@@ -211,8 +232,12 @@ def Plan_GemmOp : Plan_StepOp<"gemm"> {
       DefaultValuedAttr<Plan_EpilogueAttr, "::dsc::plan::Epilogue::none">:$epilogue),
       Plan_StepArgs);
   let assemblyFormat = [{
-    $a `,` $b `,` $c (`bias` $bias^)? attr-dict `:` type($a) `,` type($b) `,` type($c)
-    (`,` type($bias)^)?
+    $a `,` $b `,` $c (`bias` $bias^)? (`scales` `(` $a_scale^ `,` $b_scale `)`)? attr-dict `:`
+    type($a) `,` type($b) `,` type($c) (`,` type($bias)^)?
+    (`scales` `(` type($a_scale)^ `,` type($b_scale) `)`)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::LogicalResult verifyFp8Scales();
   }];
   let hasVerifier = 1;
 }

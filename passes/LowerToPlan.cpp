@@ -105,6 +105,9 @@ private:
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerMatmul(MatmulOp op);
   void lowerParam(ParamOp op);
+  void lowerQuantizedParam(QuantizedParamOp op);
+  void lowerQuantize(QuantizeOp op);
+  void lowerScaledMatmul(ScaledMatmulOp op);
   void lowerAttention(AttentionOp op);
   void lowerConstant(ConstantOp op);
   void lowerSplit(SplitOp op);
@@ -221,6 +224,18 @@ LogicalResult FuncLowering::lowerOp(Operation *op) {
         lowerParam(param);
         return success();
       })
+      .Case([&](QuantizedParamOp param) {
+        lowerQuantizedParam(param);
+        return success();
+      })
+      .Case([&](QuantizeOp q) {
+        lowerQuantize(q);
+        return success();
+      })
+      .Case([&](ScaledMatmulOp m) {
+        lowerScaledMatmul(m);
+        return success();
+      })
       .Case([&](ReshapeOp reshape) {
         buffers[reshape.getResult()] =
             plan::ViewOp::create(b, reshape.getLoc(), bufferType(reshape.getType()),
@@ -267,8 +282,55 @@ void FuncLowering::lowerParam(ParamOp param) {
   Value &buffer = params[param.getName()];
   if (!buffer)
     buffer = plan::ParamOp::create(b, param.getLoc(), bufferType(param.getType()), param.getName(),
-                                   /*offset=*/nullptr);
+                                   /*offset=*/nullptr, /*source=*/nullptr, /*source_type=*/nullptr,
+                                   /*fp8_recipe=*/nullptr, /*fp8_scales=*/false);
   buffers[param.getResult()] = buffer;
+}
+
+/// The values and the scales become two params made at load time from the weight `name`.
+void FuncLowering::lowerQuantizedParam(QuantizedParamOp op) {
+  for (auto [result, suffix, isScales] :
+       {std::make_tuple(op.getValues(), ".fp8", false),
+        std::make_tuple(op.getScales(), ".fp8_scales", true)}) {
+    std::string name = (op.getName() + suffix).str();
+    Value &buffer = params[name];
+    if (!buffer)
+      buffer = plan::ParamOp::create(b, op.getLoc(), bufferType(result.getType()), name,
+                                     /*offset=*/nullptr, op.getNameAttr(), op.getSourceTypeAttr(),
+                                     op.getRecipeAttr(), isScales);
+    buffers[result] = buffer;
+  }
+}
+
+/// Blockwise: one launch. Tensor: the amax into a zeroed workspace, then the quantization.
+void FuncLowering::lowerQuantize(QuantizeOp op) {
+  Value values = dest(op.getValues()), scales = dest(op.getScales());
+  Value x = buffers.lookup(op.getX());
+  if (op.getRecipe() == "blockwise") {
+    launch(op, "quantize_fp8", x, {values, scales}, kernelAttrs(op));
+    return;
+  }
+  Value amax = workspace(MemRefType::get({1}, b.getF32Type()), op.getLoc());
+  plan::MemsetOp::create(b, op.getLoc(), amax, /*value=*/0, /*stream=*/0,
+                         /*wait_events=*/nullptr, /*record_event=*/nullptr);
+  launch(op, "amax", x, amax, b.getDictionaryAttr({}));
+  launch(op, "quantize_fp8", {x, amax}, {values, scales}, kernelAttrs(op));
+}
+
+// The TN product cuBLASLt runs in fp8: C^T [N, rows] = A^T B with A = the weight's values
+// ([N, K], transa), B = the activations' values ([rows, K]); the weight's scales go with A.
+void FuncLowering::lowerScaledMatmul(ScaledMatmulOp op) {
+  auto aType = cast<RankedTensorType>(op.getA().getType());
+  int64_t k = aType.getShape().back(), rows = aType.getNumElements() / k;
+  int64_t n = cast<RankedTensorType>(op.getB().getType()).getDimSize(0);
+  plan::GemmOp::create(
+      b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()),
+      dest(op.getResult()), /*bias=*/Value(), buffers.lookup(op.getBScales()),
+      buffers.lookup(op.getAScales()), op.getRecipeAttr(), /*m=*/n, /*n=*/rows, /*k=*/k,
+      /*batch=*/1, /*lda=*/k, /*ldb=*/k, /*ldc=*/n, /*stride_a=*/0, /*stride_b=*/0,
+      /*stride_c=*/0, /*transa=*/true, /*transb=*/false, b.getF32Type(), APFloat(1.0),
+      APFloat(0.0), plan::Epilogue::none, /*stream=*/0, /*wait_events=*/nullptr,
+      /*record_event=*/nullptr);
 }
 
 void FuncLowering::lowerConstant(ConstantOp c) {
@@ -327,7 +389,7 @@ LogicalResult FuncLowering::lowerMatmul(MatmulOp op) {
   Value c = dest(op.getResult());
   plan::GemmOp::create(
       b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()), c, /*bias=*/Value(),
-      /*m=*/n, /*n=*/gemmN, /*k=*/k, batch, /*lda=*/tb ? k : n, /*ldb=*/ta ? m : k, /*ldc=*/n,
+      /*a_scale=*/Value(), /*b_scale=*/Value(), /*fp8_recipe=*/nullptr, /*m=*/n, /*n=*/gemmN, /*k=*/k, batch, /*lda=*/tb ? k : n, /*ldb=*/ta ? m : k, /*ldc=*/n,
       strideA, strideB, strideC, /*transa=*/tb, /*transb=*/ta, b.getF32Type(),
       /*alpha=*/APFloat(1.0), /*beta=*/APFloat(0.0), plan::Epilogue::none,
       /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);

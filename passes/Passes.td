@@ -114,4 +114,37 @@ def PromoteToF32Pass : Pass<"dsc-promote-to-f32", "mlir::ModuleOp"> {
   let dependentDialects = ["::dsc::DscDialect"];
 }
 
+def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
+  let summary = "Chooses the arithmetic precision of every op (the policy of docs/precision.md)";
+  let description = [{
+    Applies a mixed-precision policy, like AMP's autocast, to a model as written:
+    * `precision=fp8`: every `dsc.matmul` of an activation `[..., K]` by a weight
+      (`dsc.param`, `[K, N]`, no transposes) becomes `dsc.quantize` of the activation,
+      `dsc.quantized_param` of the weight (quantized once, when the weights load) and
+      `dsc.scaled_matmul` (f32 accumulation, output in the matmul's type), with
+      `fp8-recipe=blockwise` (DeepSeek-V3's 1 x 128 / 128 x 128 scales; K and N multiples of
+      128) or `tensor` (one scale per tensor from its current amax). Router logits (a
+      matmul read by `dsc.router_topk`), products of two activations, transposed operands
+      and attention stay as written.
+    * `precision=bf16` / `fp16`: GEMMs and attention on f32 tensors read bf16/f16 copies of
+      their operands; GEMMs give f32 back (f32 accumulation), attention's result is cast
+      back to f32. Norms, softmax, reductions and the router stay f32.
+    * `precision=as-written` (the default): only the ops that carry a `dsc.precision` hint
+      (`@precision(...)` in .dsg) change.
+    A `dsc.precision` hint on an op overrides the policy for that op: `"fp8"` quantizes a
+    GEMM that qualifies, any other value keeps it out of fp8 / autocast. With
+    `explain=true` every op gets a remark at its location saying in which type it computes
+    and why (`dsc --explain`).
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"as-written\"",
+           "as-written, bf16, fp16 or fp8">,
+    Option<"fp8Recipe", "fp8-recipe", "std::string", /*default=*/"\"blockwise\"",
+           "blockwise (1x128 / 128x128 scales) or tensor (per-tensor current scaling)">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "a remark per op: the type it computes in and why">,
+  ];
+  let dependentDialects = ["::dsc::DscDialect"];
+}
+
 #endif // DSC_PASSES_TD

@@ -2,6 +2,8 @@
 
 #include "runtime/artifact/ArtifactCheck.h"
 
+#include "runtime/support/Fp8Quant.h"
+
 #include "runtime/support/DType.h"
 #include "runtime/support/HostArray.h"
 
@@ -377,6 +379,27 @@ absl::Status Checker::checkGemm(const fb::Gemm &g) {
     return invalid("gemm c: batch stride ", g.stride_c(),
                    " makes batches overlap (needs at least ldc * n = ",
                    static_cast<uint64_t>(g.ldc()) * g.n(), ")");
+  if (!inRange(g.fp8_recipe()))
+    return invalid("gemm: unknown fp8 recipe ", static_cast<int>(g.fp8_recipe()));
+  if (g.fp8_recipe() == fb::Fp8Recipe::None) {
+    if (g.a_scale() || g.b_scale())
+      return invalid("gemm: scale buffers without an fp8 recipe");
+  } else {
+    if (g.a_dtype() != fb::DType::F8E4M3FN || g.b_dtype() != fb::DType::F8E4M3FN ||
+        !g.transa() || g.transb() || g.batch() != 1)
+      return invalid("gemm: a scaled gemm takes e4m3 a and b in the TN layout, unbatched");
+    int64_t aScales = 1, bScales = 1;
+    if (g.fp8_recipe() == fb::Fp8Recipe::Blockwise) {
+      if (g.m() % 128 != 0 || g.k() % 128 != 0)
+        return invalid("gemm: blockwise scales need m and k multiples of 128");
+      aScales = (g.m() / 128) * fp8ScalePitch(g.k() / 128);
+      bScales = (g.k() / 128) * fp8ScalePitch(g.n());
+    }
+    DSC_RETURN_IF_ERROR(checkRef(g.a_scale(), byteSize(aScales, fb::DType::F32),
+                                 "gemm a_scale"));
+    DSC_RETURN_IF_ERROR(checkRef(g.b_scale(), byteSize(bScales, fb::DType::F32),
+                                 "gemm b_scale"));
+  }
   bool usesBias = g.epilogue() == fb::Epilogue::Bias ||
                   g.epilogue() == fb::Epilogue::BiasRelu ||
                   g.epilogue() == fb::Epilogue::BiasGelu;

@@ -174,7 +174,8 @@ absl::Status Executor::prepareSteps() {
       absl::StatusOr<std::unique_ptr<GemmPlan>> made = GemmPlan::create(
           blas, *gemm, address(*gemm->a()), address(*gemm->b()),
           address(*gemm->c()), gemm->bias() ? address(*gemm->bias()) : 0,
-          workspace, where(i));
+          gemm->a_scale() ? address(*gemm->a_scale()) : 0,
+          gemm->b_scale() ? address(*gemm->b_scale()) : 0, workspace, where(i));
       if (!made.ok())
         return made.status();
       gemms[i] = std::move(*made);
@@ -341,6 +342,49 @@ absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
   result.medianMs =
       times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   return result;
+}
+
+absl::StatusOr<std::vector<double>> Executor::profile(int iterations) {
+  const Driver &cu = device.driver();
+  size_t n = plan.steps()->size();
+  std::vector<CUevent> events(n + 1, nullptr);
+  absl::Status status = absl::OkStatus();
+  for (CUevent &e : events)
+    if (status.ok())
+      status = device.check(cu.cuEventCreate(&e, CU_EVENT_DEFAULT), "cuEventCreate");
+  std::vector<std::vector<float>> times(n);
+  for (int it = 0; it <= iterations && status.ok(); ++it) {
+    for (size_t i = 0; i < n && status.ok(); ++i) {
+      status = device.check(cu.cuEventRecord(events[i], stream), "cuEventRecord");
+      if (status.ok())
+        status = enqueueStep(i);
+    }
+    if (status.ok())
+      status = device.check(cu.cuEventRecord(events[n], stream), "cuEventRecord");
+    if (status.ok())
+      status = device.check(cu.cuEventSynchronize(events[n]),
+                            absl::StrCat(loaded.name(), ": profiling the plan"));
+    for (size_t i = 0; i < n && status.ok() && it > 0; ++i) { // run 0 warms up
+      float ms = 0;
+      status = device.check(cu.cuEventElapsedTime(&ms, events[i], events[i + 1]),
+                            "cuEventElapsedTime");
+      times[i].push_back(ms);
+    }
+  }
+  for (CUevent e : events)
+    if (e)
+      cu.cuEventDestroy(e);
+  DSC_RETURN_IF_ERROR(status);
+  std::vector<double> medians(n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<float> &t = times[i];
+    if (t.empty())
+      continue;
+    std::sort(t.begin(), t.end());
+    size_t mid = t.size() / 2;
+    medians[i] = t.size() % 2 ? t[mid] : (t[mid - 1] + t[mid]) / 2;
+  }
+  return medians;
 }
 
 Executor::~Executor() {

@@ -53,6 +53,11 @@ public:
   absl::StatusOr<HostArray> downloadOutput(size_t index) const;
   /// `warmup` replays, then `iterations` timed one by one with events.
   absl::StatusOr<BenchResult> bench(int warmup, int iterations);
+  /// Each step's median time over `iterations` runs of the plan, step by step
+  /// on its stream outside the graph, between CUDA events (after one warm-up
+  /// run). Launch gaps are not in it; steps on other streams overlap, so the
+  /// times of a multi-stream plan are upper bounds.
+  absl::StatusOr<std::vector<double>> profile(int iterations);
 
 private:
   Executor(const Device &device, const LoadedArtifact &artifact)

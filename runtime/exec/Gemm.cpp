@@ -103,7 +103,8 @@ static absl::Status makeLayout(cublasLtMatrixLayout_t *layout,
 absl::StatusOr<std::unique_ptr<GemmPlan>>
 GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
                  CUdeviceptr b, CUdeviceptr c, CUdeviceptr bias,
-                 CUdeviceptr workspace, const std::string &where) {
+                 CUdeviceptr aScale, CUdeviceptr bScale, CUdeviceptr workspace,
+                 const std::string &where) {
   std::optional<cudaDataType_t> typeA = cudaType(gemm.a_dtype()),
                                 typeB = cudaType(gemm.b_dtype()),
                                 typeC = cudaType(gemm.c_dtype());
@@ -171,6 +172,32 @@ GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
                                plan->op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
                                &biasType, sizeof(biasType)),
                            where, "bias type"));
+  }
+
+  if (gemm.fp8_recipe() != fb::Fp8Recipe::None) {
+    bool blockwise = gemm.fp8_recipe() == fb::Fp8Recipe::Blockwise;
+    int32_t modeA = blockwise ? CUBLASLT_MATMUL_MATRIX_SCALE_BLK128x128_32F
+                              : CUBLASLT_MATMUL_MATRIX_SCALE_SCALAR_32F;
+    int32_t modeB = blockwise ? CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F
+                              : CUBLASLT_MATMUL_MATRIX_SCALE_SCALAR_32F;
+    void *scaleA = reinterpret_cast<void *>(aScale);
+    void *scaleB = reinterpret_cast<void *>(bScale);
+    DSC_RETURN_IF_ERROR(lt(cublasLtMatmulDescSetAttribute(
+                               plan->op, CUBLASLT_MATMUL_DESC_A_SCALE_MODE,
+                               &modeA, sizeof(modeA)),
+                           where, "A scale mode"));
+    DSC_RETURN_IF_ERROR(lt(cublasLtMatmulDescSetAttribute(
+                               plan->op, CUBLASLT_MATMUL_DESC_B_SCALE_MODE,
+                               &modeB, sizeof(modeB)),
+                           where, "B scale mode"));
+    DSC_RETURN_IF_ERROR(lt(cublasLtMatmulDescSetAttribute(
+                               plan->op, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
+                               &scaleA, sizeof(scaleA)),
+                           where, "A scale pointer"));
+    DSC_RETURN_IF_ERROR(lt(cublasLtMatmulDescSetAttribute(
+                               plan->op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
+                               &scaleB, sizeof(scaleB)),
+                           where, "B scale pointer"));
   }
 
   // Stored shapes: op(A) is m x k, so A itself is k x m when transposed.

@@ -31,12 +31,13 @@ inline constexpr uint64_t kGemmWorkspaceBytes = 32ull << 20;
 class GemmPlan {
 public:
   /// Builds the descriptors for `gemm` with its operands at the given device
-  /// addresses and asks the heuristic for an algorithm. Errors start with
-  /// `where` (the step).
+  /// addresses (`aScale`, `bScale`: the fp8 scales, 0 without a recipe) and
+  /// asks the heuristic for an algorithm. Errors start with `where` (the
+  /// step).
   static absl::StatusOr<std::unique_ptr<GemmPlan>>
   create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
-         CUdeviceptr b, CUdeviceptr c, CUdeviceptr bias, CUdeviceptr workspace,
-         const std::string &where);
+         CUdeviceptr b, CUdeviceptr c, CUdeviceptr bias, CUdeviceptr aScale,
+         CUdeviceptr bScale, CUdeviceptr workspace, const std::string &where);
   ~GemmPlan();
   GemmPlan(const GemmPlan &) = delete;
   GemmPlan &operator=(const GemmPlan &) = delete;

@@ -2,6 +2,8 @@
 
 #include "runtime/exec/HostData.h"
 
+#include "runtime/support/Fp8Quant.h"
+
 #include "runtime/support/Npy.h"
 #include "runtime/support/Random.h"
 #include "runtime/support/Safetensors.h"
@@ -58,6 +60,21 @@ static std::string tensorName(const fb::TensorInfo &info) {
   return info.name() ? info.name()->str() : std::string();
 }
 
+/// The weight `name` of `file`, which must be `dtype[shape]`.
+static absl::StatusOr<HostArray> readWeight(SafetensorsFile &file,
+                                            const std::string &name, DType dtype,
+                                            const std::vector<int64_t> &shape) {
+  const SafetensorsTensorInfo *found = file.find(name);
+  if (!found)
+    return absl::NotFoundError(
+        absl::StrCat("weight '", name, "': not in ", file.path()));
+  if (found->dtype != dtype || found->shape != shape)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "weight '", name, "': expected ", describeArray(dtype, shape),
+        ", file has ", describeArray(found->dtype, found->shape)));
+  return file.readTensor(name);
+}
+
 absl::Status forEachWeight(
     const fb::Artifact &artifact, const WeightOptions &options,
     const std::function<absl::Status(size_t, const HostArray &)> &sink) {
@@ -76,22 +93,58 @@ absl::Status forEachWeight(
                      " parameters: give --weights W.safetensors or "
                      "--random_weights SEED"));
   }
+  // The last fp8 weight quantized: its values and scales are neighbouring
+  // params, made from one source.
+  std::string quantizedSource;
+  std::optional<std::pair<HostArray, HostArray>> quantized;
   for (flatbuffers::uoffset_t i = 0; i < artifact.params()->size(); ++i) {
     const fb::TensorInfo &info = *artifact.params()->Get(i);
     std::string name = tensorName(info);
     DType dtype = tensorDType(info);
     std::vector<int64_t> shape = tensorShape(info);
     absl::StatusOr<HostArray> array;
-    if (file) {
-      const SafetensorsTensorInfo *found = file->find(name);
-      if (!found)
-        return absl::NotFoundError(
-            absl::StrCat("weight '", name, "': not in ", file->path()));
-      if (found->dtype != dtype || found->shape != shape)
+    if (const fb::Fp8Weight *fp8 = info.fp8_weight()) {
+      std::string source = fp8->source() ? fp8->source()->str() : std::string();
+      if (!quantized || quantizedSource != source) {
+        quantized.reset();
+        fb::TensorInfoT sourceInfo;
+        sourceInfo.name = source;
+        sourceInfo.dtype = fp8->source_dtype();
+        if (fp8->source_shape())
+          sourceInfo.shape.assign(fp8->source_shape()->begin(),
+                                  fp8->source_shape()->end());
+        absl::StatusOr<HostArray> weight =
+            file ? readWeight(*file, source, static_cast<DType>(sourceInfo.dtype),
+                              sourceInfo.shape)
+                 : randomWeightArray(*options.randomSeed, source,
+                                     static_cast<DType>(sourceInfo.dtype),
+                                     sourceInfo.shape);
+        if (!weight.ok())
+          return weight.status();
+        Fp8Recipe recipe = fp8->recipe() == fb::Fp8Recipe::Tensor
+                               ? Fp8Recipe::Tensor
+                               : Fp8Recipe::Blockwise;
+        auto made = quantizeWeightArrayFp8(*weight, recipe);
+        if (!made.ok())
+          return absl::Status(made.status().code(),
+                              absl::StrCat("weight '", source, "' (for '", name,
+                                           "'): ", made.status().message()));
+        quantized = std::move(*made);
+        quantizedSource = source;
+      }
+      const HostArray &part = fp8->scales() ? quantized->second : quantized->first;
+      if (part.dtype != dtype || part.shape != shape)
         return absl::InvalidArgumentError(absl::StrCat(
-            "weight '", name, "': expected ", describeArray(dtype, shape),
-            ", file has ", describeArray(found->dtype, found->shape)));
-      array = file->readTensor(name);
+            "weight '", name, "': the artifact declares ", describeArray(dtype, shape),
+            ", quantizing '", source, "' gives ", describeArray(part.dtype, part.shape)));
+      if (absl::Status s = sink(i, part); !s.ok())
+        return s;
+      continue;
+    }
+    if (file) {
+      array = readWeight(*file, name, dtype, shape);
+      if (!array.ok())
+        return array.status();
     } else {
       array = randomWeightArray(*options.randomSeed, name, dtype, shape);
     }

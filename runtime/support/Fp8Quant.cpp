@@ -48,7 +48,8 @@ Fp8Tensor quantizeActivationFp8(const float *x, int64_t rows, int64_t k,
     return out;
   }
   int64_t tiles = k / kFp8Block;
-  out.scales.resize(static_cast<size_t>(tiles * rows));
+  int64_t pitch = fp8ScalePitch(rows);
+  out.scales.assign(static_cast<size_t>(tiles * pitch), 1.0f);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t t = 0; t < tiles; ++t) {
       const float *tile = x + r * k + t * kFp8Block;
@@ -56,7 +57,7 @@ Fp8Tensor quantizeActivationFp8(const float *x, int64_t rows, int64_t k,
       for (int64_t i = 0; i < kFp8Block; ++i)
         amax = absMax(amax, tile[i]);
       float scale = fp8ScaleForAmax(amax);
-      out.scales[t * rows + r] = scale;
+      out.scales[t * pitch + r] = scale;
       for (int64_t i = 0; i < kFp8Block; ++i)
         out.values[r * k + t * kFp8Block + i] = quantizeToE4M3(tile[i], scale);
     }
@@ -78,8 +79,8 @@ Fp8Tensor quantizeWeightFp8(const float *w, int64_t k, int64_t n,
         out.values[nn * k + kk] = quantizeToE4M3(w[kk * n + nn], scale);
     return out;
   }
-  int64_t kb = k / kFp8Block, nb = n / kFp8Block;
-  out.scales.resize(static_cast<size_t>(nb * kb));
+  int64_t kb = k / kFp8Block, nb = n / kFp8Block, pitch = fp8ScalePitch(kb);
+  out.scales.assign(static_cast<size_t>(nb * pitch), 1.0f);
   for (int64_t bn = 0; bn < nb; ++bn)
     for (int64_t bk = 0; bk < kb; ++bk) {
       float amax = 0.0f;
@@ -87,7 +88,7 @@ Fp8Tensor quantizeWeightFp8(const float *w, int64_t k, int64_t n,
         for (int64_t nn = bn * kFp8Block; nn < (bn + 1) * kFp8Block; ++nn)
           amax = absMax(amax, w[kk * n + nn]);
       float scale = fp8ScaleForAmax(amax);
-      out.scales[bn * kb + bk] = scale;
+      out.scales[bn * pitch + bk] = scale;
       for (int64_t kk = bk * kFp8Block; kk < (bk + 1) * kFp8Block; ++kk)
         for (int64_t nn = bn * kFp8Block; nn < (bn + 1) * kFp8Block; ++nn)
           out.values[nn * k + kk] = quantizeToE4M3(w[kk * n + nn], scale);
@@ -99,14 +100,14 @@ std::vector<int64_t> fp8ActivationScaleShape(int64_t rows, int64_t k,
                                              Fp8Recipe recipe) {
   if (recipe == Fp8Recipe::Tensor)
     return {1};
-  return {k / kFp8Block, rows};
+  return {k / kFp8Block, fp8ScalePitch(rows)};
 }
 
 std::vector<int64_t> fp8WeightScaleShape(int64_t k, int64_t n,
                                          Fp8Recipe recipe) {
   if (recipe == Fp8Recipe::Tensor)
     return {1};
-  return {n / kFp8Block, k / kFp8Block};
+  return {n / kFp8Block, fp8ScalePitch(k / kFp8Block)};
 }
 
 absl::StatusOr<std::pair<HostArray, HostArray>>

@@ -1,4 +1,5 @@
-//===- Fp8Quant.h - FP8 scaling recipes, bit-exact ------------------*- C++ -*-===//
+//===- Fp8Quant.h - FP8 scaling recipes, bit-exact ------------------*- C++
+//-*-===//
 //
 // The numerics of dsc's FP8 recipes, shared by the reference interpreter, the
 // runtime's load-time weight quantization and (by construction, the same
@@ -16,12 +17,16 @@
 // f32 accumulation.
 //
 // Layouts are the ones cuBLASLt's scale modes read on Hopper (checked on an
-// H100 by test/gpu/probes/cublaslt_fp8_scales.cu against a CPU product):
+// H100 by test/gpu/probes/cublaslt_fp8_scales.cu against a CPU product, and by
+// the GPU suite's fp8 cases):
 //   - activations x[M, K] row-major, 1 x 128 tiles (VEC128_32F): scales
-//     [K/128, M], M contiguous;
+//     [K/128, pitch(M)], M contiguous;
 //   - weights w[K, N] row-major, 128 x 128 blocks (BLK128x128_32F): values
 //     stored transposed as [N, K] (K contiguous: the "TN" operand FP8 GEMMs
-//     need), scales [N/128, K/128], K/128 contiguous.
+//     need), scales [N/128, pitch(K/128)], K/128 contiguous.
+// pitch(n) rounds n up to a multiple of 4 (16 bytes): cuBLASLt reads the scale
+// rows at that pitch (an H100 run with K/128 = 2 and 86 gave wrong products
+// without it). The padding holds 1.0 and is never read as a scale.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,16 +74,19 @@ struct Fp8Tensor {
 };
 
 /// Activations `x` ([rows, k] row-major floats). Blockwise: k a multiple of
-/// 128, values [rows, k], scales [k/128, rows]. Tensor: values [rows, k],
-/// one scale.
+/// 128, values [rows, k], scales [k/128, pitch(rows)]. Tensor: values
+/// [rows, k], one scale.
 Fp8Tensor quantizeActivationFp8(const float *x, int64_t rows, int64_t k,
                                 Fp8Recipe recipe);
 
 /// Weights `w` ([k, n] row-major floats). Values are transposed to [n, k].
-/// Blockwise: k and n multiples of 128, scales [n/128, k/128]. Tensor: one
-/// scale.
+/// Blockwise: k and n multiples of 128, scales [n/128, pitch(k/128)]. Tensor:
+/// one scale.
 Fp8Tensor quantizeWeightFp8(const float *w, int64_t k, int64_t n,
                             Fp8Recipe recipe);
+
+/// `n` rounded up to a multiple of 4: the pitch of the scale rows.
+inline int64_t fp8ScalePitch(int64_t n) { return (n + 3) / 4 * 4; }
 
 /// The scales' shape for each operand and recipe (as above).
 std::vector<int64_t> fp8ActivationScaleShape(int64_t rows, int64_t k,

@@ -227,6 +227,34 @@ func.func @memset_value(%x: memref<8xf32>) {
 
 // -----
 
+func.func @gemm_scales_without_recipe(%a: memref<128x128xf8E4M3FN>, %b: memref<128x128xf8E4M3FN>,
+                                      %c: memref<128x128xbf16>, %s: memref<1xf32>) {
+  // expected-error @+1 {{a_scale and b_scale go with fp8_recipe, and only with it}}
+  plan.gemm %a, %b, %c scales(%s, %s) {m = 128 : i64, n = 128 : i64, k = 128 : i64, lda = 128 : i64, ldb = 128 : i64, ldc = 128 : i64, transa = true}
+      : memref<128x128xf8E4M3FN>, memref<128x128xf8E4M3FN>, memref<128x128xbf16> scales(memref<1xf32>, memref<1xf32>)
+  return
+}
+
+// -----
+
+func.func @gemm_blockwise_scales_unpadded(%a: memref<128x256xf8E4M3FN>, %b: memref<8x256xf8E4M3FN>,
+                                          %c: memref<8x128xbf16>, %sa: memref<1x2xf32>, %sb: memref<2x8xf32>) {
+  // expected-error @+1 {{a_scale must hold 4 f32 scales, got 'memref<1x2xf32>'}}
+  plan.gemm %a, %b, %c scales(%sa, %sb) {fp8_recipe = "blockwise", m = 128 : i64, n = 8 : i64, k = 256 : i64, lda = 256 : i64, ldb = 256 : i64, ldc = 128 : i64, transa = true}
+      : memref<128x256xf8E4M3FN>, memref<8x256xf8E4M3FN>, memref<8x128xbf16> scales(memref<1x2xf32>, memref<2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @fp8_param_without_source() {
+  // expected-error @+1 {{source, source_type and fp8_recipe go together (fp8_scales with them)}}
+  %w = plan.param "w.fp8" {fp8_recipe = "blockwise"} : memref<128x128xf8E4M3FN>
+  return
+}
+
+// -----
+
 func.func @fused_without_body(%x: memref<8xf32>, %y: memref<8xf32>) {
   // expected-error @+1 {{'plan.launch' op a fused kernel needs op_attrs.body (its steps) and op_attrs.results}}
   plan.launch "fused" (%x : memref<8xf32>) -> (%y : memref<8xf32>) {op = "dsc.fusion"}

@@ -3,16 +3,16 @@
 
 // CHECK-LABEL: func.func @blockwise
 func.func @blockwise(%x: tensor<2x16x256xbf16>) -> tensor<2x16x384xbf16> {
-  // CHECK: dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>} : tensor<384x256xf8E4M3FN>, tensor<3x2xf32>
+  // CHECK: dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>} : tensor<384x256xf8E4M3FN>, tensor<3x4xf32>
   %w, %ws = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>}
-      : tensor<384x256xf8E4M3FN>, tensor<3x2xf32>
+      : tensor<384x256xf8E4M3FN>, tensor<3x4xf32>
   // CHECK: dsc.quantize %{{.*}} {recipe = "blockwise"} : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<2x32xf32>
   %q, %s = dsc.quantize %x {recipe = "blockwise"}
       : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<2x32xf32>
   // CHECK: dsc.scaled_matmul
   // CHECK-SAME: -> tensor<2x16x384xbf16>
   %y = dsc.scaled_matmul %q, %s, %w, %ws {recipe = "blockwise"}
-      : (tensor<2x16x256xf8E4M3FN>, tensor<2x32xf32>, tensor<384x256xf8E4M3FN>, tensor<3x2xf32>)
+      : (tensor<2x16x256xf8E4M3FN>, tensor<2x32xf32>, tensor<384x256xf8E4M3FN>, tensor<3x4xf32>)
       -> tensor<2x16x384xbf16>
   return %y : tensor<2x16x384xbf16>
 }

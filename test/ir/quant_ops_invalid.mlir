@@ -28,7 +28,7 @@ func.func @scales_not_transposed(%x: tensor<4x256xbf16>) {
 func.func @weight_not_transposed() {
   // expected-error @+1 {{values must be [384, 256] of f8E4M3FN, got 'tensor<256x384xf8E4M3FN>'}}
   %w, %ws = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>}
-      : tensor<256x384xf8E4M3FN>, tensor<3x2xf32>
+      : tensor<256x384xf8E4M3FN>, tensor<3x4xf32>
   return
 }
 

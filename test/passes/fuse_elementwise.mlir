@@ -301,3 +301,7 @@ func.func @norm_alone(%x: tensor<2x16xf32>, %w: tensor<16xf32>) -> tensor<2x16xf
 // RUN: dsc %S/Inputs/fusion_rowwise.mlir -o %t.rows.dsx
 // RUN: dsc-interp %dsc_src/examples/moe_layer-v3.dsg -D B=2 -D T=32 -D D=128 -D FE=64 -D E=16 -D G=4 -D TG=2 -D K=4 --random-weights 1 --seed 3 --compare-pipeline='builtin.module(canonicalize,cse,dsc-fuse-elementwise)' | FileCheck %s --check-prefix=MOEV3
 // MOEV3: ok    y  bf16[2, 32, 128]  max_abs=0  rel_fro=0
+// After the FP8 precision pass (quantize and scaled_matmul are opaque: fused around, never into).
+// RUN: dsc %dsc_src/examples/llama_layer.dsg -D B=1 -D T=40 -D D=128 -D H=4 -D HKV=2 -D F=256 --precision=fp8 -O1 -o %t.fp8.mlir
+// RUN: dsc-interp %t.fp8.mlir --random-weights 1 --seed 3 --compare-pipeline='builtin.module(dsc-fuse-elementwise)' | FileCheck %s --check-prefix=FP8
+// FP8: ok    y  bf16[1, 40, 128]  max_abs=0  rel_fro=0

@@ -222,6 +222,42 @@ func.func @moe(%x: tensor<32x64xbf16>, %idx: tensor<32x2xi32>, %w: tensor<32x2xf
 
 // -----
 
+// FP8: the weight becomes two load-time params (values [N, K], scales), the activation one
+// quantize launch, the product a TN GEMM with both scale buffers (the weight's with cuBLAS A).
+// CHECK-LABEL: func.func @fp8_blockwise()
+// CHECK-DAG:   %[[W:.+]] = plan.param "w.fp8" {fp8_recipe = "blockwise", source = "w", source_type = tensor<256x384xbf16>} : memref<384x256xf8E4M3FN>
+// CHECK-DAG:   %[[WS:.+]] = plan.param "w.fp8_scales" {fp8_recipe = "blockwise", fp8_scales = true, source = "w", source_type = tensor<256x384xbf16>} : memref<3x4xf32>
+// CHECK:       plan.launch "quantize_fp8"(%{{.+}} : memref<32x256xbf16>) -> (%[[Q:.+]], %[[S:.+]] : memref<32x256xf8E4M3FN>, memref<2x32xf32>) {op = "dsc.quantize", op_attrs = {recipe = "blockwise"}}
+// CHECK:       plan.gemm %[[W]], %[[Q]], %{{.+}} scales(%[[WS]], %[[S]]) {fp8_recipe = "blockwise", k = 256 : i64, lda = 256 : i64, ldb = 256 : i64, ldc = 384 : i64, m = 384 : i64, n = 32 : i64, transa = true}
+func.func @fp8_blockwise(%x: tensor<32x256xbf16>) -> tensor<32x384xbf16> {
+  %w, %ws = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>}
+      : tensor<384x256xf8E4M3FN>, tensor<3x4xf32>
+  %q, %s = dsc.quantize %x {recipe = "blockwise"} : tensor<32x256xbf16> -> tensor<32x256xf8E4M3FN>, tensor<2x32xf32>
+  %y = dsc.scaled_matmul %q, %s, %w, %ws {recipe = "blockwise"}
+      : (tensor<32x256xf8E4M3FN>, tensor<2x32xf32>, tensor<384x256xf8E4M3FN>, tensor<3x4xf32>) -> tensor<32x384xbf16>
+  return %y : tensor<32x384xbf16>
+}
+
+// -----
+
+// Per-tensor scaling: the amax goes through a zeroed workspace first.
+// CHECK-LABEL: func.func @fp8_tensor()
+// CHECK:       %[[AMAX:.+]] = plan.alloc workspace : memref<1xf32>
+// CHECK-NEXT:  plan.memset %[[AMAX]]
+// CHECK-NEXT:  plan.launch "amax"(%{{.+}} : memref<8x100xf16>) -> (%[[AMAX]] : memref<1xf32>) {op = "dsc.quantize"}
+// CHECK-NEXT:  plan.launch "quantize_fp8"(%{{.+}}, %[[AMAX]] : memref<8x100xf16>, memref<1xf32>)
+// CHECK:       plan.gemm {{.*}} {fp8_recipe = "tensor"
+func.func @fp8_tensor(%x: tensor<8x100xf16>) -> tensor<8x60xf32> {
+  %w, %ws = dsc.quantized_param "w" {recipe = "tensor", source_type = tensor<100x60xf32>}
+      : tensor<60x100xf8E4M3FN>, tensor<1xf32>
+  %q, %s = dsc.quantize %x {recipe = "tensor"} : tensor<8x100xf16> -> tensor<8x100xf8E4M3FN>, tensor<1xf32>
+  %y = dsc.scaled_matmul %q, %s, %w, %ws {recipe = "tensor"}
+      : (tensor<8x100xf8E4M3FN>, tensor<1xf32>, tensor<60x100xf8E4M3FN>, tensor<1xf32>) -> tensor<8x60xf32>
+  return %y : tensor<8x60xf32>
+}
+
+// -----
+
 // A fusion is one "fused" launch; its body travels in op_attrs as numbered steps (operands 0-2,
 // then one value per step) and each output names the value it is written from.
 // CHECK-LABEL: func.func @fusion()

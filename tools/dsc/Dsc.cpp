@@ -45,7 +45,7 @@ namespace {
 
 enum class EmitKind { Mlir, Summary, Plan, Cuda, Artifact };
 enum OptLevel { O0 = 0, O1 = 1, O2 = 2 };
-enum class Precision { AsWritten, Fp32 };
+enum class Precision { AsWritten, Fp32, Bf16, Fp16, Fp8 };
 
 cl::OptionCategory dscCategory("dsc options");
 
@@ -79,8 +79,25 @@ cl::opt<Precision> precision(
                           "the types the model declares (default)"),
                clEnumValN(Precision::Fp32, "fp32",
                           "f32 arithmetic on the same weights and inputs, outputs in their "
-                          "declared types (dsc-promote-to-f32): a reference build")),
+                          "declared types (dsc-promote-to-f32): a reference build"),
+               clEnumValN(Precision::Bf16, "bf16",
+                          "f32 models: GEMMs and attention on bf16 copies, f32 accumulation; "
+                          "norms, softmax, reductions, router in f32 (docs/precision.md)"),
+               clEnumValN(Precision::Fp16, "fp16", "as bf16, with f16 copies"),
+               clEnumValN(Precision::Fp8, "fp8",
+                          "GEMMs on weights in fp8 e4m3 with f32 accumulation, weights "
+                          "quantized when they load (--fp8-recipe; docs/precision.md)")),
     cl::cat(dscCategory));
+cl::opt<std::string> fp8Recipe("fp8-recipe",
+                               cl::desc("FP8 scaling: blockwise (DeepSeek-V3: 1x128 activation "
+                                        "tiles, 128x128 weight blocks; the default) or tensor "
+                                        "(one scale per tensor from its current amax)"),
+                               cl::value_desc("blockwise|tensor"), cl::init("blockwise"),
+                               cl::cat(dscCategory));
+cl::opt<bool> explain("explain",
+                      cl::desc("Print, for every op, the type it computes in and why (a "
+                               "remark at its location)"),
+                      cl::init(false), cl::cat(dscCategory));
 cl::opt<OptLevel> optLevel(cl::desc("Optimization level"), cl::init(O2),
                            cl::values(clEnumVal(O0, "no optimization"),
                                       clEnumVal(O1, "canonicalize and CSE"),
@@ -116,8 +133,18 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
-  if (precision == Precision::Fp32)
+  if (precision == Precision::Fp32) {
     pm.addPass(dsc::createPromoteToF32Pass());
+  } else {
+    dsc::PrecisionPassOptions options;
+    options.precision = precision == Precision::Bf16   ? "bf16"
+                        : precision == Precision::Fp16 ? "fp16"
+                        : precision == Precision::Fp8  ? "fp8"
+                                                       : "as-written";
+    options.fp8Recipe = fp8Recipe;
+    options.explain = explain;
+    pm.addPass(dsc::createPrecisionPass(options));
+  }
   if (optLevel >= 1) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -186,6 +213,9 @@ int main(int argc, char **argv) {
   registry.insert<dsc::DscDialect, dsc::plan::PlanDialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // --explain: each remark at its source line, without the op's IR.
+  if (explain)
+    context.printOpOnDiagnostic(false);
 
   if (emitKind.getNumOccurrences() == 0 && llvm::StringRef(outputFilename).ends_with(".dsx"))
     emitKind = EmitKind::Artifact;
@@ -195,6 +225,11 @@ int main(int argc, char **argv) {
     return 1;
   }
 #endif
+  if (fp8Recipe != "blockwise" && fp8Recipe != "tensor") {
+    llvm::errs() << "dsc: --fp8-recipe=" << fp8Recipe
+                 << ": expected blockwise or tensor (delayed scaling is not implemented)\n";
+    return 1;
+  }
   if (emitKind == EmitKind::Artifact && outputFilename == "-") {
     llvm::errs() << "dsc: --emit=artifact needs -o FILE.dsx\n";
     return 1;

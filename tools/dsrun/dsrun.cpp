@@ -30,6 +30,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -67,8 +68,40 @@ ABSL_FLAG(double, max_rel_l2, -1,
 ABSL_FLAG(int, bench, 0,
           "after the run, time this many CUDA graph replays (after 3 "
           "warm-up replays) and print median/min/max ms, TFLOP/s and GB/s");
+ABSL_FLAG(int, profile, 0,
+          "after the run, time every step over this many step-by-step runs "
+          "(outside the CUDA graph) and print a table: median ms, the step's "
+          "operand bytes in GB/s and its TFLOP/s, slowest first");
 
 namespace {
+
+/// The --profile table: one row per step, slowest first, then the total.
+/// GB/s counts each operand's bytes once (what a perfectly fused step would
+/// move), so it is comparable with the HBM copy ceiling.
+void printProfile(const dsc::fb::Artifact &plan, const std::vector<double> &ms,
+                  int iterations) {
+  std::vector<size_t> order(ms.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return ms[a] > ms[b]; });
+  double total = 0;
+  for (double t : ms)
+    total += t;
+  std::printf("profile: %zu steps, median of %d step-by-step runs; sum %.4f ms\n",
+              ms.size(), iterations, total);
+  std::printf("%6s %10s %6s %10s %9s  %s\n", "step", "ms", "share", "GB/s", "TFLOP/s",
+              "what");
+  for (size_t i : order) {
+    const dsc::fb::Step *step = plan.steps()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    double seconds = ms[i] / 1e3;
+    double gbs = seconds > 0 ? static_cast<double>(step->bytes()) / seconds / 1e9 : 0;
+    double tfs = seconds > 0 ? static_cast<double>(step->flops()) / seconds / 1e12 : 0;
+    std::string what = dsc::describeStep(plan, i);
+    std::printf("%6zu %10.4f %5.1f%% %10.1f %9.2f  %s\n", i, ms[i],
+                total > 0 ? 100 * ms[i] / total : 0.0, gbs, tfs, what.c_str());
+  }
+}
 
 int fail(absl::string_view message) {
   std::fprintf(stderr, "dsrun: %.*s\n", static_cast<int>(message.size()),
@@ -201,6 +234,12 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
                 iterations, timed->medianMs, timed->minMs, timed->maxMs,
                 seconds > 0 ? flops / seconds / 1e12 : 0.0,
                 seconds > 0 ? bytes / seconds / 1e9 : 0.0);
+  }
+  if (int iterations = absl::GetFlag(FLAGS_profile); iterations > 0) {
+    absl::StatusOr<std::vector<double>> times = (*executor)->profile(iterations);
+    if (!times.ok())
+      return fail(times.status().message());
+    printProfile(plan, *times, iterations);
   }
   if (!allMatch) {
     std::fprintf(stderr, "dsrun: %s: outputs differ from %s\n",

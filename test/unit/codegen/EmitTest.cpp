@@ -508,13 +508,17 @@ TEST(CodegenEmit, AttentionPicksTensorCoresWhereTheyFit) {
   ASSERT_TRUE(tc.ok()) << tc.status();
   EXPECT_NE(tc->source.find("mmaBf16"), std::string::npos);
   EXPECT_EQ(tc->launch.block, 128u);
-  EXPECT_EQ(tc->launch.grid, 32u * 2 * 32); // 64-query tiles x batch x heads
-  // Q tile + double-buffered K and V tiles, rows padded by 8 elements.
-  EXPECT_EQ(tc->launch.sharedBytes, 2u * 5 * 64 * 136);
+  EXPECT_EQ(tc->launch.grid, 16u * 2 * 32); // 128-query tiles x batch x heads
+  // 128-row Q tile + double-buffered 64-row K and V tiles, rows padded by 8.
+  EXPECT_EQ(tc->launch.sharedBytes, 2u * (128 + 4 * 64) * 136);
+  EXPECT_NE(tc->source.find("kMT = 2"), std::string::npos);
   absl::StatusOr<EmittedKernel> f16 =
       emitKernel(attention(DType::F16, 64, 64, 4, 4, 64, 64, false));
   ASSERT_TRUE(f16.ok()) << f16.status();
   EXPECT_NE(f16->source.find("mmaF16"), std::string::npos);
+  // Fewer than 128 queries: 64-query tiles, one m-tile per warp.
+  EXPECT_NE(f16->source.find("kMT = 1"), std::string::npos);
+  EXPECT_EQ(f16->launch.grid, 1u * 2 * 4); // one tile x batch x heads
   // f32, head sizes that are not multiples of 16 or above 128: a warp per row.
   for (KernelSpec s : {attention(DType::F32, 64, 64, 4, 4, 64, 64, true),
                        attention(DType::BF16, 64, 64, 4, 4, 48, 40, true),
@@ -638,6 +642,29 @@ TEST(CodegenNvrtc, ErrorsCarryTheLogAndKernelNames) {
   EXPECT_NE(bad.status().message().find("undeclared_thing"), std::string::npos);
   EXPECT_FALSE(c.compile("", "compute_90", "x").ok());
   EXPECT_FALSE(c.compile("", "sm_9x", "x").ok());
+}
+
+// FP8 activation quantization: both recipes and the amax kernel compile, the blockwise kernel
+// gives one warp per 1 x 128 tile, and shapes the recipe cannot take are refused.
+TEST(CodegenEmit, QuantizeFp8) {
+  KernelAttrs blockwise, tensor;
+  tensor.fp8Blockwise = false;
+  KernelSpec tiles = spec(KernelKind::QuantizeFp8, {t(DType::BF16, {2, 40, 256})},
+                          {t(DType::F8E4M3FN, {2, 40, 256}), t(DType::F32, {2, 80})}, blockwise);
+  KernelSpec amax = spec(KernelKind::Amax, {t(DType::F16, {3, 100})}, {t(DType::F32, {1})});
+  KernelSpec scaled =
+      spec(KernelKind::QuantizeFp8, {t(DType::F16, {3, 100}), t(DType::F32, {1})},
+           {t(DType::F8E4M3FN, {3, 100}), t(DType::F32, {1})}, tensor);
+  compileAll({tiles, amax, scaled});
+  absl::StatusOr<EmittedKernel> k = emitKernel(tiles);
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->launch.grid, (80u * 2 + 7) / 8); // 8 warps a block, a tile each
+  EXPECT_NE(k->source.find("__fdiv_rn(v[j], scale)"), std::string::npos);
+  KernelSpec ragged = spec(KernelKind::QuantizeFp8, {t(DType::BF16, {4, 100})},
+                           {t(DType::F8E4M3FN, {4, 100}), t(DType::F32, {1, 4})}, blockwise);
+  absl::StatusOr<EmittedKernel> bad = emitKernel(ragged);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("multiple of 128"), std::string::npos);
 }
 
 } // namespace

@@ -27,21 +27,26 @@ TEST(Fp8Quant, ActivationTilesAreRowMajorScalesTransposed) {
   std::vector<float> x(rows * k);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t i = 0; i < k; ++i)
-      x[r * k + i] = std::sin(0.37f * (r * k + i)) * (1 + r) * (i < 128 ? 1 : 100);
+      x[r * k + i] =
+          std::sin(0.37f * (r * k + i)) * (1 + r) * (i < 128 ? 1 : 100);
   Fp8Tensor q = quantizeActivationFp8(x.data(), rows, k, Fp8Recipe::Blockwise);
-  ASSERT_EQ(q.scales.size(), 2u * rows);
+  // Scale rows are padded to a multiple of 4 (3 -> 4); the padding is 1.
+  const int64_t pitch = 4;
+  ASSERT_EQ(q.scales.size(), 2u * pitch);
   EXPECT_EQ(fp8ActivationScaleShape(rows, k, Fp8Recipe::Blockwise),
-            (std::vector<int64_t>{2, rows}));
+            (std::vector<int64_t>{2, pitch}));
+  EXPECT_EQ(q.scales[3], 1.0f);
+  EXPECT_EQ(q.scales[pitch + 3], 1.0f);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t t = 0; t < 2; ++t) {
       float amax = 0;
       for (int64_t i = 0; i < 128; ++i)
         amax = std::fmax(amax, std::fabs(x[r * k + t * 128 + i]));
-      // Scales are [k/128, rows]: tile t of row r at t * rows + r.
-      EXPECT_EQ(q.scales[t * rows + r], amax / 448.0f) << r << "," << t;
+      // Scales are [k/128, pitch]: tile t of row r at t * pitch + r.
+      EXPECT_EQ(q.scales[t * pitch + r], amax / 448.0f) << r << "," << t;
     }
   for (int64_t i = 0; i < rows * k; ++i) {
-    float s = q.scales[((i % k) / 128) * rows + i / k];
+    float s = q.scales[((i % k) / 128) * pitch + i / k];
     // e4m3 keeps 3 mantissa bits: half an ulp is 1/16 relative, and values
     // below the smallest normal (2^-6 s) are off by at most 2^-10 s.
     EXPECT_NEAR(dequant(q.values[i], s), x[i],
@@ -56,11 +61,11 @@ TEST(Fp8Quant, WeightIsTransposedWithBlockScales) {
   for (int64_t i = 0; i < k * n; ++i)
     w[i] = std::cos(0.11f * i) * (1 + (i % n) / 128);
   Fp8Tensor q = quantizeWeightFp8(w.data(), k, n, Fp8Recipe::Blockwise);
-  ASSERT_EQ(q.scales.size(), 3u * 2u);
+  ASSERT_EQ(q.scales.size(), 3u * 4u); // [n/128, k/128 = 2 padded to 4]
   for (int64_t kk = 0; kk < k; ++kk)
     for (int64_t nn = 0; nn < n; ++nn) {
-      // Scales are [n/128, k/128]; values [n, k].
-      float s = q.scales[(nn / 128) * 2 + kk / 128];
+      // Scales are [n/128, pitch]; values [n, k].
+      float s = q.scales[(nn / 128) * 4 + kk / 128];
       float x = w[kk * n + nn];
       ASSERT_NEAR(dequant(q.values[nn * k + kk], s), x,
                   std::fabs(x) / 16 + std::ldexp(s, -10));

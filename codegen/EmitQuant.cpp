@@ -1,0 +1,140 @@
+//===- EmitQuant.cpp - FP8 activation quantization ------------------------===//
+//
+// dsc.quantize on the GPU, with the numerics of runtime/support/Fp8Quant.h
+// (scale = amax / 448 by IEEE division, 1 for an all-zero group; value =
+// cvt.rn.satfinite.e4m3(x / scale)), so values and scales match the
+// interpreter bit for bit.
+//
+// - Blockwise (1 x 128 tiles): one warp per tile, four elements a lane, the
+//   amax by shuffles; lane 0 writes the tile's scale at [tile, row] (the
+//   [K/128, rows padded to 4] layout cuBLASLt's VEC128_32F mode reads).
+// - Tensor: `amax` (grid-stride max of |x| into a zeroed f32, by atomicMax on
+//   its bits: non-negative floats order like their bit patterns), then an
+//   elementwise kernel that derives the scale from it; thread 0 stores it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/EmitCommon.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace dsc::codegen {
+
+static const char *kTileTemplate = R"cuda(
+extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
+  // x[$ROWS, $KDIM] -> e4m3 values of the same shape, scales[$KDIM / 128, pitch].
+  constexpr long long kRows = $ROWS, kK = $KDIM, kTiles = kRows * (kK / 128);
+  constexpr long long kPitch = (kRows + 3) / 4 * 4; // scale rows, padded to 16 bytes
+  const long long tile = (long long)blockIdx.x * 8 + (threadIdx.x >> 5);
+  const int lane = threadIdx.x & 31;
+  if (tile >= kTiles)
+    return; // a whole warp
+  const long long row = tile / (kK / 128), kb = tile % (kK / 128);
+  const long long at = row * kK + kb * 128 + lane * 4;
+  const auto a = loadVec<4>(in0 + at);
+  float v[4], amax = 0.0f;
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    v[j] = toF32(a.v[j]);
+    amax = fmaxf(amax, fabsf(v[j]));
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1)
+    amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+  const float scale = fp8Scale(amax);
+  Vec<f8e4m3, 4> q;
+#pragma unroll
+  for (int j = 0; j < 4; ++j)
+    q.v[j] = fromF32<f8e4m3>(__fdiv_rn(v[j], scale));
+  storeVec<4>(out0 + at, q);
+  if (lane == 0)
+    out1[kb * kPitch + row] = scale;
+  if (row == kRows - 1 && lane < kPitch - kRows) // the padding, as the interpreter fills it
+    out1[kb * kPitch + kRows + lane] = 1.0f;
+}
+)cuda";
+
+static const char *kAmaxTemplate = R"cuda(
+extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
+  // max |x| over $N elements into out0[0], which the plan zeroes first.
+  constexpr long long kN = $N;
+  __shared__ float scratch[32];
+  float amax = 0.0f;
+  for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < kN;
+       i += (long long)gridDim.x * 256)
+    amax = fmaxf(amax, fabsf(toF32(in0[i])));
+  amax = blockMax<256>(amax, scratch);
+  if (threadIdx.x == 0)
+    atomicMax(reinterpret_cast<int *>(out0), __float_as_int(amax));
+}
+)cuda";
+
+static const char *kTensorTemplate = R"cuda(
+extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
+  // x[$N] with amax in1[0] -> e4m3 values, out1[0] = the scale.
+  constexpr long long kN = $N;
+  const float scale = fp8Scale(in1[0]);
+  const long long i = (long long)blockIdx.x * 256 + threadIdx.x;
+  if (i == 0)
+    out1[0] = scale;
+  if (i < kN)
+    out0[i] = fromF32<f8e4m3>(__fdiv_rn(toF32(in0[i]), scale));
+}
+)cuda";
+
+absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
+                                        const TargetInfo &target) {
+  const TensorDesc &x = spec.inputs.empty() ? TensorDesc{} : spec.inputs[0];
+  int64_t n = x.numElements();
+  absl::StatusOr<std::string> params = kernelParams(spec);
+  if (!params.ok())
+    return params.status();
+  if (!isFloatDType(x.dtype) || x.shape.empty())
+    return specError(spec, "quantization reads a float tensor of rank >= 1");
+  Subst subst = {{"$PARAMS", *params}, {"$N", absl::StrCat(n)}};
+  if (spec.kind == KernelKind::Amax) {
+    if (absl::Status s = checkArity(spec, 1, 1, 1); !s.ok())
+      return s;
+    if (spec.outputs[0].dtype != DType::F32 ||
+        spec.outputs[0].numElements() != 1)
+      return specError(spec, "amax writes one f32");
+    int64_t blocks = std::min<int64_t>((n + 255) / 256, 4 * target.numSMs);
+    return finishKernel(
+        spec, fill(kAmaxTemplate, subst),
+        {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
+  }
+  if (spec.outputs.size() != 2 || spec.outputs[0].dtype != DType::F8E4M3FN ||
+      spec.outputs[0].shape != x.shape || spec.outputs[1].dtype != DType::F32)
+    return specError(
+        spec, "quantize_fp8 writes e4m3 values of x's shape and f32 scales");
+  if (!spec.attrs.fp8Blockwise) {
+    if (absl::Status s = checkArity(spec, 2, 2, 2); !s.ok())
+      return s;
+    int64_t blocks = (n + 255) / 256;
+    if (blocks > 0x7fffffff)
+      return specError(spec, "too many elements for one grid");
+    return finishKernel(
+        spec, fill(kTensorTemplate, subst),
+        {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
+  }
+  if (absl::Status s = checkArity(spec, 1, 1, 2); !s.ok())
+    return s;
+  int64_t k = x.shape.back(), rows = n / std::max<int64_t>(k, 1);
+  if (k % 128 != 0)
+    return specError(spec,
+                     "blockwise quantization needs the last dimension to be a "
+                     "multiple of 128");
+  if (spec.outputs[1].numElements() != (rows + 3) / 4 * 4 * (k / 128))
+    return specError(
+        spec, "scales must be [K/128, rows rounded up to a multiple of 4]");
+  subst.push_back({"$ROWS", absl::StrCat(rows)});
+  subst.push_back({"$KDIM", absl::StrCat(k)});
+  int64_t blocks = (rows * (k / 128) + 7) / 8;
+  if (blocks > 0x7fffffff)
+    return specError(spec, "too many tiles for one grid");
+  return finishKernel(
+      spec, fill(kTileTemplate, subst),
+      {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
+}
+
+} // namespace dsc::codegen

@@ -1,0 +1,266 @@
+//===- Precision.cpp - the mixed-precision policy
+//--------------------------===//
+//
+// dsc-precision (passes/Passes.td, docs/precision.md): decides per op, in one
+// walk, whether it computes as written, in fp8 (GEMMs on weights) or on
+// bf16/f16 copies of f32 operands (autocast), rewrites the op accordingly and,
+// with `explain`, says why in a remark at the op's location. Decisions are
+// local to each op; what they insert (quantize, casts) is not revisited.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "ir/DscDialect.h"
+#include "ir/DscOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace dsc {
+#define GEN_PASS_DEF_PRECISIONPASS
+#include "passes/Passes.h.inc"
+} // namespace dsc
+
+using namespace mlir;
+using namespace dsc;
+
+namespace {
+
+constexpr int64_t kBlock = 128;
+
+/// Scale rows are padded to a multiple of 4 (runtime/support/Fp8Quant.h).
+int64_t pitch(int64_t n) { return (n + 3) / 4 * 4; }
+
+std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+Type elementOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+std::optional<StringRef> hintOf(Operation *op) {
+  if (auto hint = op->getAttrOfType<StringAttr>(DscDialect::kPrecisionAttr))
+    return hint.getValue();
+  return std::nullopt;
+}
+
+class PolicyApplier {
+public:
+  PolicyApplier(MLIRContext *context, StringRef precision, StringRef recipe,
+                bool explain)
+      : precision(precision), recipe(recipe), explain(explain), b(context) {}
+
+  void apply(Operation *op);
+
+private:
+  void remark(Operation *op, const Twine &what) {
+    if (explain)
+      op->emitRemark() << op->getName().getStringRef() << ": " << what;
+  }
+  /// Why `matmul` cannot run in fp8 ("" when it can), for `recipe`.
+  std::string fp8Obstacle(MatmulOp matmul);
+  void matmul(MatmulOp op);
+  void attention(AttentionOp op);
+  void toFp8(MatmulOp op);
+  void autocastMatmul(MatmulOp op, Type low);
+  Value castTo(Value v, Type element, Location loc);
+
+  StringRef precision, recipe;
+  bool explain;
+  OpBuilder b;
+};
+
+std::string PolicyApplier::fp8Obstacle(MatmulOp op) {
+  auto a = cast<RankedTensorType>(op.getA().getType());
+  auto bt = cast<RankedTensorType>(op.getB().getType());
+  Type out = op.getResult().getType().getElementType();
+  if (!isa<BFloat16Type, Float16Type, Float32Type>(a.getElementType()) ||
+      !isa<BFloat16Type, Float16Type, Float32Type>(out))
+    return "fp8 GEMMs take bf16/f16/f32 activations and outputs";
+  if (!op.getB().getDefiningOp<ParamOp>())
+    return "the right operand is not a weight (a product of two activations)";
+  if (op.getTransposeA() || op.getTransposeB())
+    return "a transposed operand";
+  if (bt.getRank() != 2 || a.getRank() < 2)
+    return "the weight is not a [K, N] matrix";
+  for (Operation *user : op->getUsers())
+    if (isa<RouterTopkOp>(user))
+      return "router logits stay as written (top-k decides on near ties)";
+  if (recipe == "blockwise") {
+    int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
+    if (k % kBlock != 0)
+      return "K = " + std::to_string(k) +
+             " is not a multiple of 128 (blockwise fp8 needs K and N to be)";
+    if (n % kBlock != 0)
+      return "N = " + std::to_string(n) +
+             " is not a multiple of 128 (blockwise fp8 needs K and N to be)";
+  }
+  return "";
+}
+
+void PolicyApplier::apply(Operation *op) {
+  if (auto m = dyn_cast<MatmulOp>(op))
+    return matmul(m);
+  if (auto a = dyn_cast<AttentionOp>(op))
+    return attention(a);
+  if (op->getNumResults() == 0)
+    return;
+  Type t = elementOf(op->getResult(0));
+  if (isa<RmsNormOp, LayerNormOp>(op))
+    return remark(op, "computes in f32, output " + typeName(t) +
+                          ": norms accumulate in f32");
+  if (isa<SoftmaxOp>(op))
+    return remark(op, "computes in f32, output " + typeName(t) +
+                          ": softmax accumulates in f32");
+  if (isa<ReduceSumOp, ReduceMeanOp>(op))
+    return remark(op, "computes in f32, output " + typeName(t) +
+                          ": reductions accumulate in f32");
+  if (isa<RouterTopkOp>(op))
+    return remark(op,
+                  "computes in f32: router scores, top-k and weights in f32");
+  if (isa<ParamOp>(op))
+    return remark(op, "as written (" + typeName(t) + "): a parameter");
+  remark(op, "as written (" + typeName(t) + ")");
+}
+
+void PolicyApplier::matmul(MatmulOp op) {
+  std::optional<StringRef> hint = hintOf(op);
+  StringRef target = hint ? *hint : precision;
+  Type out = op.getResult().getType().getElementType();
+  std::string why =
+      hint ? "@precision(" + hint->str() + ")" : "a GEMM on a weight";
+  if (target == "fp8") {
+    std::string obstacle = fp8Obstacle(op);
+    if (obstacle.empty()) {
+      remark(op, "fp8 e4m3 with " +
+                     Twine(recipe == "blockwise"
+                               ? "blockwise scales (1x128 activation tiles, "
+                                 "128x128 weight "
+                                 "blocks)"
+                               : "per-tensor scales (current amax)") +
+                     ", f32 accumulation, output " + typeName(out) + ": " +
+                     why);
+      return toFp8(op);
+    }
+    return remark(op, typeName(elementOf(op.getA())) +
+                          ", f32 accumulation: " + obstacle);
+  }
+  if ((target == "bf16" || target == "fp16") && elementOf(op.getA()).isF32() &&
+      elementOf(op.getB()).isF32()) {
+    Type low = target == "bf16" ? Type(b.getBF16Type()) : Type(b.getF16Type());
+    remark(op, typeName(low) + " operands, f32 accumulation and output: " +
+                   (hint ? why : "GEMMs autocast"));
+    return autocastMatmul(op, low);
+  }
+  remark(op, typeName(elementOf(op.getA())) + ", f32 accumulation: " +
+                 (hint ? "@precision(" + hint->str() + ")"
+                       : std::string("as written")));
+}
+
+Value PolicyApplier::castTo(Value v, Type element, Location loc) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == element)
+    return v;
+  return CastOp::create(b, loc, type.clone(element), v);
+}
+
+void PolicyApplier::autocastMatmul(MatmulOp op, Type low) {
+  b.setInsertionPoint(op);
+  op.getAMutable().assign(castTo(op.getA(), low, op.getLoc()));
+  op.getBMutable().assign(castTo(op.getB(), low, op.getLoc()));
+  op.setOutTypeAttr(TypeAttr::get(b.getF32Type()));
+}
+
+void PolicyApplier::toFp8(MatmulOp op) {
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  auto param = op.getB().getDefiningOp<ParamOp>();
+  auto w = cast<RankedTensorType>(param.getType());
+  auto a = cast<RankedTensorType>(op.getA().getType());
+  int64_t k = w.getDimSize(0), n = w.getDimSize(1),
+          rows = a.getNumElements() / k;
+  bool blockwise = recipe == "blockwise";
+  Type e4m3 = b.getType<Float8E4M3FNType>();
+  auto scalesType = [&](ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(blockwise ? shape : ArrayRef<int64_t>{1},
+                                 b.getF32Type());
+  };
+  StringAttr recipeAttr = b.getStringAttr(recipe);
+  auto weight = QuantizedParamOp::create(
+      b, loc, RankedTensorType::get({n, k}, e4m3),
+      scalesType({n / kBlock, pitch(k / kBlock)}), param.getNameAttr(),
+      TypeAttr::get(w), recipeAttr);
+  auto act = QuantizeOp::create(b, loc, a.clone(e4m3),
+                                scalesType({k / kBlock, pitch(rows)}),
+                                op.getA(), recipeAttr);
+  auto product = ScaledMatmulOp::create(
+      b, loc, op.getResult().getType(), act.getValues(), act.getScales(),
+      weight.getValues(), weight.getScales(), recipeAttr);
+  op.getResult().replaceAllUsesWith(product.getResult());
+  op.erase();
+  if (param->use_empty())
+    param.erase();
+}
+
+void PolicyApplier::attention(AttentionOp op) {
+  std::optional<StringRef> hint = hintOf(op);
+  StringRef target = hint ? *hint : precision;
+  Type t = elementOf(op.getQ());
+  if ((target == "bf16" || target == "fp16") && t.isF32()) {
+    Type low = target == "bf16" ? Type(b.getBF16Type()) : Type(b.getF16Type());
+    remark(op, typeName(low) +
+                   " with f32 softmax and accumulation, output f32: attention "
+                   "autocasts");
+    b.setInsertionPoint(op);
+    Location loc = op.getLoc();
+    op.getQMutable().assign(castTo(op.getQ(), low, loc));
+    op.getKMutable().assign(castTo(op.getK(), low, loc));
+    op.getVMutable().assign(castTo(op.getV(), low, loc));
+    auto f32Type = op.getResult().getType();
+    op.getResult().setType(cast<RankedTensorType>(f32Type).clone(low));
+    b.setInsertionPointAfter(op);
+    auto back = CastOp::create(b, loc, f32Type, op.getResult());
+    op.getResult().replaceAllUsesExcept(back.getResult(), back);
+    return;
+  }
+  remark(op, typeName(t) + " with f32 softmax and accumulation: " +
+                 (target == "fp8" ? "fp8 attention is not implemented"
+                                  : "as written"));
+}
+
+struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
+  using PrecisionPassBase::PrecisionPassBase;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    if (!llvm::is_contained({"as-written", "bf16", "fp16", "fp8"},
+                            StringRef(precision)))
+      return emitError(UnknownLoc::get(context))
+             << "dsc-precision: unknown precision '" << precision
+             << "'; expected as-written, bf16, fp16 or fp8";
+    if (!llvm::is_contained({"blockwise", "tensor"}, StringRef(fp8Recipe)))
+      return emitError(UnknownLoc::get(context))
+             << "dsc-precision: unknown fp8-recipe '" << fp8Recipe
+             << "'; expected blockwise or tensor";
+    return success();
+  }
+
+  void runOnOperation() override {
+    PolicyApplier applier(&getContext(), precision, fp8Recipe, explain);
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      SmallVector<Operation *> ops;
+      func.walk([&](Operation *op) {
+        if (isa_and_nonnull<DscDialect>(op->getDialect()))
+          ops.push_back(op);
+      });
+      for (Operation *op : ops)
+        applier.apply(op);
+    }
+  }
+};
+
+} // namespace
