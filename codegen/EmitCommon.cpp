@@ -59,6 +59,8 @@ const char *kernelKindName(KernelKind kind) {
     return "moe_combine";
   case KernelKind::Attention:
     return "attention";
+  case KernelKind::Fused:
+    return "fused";
   }
   return "unknown";
 }

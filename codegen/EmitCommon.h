@@ -64,6 +64,21 @@ absl::Status specError(const KernelSpec &spec, const std::string &message);
 EmittedKernel finishKernel(const KernelSpec &spec, const std::string &body,
                            LaunchConfig launch, int vectorWidth);
 
+/// C++ expressions of one element, shared by the elementwise and fused kernels:
+/// of `x` for a unary op (f32, or 64-bit integers with `isInt`), of `a` and `b`
+/// for binary ops and comparisons. Errors name `spec`.
+absl::StatusOr<std::string> unaryExpr(const KernelSpec &spec,
+                                      const KernelAttrs &attrs, bool isInt);
+std::string binaryExpr(BinaryOp op);
+std::string compareExpr(ComparePredicate p);
+
+/// Row-wise ops (softmax, rms_norm, layer_norm), shared by the row-wise and
+/// fused kernels: the statistics over the row `v[kItems][kV]` (`$THREADS` and
+/// `$EPS` still to fill), then the output expression of `v[it][j]` and the
+/// loaded parameter vectors `w`, `b` (`parameters` of them).
+const char *rowStatsTemplate(KernelKind kind);
+std::string rowOutputExpr(KernelKind kind, size_t parameters);
+
 // One entry per family; each checks the spec and fills its template.
 absl::StatusOr<EmittedKernel> emitElementwise(const KernelSpec &spec,
                                               const TargetInfo &target);
@@ -81,6 +96,8 @@ absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
                                         const TargetInfo &target);
 absl::StatusOr<EmittedKernel> emitAttention(const KernelSpec &spec,
                                             const TargetInfo &target);
+absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
+                                        const TargetInfo &target);
 
 } // namespace dsc::codegen
 

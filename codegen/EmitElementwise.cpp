@@ -33,9 +33,9 @@ $LOADS    Vec<$OUT, $V> y;
 }
 )cuda";
 
-static absl::StatusOr<std::string> unaryExpr(const KernelSpec &spec,
-                                             bool isInt) {
-  switch (spec.attrs.unary) {
+absl::StatusOr<std::string> unaryExpr(const KernelSpec &spec,
+                                      const KernelAttrs &attrs, bool isInt) {
+  switch (attrs.unary) {
   case UnaryOp::Neg:
     return std::string("-x");
   case UnaryOp::Abs:
@@ -47,7 +47,7 @@ static absl::StatusOr<std::string> unaryExpr(const KernelSpec &spec,
   }
   if (isInt)
     return specError(spec, "only neg, abs and relu apply to integers");
-  switch (spec.attrs.unary) {
+  switch (attrs.unary) {
   case UnaryOp::Exp:
     return std::string("expf(x)");
   case UnaryOp::Log:
@@ -71,14 +71,14 @@ static absl::StatusOr<std::string> unaryExpr(const KernelSpec &spec,
     return std::string("(0.5f * x * (1.0f + tanhf(0.7978845608f * (x + "
                        "0.044715f * x * x * x))))");
   case UnaryOp::Pow:
-    return absl::StrCat("powf(x, ", floatLiteral(spec.attrs.exponent), ")");
+    return absl::StrCat("powf(x, ", floatLiteral(attrs.exponent), ")");
   default:
     break;
   }
   return specError(spec, "unknown unary op");
 }
 
-static std::string binaryExpr(BinaryOp op) {
+std::string binaryExpr(BinaryOp op) {
   switch (op) {
   case BinaryOp::Add:
     return "(a + b)";
@@ -96,7 +96,7 @@ static std::string binaryExpr(BinaryOp op) {
   return "";
 }
 
-static std::string compareExpr(ComparePredicate p) {
+std::string compareExpr(ComparePredicate p) {
   switch (p) {
   case ComparePredicate::Eq:
     return "(a == b)";
@@ -128,7 +128,7 @@ static absl::StatusOr<std::string> resultExpr(const KernelSpec &spec,
   };
   switch (spec.kind) {
   case KernelKind::Unary: {
-    absl::StatusOr<std::string> e = unaryExpr(spec, isInt);
+    absl::StatusOr<std::string> e = unaryExpr(spec, spec.attrs, isInt);
     if (!e.ok())
       return e.status();
     return absl::StrCat(lambda("x", *e), "(", load, "(v0.v[j]))");

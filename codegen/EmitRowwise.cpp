@@ -93,6 +93,30 @@ static const char *kLayerNormStats = R"cuda(  float s = 0.0f;
       ss += valid(it) ? (v[it][j] - mean) * (v[it][j] - mean) : 0.0f;
   const float r = 1.0f / sqrtf(blockSum<$THREADS>(ss, scratch) / kD + $EPS);)cuda";
 
+const char *rowStatsTemplate(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::Softmax:
+    return kSoftmaxStats;
+  case KernelKind::RmsNorm:
+    return kRmsNormStats;
+  default:
+    return kLayerNormStats;
+  }
+}
+
+std::string rowOutputExpr(KernelKind kind, size_t parameters) {
+  switch (kind) {
+  case KernelKind::Softmax:
+    return "v[it][j] * inv";
+  case KernelKind::RmsNorm:
+    return "v[it][j] * r * toF32(w.v[j])";
+  default:
+    return parameters == 2
+               ? "(v[it][j] - mean) * r * toF32(w.v[j]) + toF32(b.v[j])"
+               : "(v[it][j] - mean) * r * toF32(w.v[j])";
+  }
+}
+
 absl::StatusOr<EmittedKernel> emitRowwise(const KernelSpec &spec,
                                           const TargetInfo &target) {
   (void)target; // one block per row: the grid is the row count
@@ -129,23 +153,9 @@ absl::StatusOr<EmittedKernel> emitRowwise(const KernelSpec &spec,
   unsigned threads = rowBlockThreads(d / v);
   int64_t items = (d / v + threads - 1) / threads;
 
-  std::string stats, expr, paramLoads;
-  switch (spec.kind) {
-  case KernelKind::Softmax:
-    stats = kSoftmaxStats;
-    expr = "v[it][j] * inv";
-    break;
-  case KernelKind::RmsNorm:
-    stats = kRmsNormStats;
-    expr = "v[it][j] * r * toF32(w.v[j])";
-    break;
-  default:
-    stats = kLayerNormStats;
-    expr = spec.inputs.size() == 3
-               ? "(v[it][j] - mean) * r * toF32(w.v[j]) + toF32(b.v[j])"
-               : "(v[it][j] - mean) * r * toF32(w.v[j])";
-    break;
-  }
+  std::string stats = rowStatsTemplate(spec.kind);
+  std::string expr = rowOutputExpr(spec.kind, spec.inputs.size() - 1);
+  std::string paramLoads;
   if (spec.inputs.size() > 1)
     paramLoads = "    const auto w = loadVec<kV>(in1 + c * kV);\n";
   if (spec.inputs.size() > 2)

@@ -40,6 +40,8 @@ absl::StatusOr<EmittedKernel> emitKernel(const KernelSpec &spec,
     return emitMoe(spec, target);
   case KernelKind::Attention:
     return emitAttention(spec, target);
+  case KernelKind::Fused:
+    return emitFused(spec, target);
   case KernelKind::QuantizeFp8:
   case KernelKind::Amax:
     return emitQuant(spec, target);

@@ -46,6 +46,8 @@ enum class KernelKind {
   MoeDispatch, // in: x[N, D], rowSource i32[E, C]; out: buf[E, C, D]
   MoeCombine,  // in: buf[E, C, D], idx[N, k], slot i32[N, k], w[N, k]; out: y
   Attention,   // in: q, k, v; out: o; attrs.causal, attrs.scale
+  Fused,       // in: a dsc.fusion's operands; out: its results; fusedSteps,
+               // fusedResults
   QuantizeFp8, // in: x[..., K] (+ amax f32[1] unless blockwise); out: e4m3
                // values, f32 scales; attrs.fp8Blockwise
   Amax,        // in: x; out: f32[1] (zeroed before) |= max |x|
@@ -112,6 +114,23 @@ struct KernelAttrs {
   double scale = 1.0;
 };
 
+/// One op of a fused kernel's body, computed per element in registers. Values
+/// are numbered: the kernel's inputs first, then one per step in order. A step
+/// is a Unary, Binary, Compare, Select, Cast, Broadcast (of an input, read
+/// through an index map) or RmsNorm (operands x, then the weight input; at most
+/// one, and no step reads it), with `attrs` as that kind's own kernel reads
+/// them; or, with `isConstant`, the splat value `constant`.
+struct FusedStep {
+  KernelKind kind = KernelKind::Unary;
+  KernelAttrs attrs;
+  bool isConstant = false;
+  double constant = 0.0;
+  std::vector<int> operands;
+  TensorDesc result;
+  /// "dsc.add": a comment on the step's line of CUDA.
+  std::string sourceOp;
+};
+
 struct KernelSpec {
   KernelKind kind = KernelKind::Unary;
   /// The dsc op this kernel implements ("dsc.rms_norm") and where it came
@@ -121,6 +140,9 @@ struct KernelSpec {
   std::vector<TensorDesc> inputs;
   std::vector<TensorDesc> outputs;
   KernelAttrs attrs;
+  /// KernelKind::Fused: the body, and the value each output is written from.
+  std::vector<FusedStep> fusedSteps;
+  std::vector<int> fusedResults;
 };
 
 /// How the runtime launches one kernel.

@@ -63,6 +63,7 @@ std::optional<KernelKind> parseKernelKind(StringRef name) {
       .Case("moe_slots", KernelKind::MoeSlots)
       .Case("moe_dispatch", KernelKind::MoeDispatch)
       .Case("moe_combine", KernelKind::MoeCombine)
+      .Case("fused", KernelKind::Fused)
       .Case("quantize_fp8", KernelKind::QuantizeFp8)
       .Case("amax", KernelKind::Amax)
       .Default(std::nullopt);
@@ -104,16 +105,17 @@ std::optional<ReduceOp> reduceOpOf(StringRef op) {
       .Default(std::nullopt);
 }
 
-/// Reads `op_attrs` into a KernelAttrs, reporting a missing or mistyped
-/// attribute at the launch.
+/// Reads `attrs` (a launch's `op_attrs`, or a fused step's attributes) into a
+/// KernelAttrs, reporting a missing or mistyped attribute at the launch.
 class AttrReader {
 public:
-  explicit AttrReader(plan::LaunchOp launch) : launch(launch) {}
+  AttrReader(plan::LaunchOp launch, DictionaryAttr attrs)
+      : launch(launch), attrs(attrs) {}
 
   bool failed() const { return hasError; }
 
   template <typename T> T get(StringRef name) {
-    Attribute attr = launch.getOpAttrs().get(name);
+    Attribute attr = attrs.get(name);
     auto typed = dyn_cast_or_null<T>(attr);
     if (!typed && !hasError) {
       launch.emitOpError() << "kernel '" << launch.getKernel()
@@ -143,15 +145,15 @@ public:
 
 private:
   plan::LaunchOp launch;
+  DictionaryAttr attrs;
   bool hasError = false;
 };
 
-/// Fills the fields of `attrs` that `kind` reads; fails (after an error) on a
-/// source op the kind has no variant for.
-LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind,
-                        KernelAttrs &attrs) {
-  StringRef op = launch.getOp();
-  AttrReader r(launch);
+/// Fills the fields of `attrs` that `kind` reads from `opAttrs` of the dsc op
+/// `op`; fails (after an error) on a source op the kind has no variant for.
+LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind, StringRef op,
+                        DictionaryAttr opAttrs, KernelAttrs &attrs) {
+  AttrReader r(launch, opAttrs);
   auto unknownOp = [&] {
     return launch.emitOpError() << "kernel '" << launch.getKernel()
                                 << "' cannot implement '" << op << "' yet";
@@ -192,6 +194,8 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind,
     break;
   case KernelKind::Attention: // plan.attention, not a launch kind
     return launch.emitOpError() << "attention is a plan.attention step";
+  case KernelKind::Fused: // the body is read by readFusedBody
+    break;
   case KernelKind::MoeCombine: {
     // dsc.moe_combine has no attributes: E and C are the shape of its buf[E, C,
     // D].
@@ -262,18 +266,81 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind,
   return failure(r.failed());
 }
 
+LogicalResult describeType(Operation *launch, ShapedType type,
+                           std::vector<TensorDesc> &descs) {
+  std::optional<DType> dtype = dtypeOf(type.getElementType());
+  if (!dtype)
+    return launch->emitOpError()
+           << "has an operand of element type " << type.getElementType()
+           << ", which no kernel supports";
+  descs.push_back({*dtype, std::vector<int64_t>(type.getShape().begin(),
+                                                type.getShape().end())});
+  return success();
+}
+
 LogicalResult describeOperands(Operation *launch, ValueRange values,
                                std::vector<TensorDesc> &descs) {
-  for (Value v : values) {
-    auto type = cast<MemRefType>(v.getType());
-    std::optional<DType> dtype = dtypeOf(type.getElementType());
-    if (!dtype)
-      return launch->emitOpError()
-             << "has an operand of element type " << type.getElementType()
-             << ", which no kernel supports";
-    descs.push_back({*dtype, std::vector<int64_t>(type.getShape().begin(),
-                                                  type.getShape().end())});
+  for (Value v : values)
+    if (failed(describeType(launch, cast<ShapedType>(v.getType()), descs)))
+      return failure();
+  return success();
+}
+
+/// The value of a splat constant step, as the fused kernel writes it.
+FailureOr<double> splatValue(plan::LaunchOp launch, DictionaryAttr attrs) {
+  auto value = attrs.getAs<SplatElementsAttr>("value");
+  if (value && isa<FloatType>(value.getElementType()))
+    return value.getSplatValue<APFloat>().convertToDouble();
+  if (value && isa<IntegerType>(value.getElementType()))
+    return static_cast<double>(
+        value.getElementType().isInteger(1)
+            ? value.getSplatValue<APInt>().getZExtValue()
+            : value.getSplatValue<APInt>().getSExtValue());
+  return launch.emitOpError() << "a fused constant must be a splat";
+}
+
+/// A "fused" launch's op_attrs (checked by its verifier) as FusedSteps.
+LogicalResult readFusedBody(plan::LaunchOp launch, KernelSpec &spec) {
+  auto body = launch.getOpAttrs().getAs<ArrayAttr>("body");
+  auto results = launch.getOpAttrs().getAs<DenseI64ArrayAttr>("results");
+  if (!body || !results)
+    return launch.emitOpError() << "a fused kernel needs op_attrs.body and "
+                                   "op_attrs.results";
+  for (Attribute attr : body) {
+    auto dict = cast<DictionaryAttr>(attr);
+    FusedStep step;
+    step.sourceOp = dict.getAs<StringAttr>("op").str();
+    StringRef kernel = dict.getAs<StringAttr>("kernel").getValue();
+    auto attrs = dict.getAs<DictionaryAttr>("attrs");
+    std::vector<TensorDesc> result;
+    if (failed(describeType(
+            launch, cast<ShapedType>(dict.getAs<TypeAttr>("type").getValue()),
+            result)))
+      return failure();
+    step.result = result.front();
+    for (int64_t operand :
+         dict.getAs<DenseI64ArrayAttr>("operands").asArrayRef())
+      step.operands.push_back(static_cast<int>(operand));
+    if (kernel == "constant") {
+      FailureOr<double> value = splatValue(launch, attrs);
+      if (failed(value))
+        return failure();
+      step.isConstant = true;
+      step.constant = *value;
+    } else {
+      std::optional<KernelKind> kind = parseKernelKind(kernel);
+      if (!kind || *kind == KernelKind::Fused)
+        return launch.emitOpError()
+               << "fused step '" << step.sourceOp << "' has no kernel kind '"
+               << kernel << "'";
+      step.kind = *kind;
+      if (failed(readAttrs(launch, *kind, step.sourceOp, attrs, step.attrs)))
+        return failure();
+    }
+    spec.fusedSteps.push_back(std::move(step));
   }
+  for (int64_t value : results.asArrayRef())
+    spec.fusedResults.push_back(static_cast<int>(value));
   return success();
 }
 
@@ -292,8 +359,12 @@ FailureOr<KernelSpec> buildKernelSpec(plan::LaunchOp launch) {
   spec.kind = *kind;
   spec.sourceOp = launch.getOp().str();
   spec.location = sourceLocation(launch.getLoc());
-  if (failed(readAttrs(launch, *kind, spec.attrs)) ||
-      failed(describeOperands(launch, launch.getInputs(), spec.inputs)) ||
+  if (*kind == KernelKind::Fused
+          ? failed(readFusedBody(launch, spec))
+          : failed(readAttrs(launch, *kind, launch.getOp(), launch.getOpAttrs(),
+                             spec.attrs)))
+    return failure();
+  if (failed(describeOperands(launch, launch.getInputs(), spec.inputs)) ||
       failed(describeOperands(launch, launch.getOutputs(), spec.outputs)))
     return failure();
   return spec;

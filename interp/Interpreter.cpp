@@ -171,6 +171,7 @@ public:
   LogicalResult run();
 
 private:
+  LogicalResult runFusion(FusionOp fusion);
   const HostTensor &in(Value v) { return context.values.find(v)->second; }
   const HostTensor *inOrNull(Value v) { return v ? &in(v) : nullptr; }
   LogicalResult set(Value result, HostTensor tensor);
@@ -393,7 +394,48 @@ LogicalResult OpEvaluator::run() {
         return set(moeCombine(in(o.getBuffer()), in(o.getIndices()),
                               in(o.getWeights()), options));
       })
+      .Case([&](FusionOp f) { return runFusion(f); })
       .Default(unsupported);
+}
+
+/// The body op by op in this context, as if it were not fused. Block arguments
+/// borrow their operands' tensors (no copy) and give them back; the body's own
+/// values move into the results or are freed.
+LogicalResult OpEvaluator::runFusion(FusionOp fusion) {
+  mlir::Block &body = fusion.getBody().front();
+  llvm::SmallDenseMap<Value, Value>
+      lentTo; // operand -> the argument holding it
+  for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs())) {
+    if (Value holder = lentTo.lookup(input)) { // an operand passed twice
+      context.values[arg] = in(holder);
+      continue;
+    }
+    context.values[arg] = std::move(context.values.find(input)->second);
+    lentTo[input] = arg;
+  }
+  LogicalResult result = success();
+  for (Operation &inner : body.without_terminator())
+    if (failed(result = OpEvaluator(&inner, context, weights, options).run()))
+      break;
+  auto yield = llvm::cast<YieldOp>(body.getTerminator());
+  mlir::OperandRange yielded = yield.getValues();
+  for (auto [i, out, value] :
+       llvm::enumerate(fusion.getResults(), yield.getValues())) {
+    if (failed(result))
+      break;
+    bool keep = llvm::isa<mlir::BlockArgument>(value) ||
+                llvm::is_contained(yielded.drop_front(i + 1), value);
+    result = set(out, keep ? HostTensor(in(value))
+                           : std::move(context.values.find(value)->second));
+  }
+  for (auto [input, arg] : lentTo)
+    context.values[input] = std::move(context.values.find(arg)->second);
+  for (Value arg : body.getArguments())
+    context.values.erase(arg);
+  for (Operation &inner : body.without_terminator())
+    for (Value v : inner.getResults())
+      context.values.erase(v);
+  return result;
 }
 
 //===----------------------------------------------------------------------===//

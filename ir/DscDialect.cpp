@@ -18,6 +18,7 @@ using namespace dsc;
 
 #include "ir/DscDialect.cpp.inc"
 #include "ir/DscEnums.cpp.inc"
+#include "ir/DscInterfaces.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "ir/DscAttrs.cpp.inc"

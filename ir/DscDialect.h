@@ -17,11 +17,18 @@
 
 #include "ir/DscDialect.h.inc"
 #include "ir/DscEnums.h.inc"
+#include "ir/DscInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "ir/DscAttrs.h.inc"
 
 #define GET_OP_CLASSES
 #include "ir/DscOps.h.inc"
+
+namespace dsc {
+/// A row-wise op that a dsc.fusion can end in: rms_norm, layer_norm, or softmax over the last
+/// axis. Its operands after the first (weight, bias) are per-column parameters of the row.
+bool isFusibleRowOp(mlir::Operation *op);
+} // namespace dsc
 
 #endif // DSC_IR_DSCDIALECT_H

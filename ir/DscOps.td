@@ -9,6 +9,7 @@
 #define DSC_OPS_TD
 
 include "ir/DscBase.td"
+include "ir/DscInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -26,7 +27,12 @@ def Dsc_F32Tensor : StaticShapeTensorOf<[F32]>;
 def Dsc_I32Tensor : StaticShapeTensorOf<[I32]>;
 
 class Dsc_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Dsc_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+    : Op<Dsc_Dialect, mnemonic, !listconcat(traits, [Pure, Dsc_FusionKindOpInterface])> {
+  // A case of Dsc_FusionKind (ir/DscInterfaces.td); each op family sets its own.
+  string fusionKind = "opaque";
+  let extraClassDeclaration = "::dsc::FusionKind getFusionKind() { return ::dsc::FusionKind::"
+      # fusionKind # "; }";
+}
 
 //===----------------------------------------------------------------------===//
 // Graph leaves
@@ -49,6 +55,7 @@ def Dsc_ParamOp : Dsc_Op<"param"> {
 }
 
 def Dsc_ConstantOp : Dsc_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
+  let fusionKind = "injective";
   let summary = "a literal tensor";
   let description = [{
     ```mlir
@@ -62,6 +69,7 @@ def Dsc_ConstantOp : Dsc_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
 }
 
 def Dsc_IotaOp : Dsc_Op<"iota"> {
+  let fusionKind = "injective";
   let summary = "indices along one dimension";
   let description = [{
     The element at index `(i0, ..., in)` is `i_dimension`.
@@ -82,6 +90,7 @@ def Dsc_IotaOp : Dsc_Op<"iota"> {
 
 class Dsc_UnaryOp<string mnemonic, Type operandType, string formula, list<Trait> traits = []>
     : Dsc_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType])> {
+  let fusionKind = "elementwise";
   let summary = "elementwise " # mnemonic;
   let description = "Elementwise `" # formula # "`.\n\n```mlir\n%y = dsc." # mnemonic #
       " %x : tensor<4x8xbf16>\n```";
@@ -102,6 +111,7 @@ def Dsc_SigmoidOp : Dsc_UnaryOp<"sigmoid", Dsc_FloatTensor, "1 / (1 + e^-x)">;
 def Dsc_SiluOp : Dsc_UnaryOp<"silu", Dsc_FloatTensor, "x * sigmoid(x)">;
 
 def Dsc_GeluOp : Dsc_Op<"gelu", [SameOperandsAndResultType]> {
+  let fusionKind = "elementwise";
   let summary = "elementwise GELU, exact or tanh-approximated";
   let description = [{
     `none`: `0.5 x (1 + erf(x / sqrt(2)))`; `tanh`: `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
@@ -117,6 +127,7 @@ def Dsc_GeluOp : Dsc_Op<"gelu", [SameOperandsAndResultType]> {
 }
 
 def Dsc_PowOp : Dsc_Op<"pow", [SameOperandsAndResultType]> {
+  let fusionKind = "elementwise";
   let summary = "elementwise power by a constant exponent";
   let description = [{
     ```mlir
@@ -131,6 +142,7 @@ def Dsc_PowOp : Dsc_Op<"pow", [SameOperandsAndResultType]> {
 
 class Dsc_BinaryOp<string mnemonic, string formula, list<Trait> traits = []>
     : Dsc_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType])> {
+  let fusionKind = "elementwise";
   let summary = "elementwise " # mnemonic;
   let description = "Elementwise `" # formula # "` of two tensors of one type; broadcast "
       "explicitly with `dsc.broadcast`.\n\n```mlir\n%z = dsc." # mnemonic #
@@ -148,6 +160,7 @@ def Dsc_MaxOp : Dsc_BinaryOp<"max", "max(lhs, rhs), NaN-propagating", [Commutati
 def Dsc_MinOp : Dsc_BinaryOp<"min", "min(lhs, rhs), NaN-propagating", [Commutative]>;
 
 def Dsc_CompareOp : Dsc_Op<"compare", [InferTypeOpAdaptor, AllTypesMatch<["lhs", "rhs"]>]> {
+  let fusionKind = "elementwise";
   let summary = "elementwise comparison to i1";
   let description = [{
     Ordered comparison; NaN compares false except under `ne`.
@@ -163,6 +176,7 @@ def Dsc_CompareOp : Dsc_Op<"compare", [InferTypeOpAdaptor, AllTypesMatch<["lhs",
 }
 
 def Dsc_SelectOp : Dsc_Op<"select", [AllTypesMatch<["on_true", "on_false", "result"]>]> {
+  let fusionKind = "elementwise";
   let summary = "elementwise choice by an i1 mask";
   let description = [{
     ```mlir
@@ -177,6 +191,7 @@ def Dsc_SelectOp : Dsc_Op<"select", [AllTypesMatch<["on_true", "on_false", "resu
 }
 
 def Dsc_CastOp : Dsc_Op<"cast"> {
+  let fusionKind = "elementwise";
   let summary = "elementwise element-type conversion";
   let description = [{
     Float to float rounds to nearest even (f8E4M3FN saturates); float to int truncates toward
@@ -198,6 +213,7 @@ def Dsc_CastOp : Dsc_Op<"cast"> {
 //===----------------------------------------------------------------------===//
 
 def Dsc_BroadcastOp : Dsc_Op<"broadcast"> {
+  let fusionKind = "broadcast";
   let summary = "explicit broadcast to a larger shape";
   let description = [{
     Operand dimension `i` maps to result dimension `dims[i]` (strictly increasing); each
@@ -215,6 +231,7 @@ def Dsc_BroadcastOp : Dsc_Op<"broadcast"> {
 }
 
 def Dsc_ReshapeOp : Dsc_Op<"reshape"> {
+  let fusionKind = "injective";
   let summary = "row-major reinterpretation with the same element count";
   let description = [{
     ```mlir
@@ -229,6 +246,7 @@ def Dsc_ReshapeOp : Dsc_Op<"reshape"> {
 }
 
 def Dsc_TransposeOp : Dsc_Op<"transpose", [InferTypeOpAdaptor]> {
+  let fusionKind = "injective";
   let summary = "permutes dimensions";
   let description = [{
     Result dimension `i` is operand dimension `permutation[i]`.
@@ -244,6 +262,7 @@ def Dsc_TransposeOp : Dsc_Op<"transpose", [InferTypeOpAdaptor]> {
 }
 
 def Dsc_SliceOp : Dsc_Op<"slice", [InferTypeOpAdaptor]> {
+  let fusionKind = "injective";
   let summary = "strided static slice";
   let description = [{
     Per dimension, `0 <= start <= limit <= size` and `stride >= 1`; the result dimension is
@@ -262,6 +281,7 @@ def Dsc_SliceOp : Dsc_Op<"slice", [InferTypeOpAdaptor]> {
 }
 
 def Dsc_ConcatOp : Dsc_Op<"concat", [InferTypeOpAdaptor]> {
+  let fusionKind = "injective";
   let summary = "joins tensors along one axis";
   let description = [{
     ```mlir
@@ -275,6 +295,7 @@ def Dsc_ConcatOp : Dsc_Op<"concat", [InferTypeOpAdaptor]> {
 }
 
 def Dsc_SplitOp : Dsc_Op<"split", [InferTypeOpAdaptor]> {
+  let fusionKind = "injective";
   let summary = "cuts a tensor into pieces along one axis";
   let description = [{
     One result per entry of `sizes`, which sum to the size of `axis`.
@@ -289,6 +310,7 @@ def Dsc_SplitOp : Dsc_Op<"split", [InferTypeOpAdaptor]> {
 }
 
 def Dsc_GatherOp : Dsc_Op<"gather", [InferTypeOpAdaptor]> {
+  let fusionKind = "injective";
   let summary = "takes rows of a table by index (embedding lookup)";
   let description = [{
     `numpy.take(table, indices, axis)`: the result shape is
@@ -311,6 +333,7 @@ def Dsc_GatherOp : Dsc_Op<"gather", [InferTypeOpAdaptor]> {
 
 class Dsc_ReduceOp<string mnemonic, string what>
     : Dsc_Op<mnemonic, [InferTypeOpAdaptor]> {
+  let fusionKind = "reduction";
   let summary = what # " over axes";
   let description = "The " # what # " over `axes` (unique), accumulated in f32; `keepdims` "
       "keeps each reduced axis as size 1.\n\n```mlir\n%s = dsc." # mnemonic #
@@ -326,6 +349,7 @@ def Dsc_ReduceMaxOp : Dsc_ReduceOp<"reduce_max", "maximum">;
 def Dsc_ReduceMeanOp : Dsc_ReduceOp<"reduce_mean", "mean">;
 
 def Dsc_SoftmaxOp : Dsc_Op<"softmax", [SameOperandsAndResultType]> {
+  let fusionKind = "rowwise";
   let summary = "softmax along one axis";
   let description = [{
     `exp(x - max) / sum(exp(x - max))` along `axis`, in f32.
@@ -341,6 +365,7 @@ def Dsc_SoftmaxOp : Dsc_Op<"softmax", [SameOperandsAndResultType]> {
 }
 
 def Dsc_RmsNormOp : Dsc_Op<"rms_norm", [AllTypesMatch<["x", "result"]>]> {
+  let fusionKind = "rowwise";
   let summary = "RMS normalization over the last axis";
   let description = [{
     `x * rsqrt(mean(x^2, last axis) + eps) * weight`, with `weight` of shape `[D]`.
@@ -357,6 +382,7 @@ def Dsc_RmsNormOp : Dsc_Op<"rms_norm", [AllTypesMatch<["x", "result"]>]> {
 }
 
 def Dsc_LayerNormOp : Dsc_Op<"layer_norm", [AllTypesMatch<["x", "result"]>]> {
+  let fusionKind = "rowwise";
   let summary = "layer normalization over the last axis";
   let description = [{
     `(x - mean) * rsqrt(var + eps) * weight + bias` with the biased variance; `bias` is optional.
@@ -379,6 +405,7 @@ def Dsc_LayerNormOp : Dsc_Op<"layer_norm", [AllTypesMatch<["x", "result"]>]> {
 //===----------------------------------------------------------------------===//
 
 def Dsc_MatmulOp : Dsc_Op<"matmul", [InferTypeOpAdaptor]> {
+  let fusionKind = "matmul";
   let summary = "batched matrix product with optional transposes";
   let description = [{
     `a` is `[batch..., M, K]` (`[batch..., K, M]` with `transpose_a`), `b` is `[batch..., K, N]`
@@ -423,6 +450,7 @@ def Dsc_RopeOp : Dsc_Op<"rope", [AllTypesMatch<["x", "result"]>]> {
 }
 
 def Dsc_AttentionOp : Dsc_Op<"attention", [InferTypeOpAdaptor]> {
+  let fusionKind = "matmul";
   let summary = "scaled dot-product attention with grouped-query heads";
   let description = [{
     `q[B, Tq, Hq, Dh]`, `k[B, Tk, Hkv, Dh]`, `v[B, Tk, Hkv, Dv]` give `[B, Tq, Hq, Dv]` in q's
@@ -503,6 +531,51 @@ def Dsc_MoeCombineOp : Dsc_Op<"moe_combine", [InferTypeOpAdaptor]> {
       Dsc_FloatTensor:$weights);
   let results = (outs Dsc_FloatTensor:$result);
   let assemblyFormat = "$buffer `,` $indices `,` $weights attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+def Dsc_FusionOp : Dsc_Op<"fusion", [IsolatedFromAbove, SingleBlock]> {
+  let summary = "a group of elementwise and row-wise ops run as one kernel";
+  let description = [{
+    Made by `dsc-fuse-elementwise`. The body computes the results from the block arguments,
+    which are the operands in order, with dsc ops of fusion kind `elementwise` or `broadcast`,
+    splat `dsc.constant`s and at most one `rowwise` op (`dsc.rms_norm`, `dsc.layer_norm`, or
+    `dsc.softmax` over the last axis) whose result only the yield reads, and ends in a
+    `dsc.yield` of the results. The semantics are the body's: every op inside rounds to its
+    result type as it would outside, so fusing never changes a value. Every result and every
+    value the body computes, but for the weight of the row-wise op and the operands of
+    broadcasts, has the shape of the first result: the kernel's iteration domain.
+
+    ```mlir
+    %x2, %h = dsc.fusion (%x, %a, %w) : (tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<8xbf16>)
+        -> (tensor<4x8xbf16>, tensor<4x8xbf16>) {
+    ^bb0(%x0: tensor<4x8xbf16>, %a0: tensor<4x8xbf16>, %w0: tensor<8xbf16>):
+      %s = dsc.add %x0, %a0 : tensor<4x8xbf16>
+      %n = dsc.rms_norm %s, %w0 : tensor<4x8xbf16>, tensor<8xbf16>
+      dsc.yield %s, %n : tensor<4x8xbf16>, tensor<4x8xbf16>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Dsc_Tensor>:$inputs);
+  let results = (outs Variadic<Dsc_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "`(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body";
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+}
+
+def Dsc_YieldOp : Dsc_Op<"yield", [Terminator, HasParent<"FusionOp">]> {
+  let summary = "the results of a dsc.fusion body";
+  let description = [{
+    ```mlir
+    dsc.yield %s, %n : tensor<4x8xbf16>, tensor<4x8xbf16>
+    ```
+  }];
+  let arguments = (ins Variadic<Dsc_Tensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
 include "ir/DscQuantOps.td"

@@ -55,7 +55,7 @@ ModelSummary summarizeModel(ModuleOp module) {
     s.outputs.push_back({nameOf(fn.getResultAttrDict(i), i), type});
   llvm::StringSet<> seenParams;
   fn.walk([&](Operation *op) {
-    if (op == fn.getOperation() || llvm::isa<func::ReturnOp>(op))
+    if (op == fn.getOperation() || llvm::isa<func::ReturnOp, YieldOp>(op))
       return;
     ++s.numOps;
     ++s.opCounts[op->getName().getStringRef()];

@@ -71,6 +71,45 @@ LogicalResult verifyMatrix(Operation *op, StringRef name, Value buffer, int64_t 
 
 bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
 
+/// A "fused" launch's body (dsc-lower-to-plan, lowerFusion): steps that read
+/// only values numbered before them, results that name values of the outputs'
+/// types.
+LogicalResult verifyFusedBody(LaunchOp op) {
+  auto body = op.getOpAttrs().getAs<ArrayAttr>("body");
+  auto results = op.getOpAttrs().getAs<DenseI64ArrayAttr>("results");
+  if (!body || body.empty() || !results)
+    return op.emitOpError("a fused kernel needs op_attrs.body (its steps) and op_attrs.results");
+  SmallVector<ShapedType> values =
+      llvm::map_to_vector(op.getInputs().getTypes(), [](Type t) { return cast<ShapedType>(t); });
+  for (auto [i, attr] : llvm::enumerate(body)) {
+    auto step = dyn_cast<DictionaryAttr>(attr);
+    auto type = step ? step.getAs<TypeAttr>("type") : TypeAttr();
+    auto operands = step ? step.getAs<DenseI64ArrayAttr>("operands") : DenseI64ArrayAttr();
+    if (!type || !isa<ShapedType>(type.getValue()) || !operands || !step.getAs<StringAttr>("op") ||
+        !step.getAs<StringAttr>("kernel") || !step.getAs<DictionaryAttr>("attrs"))
+      return op.emitOpError("fused step #")
+             << i << " needs kernel, op, operands, type (a shaped type) and attrs";
+    for (int64_t operand : operands.asArrayRef())
+      if (operand < 0 || operand >= static_cast<int64_t>(values.size()))
+        return op.emitOpError("fused step #")
+               << i << " reads value " << operand << ", which is not defined before it";
+    values.push_back(cast<ShapedType>(type.getValue()));
+  }
+  if (results.size() != static_cast<int64_t>(op.getOutputs().size()))
+    return op.emitOpError("fused kernel has ")
+           << results.size() << " results for " << op.getOutputs().size() << " outputs";
+  for (auto [i, value, output] : llvm::enumerate(results.asArrayRef(), op.getOutputs())) {
+    auto type = cast<MemRefType>(output.getType());
+    if (value < 0 || value >= static_cast<int64_t>(values.size()))
+      return op.emitOpError("fused result #") << i << " names undefined value " << value;
+    if (values[value].getShape() != type.getShape() ||
+        values[value].getElementType() != type.getElementType())
+      return op.emitOpError("fused result #")
+             << i << " has type " << values[value] << ", its output is " << type;
+  }
+  return success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -128,9 +167,10 @@ LogicalResult LaunchOp::verify() {
   // The KernelKind spellings of codegen/KernelSpec.h (kernelKindName); a key the emitter does
   // not know would only fail at codegen, far from the op that made it.
   static const llvm::StringSet<> kKernels = {
-      "unary",      "binary", "compare",     "select",    "cast",         "broadcast",  "transpose",
-      "slice",      "concat", "gather",      "iota",      "reduce",       "softmax",    "rms_norm",
-      "layer_norm", "rope",   "router_topk", "moe_slots", "moe_dispatch", "moe_combine", "quantize_fp8", "amax"};
+      "unary",        "binary",      "compare",    "select",       "cast",        "broadcast",
+      "transpose",    "slice",       "concat",     "gather",       "iota",        "reduce",
+      "softmax",      "rms_norm",    "layer_norm", "rope",         "router_topk", "moe_slots",
+      "moe_dispatch", "moe_combine", "fused",      "quantize_fp8", "amax"};
   if (!kKernels.contains(getKernel()))
     return emitOpError("unknown kernel '") << getKernel() << "'";
   if (!getOp().starts_with("dsc."))
@@ -150,6 +190,8 @@ LogicalResult LaunchOp::verify() {
     for (Attribute s : *scalars)
       if (!isa<IntegerAttr, FloatAttr>(s))
         return emitOpError("scalars must be integer or float attributes, got ") << s;
+  if (getKernel() == "fused" && failed(verifyFusedBody(*this)))
+    return failure();
   return verifyEvents(*this, getWaitEvents());
 }
 

@@ -159,6 +159,12 @@ def Plan_LaunchOp : Plan_StepOp<"launch", [AttrSizedOperandSegments]> {
     `inputs` and writes `outputs`, passed in that order (the kernel ABI). `scalars` are extra
     by-value arguments (integer or float attributes), after the buffers.
 
+    A `fused` kernel (from a `dsc.fusion`, op `"dsc.fusion"`) carries its body in `op_attrs`:
+    `body` lists its steps, `results` numbers the value each output is written from. Values
+    are numbered inputs first, then one per step; a step is a dictionary of `kernel` (the kind
+    its op lowers to alone, or `constant`), `op`, `operands` (value numbers, all defined
+    before it), `type` (its result tensor type) and `attrs` (the op's attributes).
+
     `grid`, `block` and `shared_bytes` are the launch sizes; the lowering leaves them unset
     and the emitter, which chooses them with the kernel, fills them in.
 
@@ -167,6 +173,10 @@ def Plan_LaunchOp : Plan_StepOp<"launch", [AttrSizedOperandSegments]> {
     plan.launch "rms_norm" (%x, %w : memref<4x8xbf16>, memref<8xbf16>) -> (%y : memref<4x8xbf16>)
         {op = "dsc.rms_norm", op_attrs = {eps = 1.0e-05 : f32}, grid = array<i32: 4, 1, 1>,
          block = array<i32: 32, 1, 1>, stream = 1 : i32, record_event = 0 : i32}
+    plan.launch "fused" (%g, %u : memref<4x8xbf16>, memref<4x8xbf16>) -> (%y : memref<4x8xbf16>)
+        {op = "dsc.fusion", op_attrs = {results = array<i64: 3>, body = [
+           {kernel = "unary", op = "dsc.silu", operands = array<i64: 0>, type = tensor<4x8xbf16>, attrs = {}},
+           {kernel = "binary", op = "dsc.mul", operands = array<i64: 2, 1>, type = tensor<4x8xbf16>, attrs = {}}]}}
     ```
   }];
   let arguments = !con((ins StrAttr:$kernel, StrAttr:$op,

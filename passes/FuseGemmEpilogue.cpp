@@ -48,6 +48,10 @@ void fuse(AddOp add) {
   }
   if (!product || addend.getType() != type)
     return;
+  // A broadcast bias would have to be materialized to be read as C: left to
+  // elementwise fusion, which reads the vector in the consumer's kernel.
+  if (addend.getDefiningOp<BroadcastOp>())
+    return;
   // The product is computed at the add: its operands dominate the add, since
   // they dominate the product, which comes before it.
   OpBuilder b(add);

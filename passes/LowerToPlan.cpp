@@ -113,6 +113,7 @@ private:
   void lowerSplit(SplitOp op);
   void lowerMoeDispatch(MoeDispatchOp op);
   void lowerMoeCombine(MoeCombineOp op);
+  void lowerFusion(FusionOp op);
   Value dest(Value result, plan::BufferKind kind = plan::BufferKind::activation);
   Value workspace(MemRefType type, Location loc);
   SmallVector<Value> buffersOf(ValueRange tensors);
@@ -259,6 +260,10 @@ LogicalResult FuncLowering::lowerOp(Operation *op) {
       })
       .Case([&](MoeCombineOp c) {
         lowerMoeCombine(c);
+        return success();
+      })
+      .Case([&](FusionOp f) {
+        lowerFusion(f);
         return success();
       })
       .Default([&](Operation *op) {
@@ -454,6 +459,39 @@ void FuncLowering::lowerMoeCombine(MoeCombineOp op) {
   launch(op, "moe_combine",
          {buffers.lookup(op.getBuffer()), indices, slot, buffers.lookup(op.getWeights())},
          dest(op.getResult()), kernelAttrs(op));
+}
+
+// A fusion is one "fused" launch. Its body travels as a list of steps in
+// op_attrs (the plan holds buffers and steps, no tensors): values are numbered,
+// operands first, then one per step; each step names the kernel kind its op
+// lowers to alone, the op, its operand numbers, its result type and its
+// attributes; `results` numbers the value each output is written from.
+void FuncLowering::lowerFusion(FusionOp op) {
+  Block &body = op.getBody().front();
+  DenseMap<Value, int64_t> number;
+  for (BlockArgument arg : body.getArguments())
+    number[arg] = arg.getArgNumber();
+  SmallVector<Attribute> steps;
+  for (Operation &inner : body.without_terminator()) {
+    NamedAttrList step;
+    step.append("kernel", b.getStringAttr(isa<ConstantOp>(inner) ? StringRef("constant")
+                                                                 : kernelKindOf(&inner)));
+    step.append("op", b.getStringAttr(inner.getName().getStringRef()));
+    step.append("operands", b.getDenseI64ArrayAttr(llvm::map_to_vector(
+                                inner.getOperands(), [&](Value v) { return number.lookup(v); })));
+    step.append("type", TypeAttr::get(inner.getResult(0).getType()));
+    step.append("attrs", kernelAttrs(&inner));
+    steps.push_back(step.getDictionary(b.getContext()));
+    number[inner.getResult(0)] = static_cast<int64_t>(number.size());
+  }
+  auto yield = cast<YieldOp>(body.getTerminator());
+  NamedAttrList attrs;
+  attrs.append("body", b.getArrayAttr(steps));
+  attrs.append("results", b.getDenseI64ArrayAttr(llvm::map_to_vector(
+                              yield.getValues(), [&](Value v) { return number.lookup(v); })));
+  SmallVector<Value> outputs =
+      llvm::map_to_vector(op.getResults(), [&](Value r) { return dest(r); });
+  launch(op, "fused", buffersOf(op.getInputs()), outputs, attrs.getDictionary(b.getContext()));
 }
 
 struct LowerToPlanPass : public dsc::impl::LowerToPlanPassBase<LowerToPlanPass> {

@@ -10,6 +10,34 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FuseElementwisePass : Pass<"dsc-fuse-elementwise", "mlir::ModuleOp"> {
+  let summary = "Fuses chains of elementwise ops (and a row-wise op after them) into dsc.fusion";
+  let description = [{
+    Groups producer-consumer chains of ops of fusion kind `elementwise` (docs/ops.md) that share
+    one shape, and replaces each group by a `dsc.fusion` whose body holds them; codegen runs a
+    fusion as one kernel with the intermediates in registers.
+    * Broadcasts and splat constants that feed a group are copied into its body (read through
+      an index map, never materialized); the broadcast's source becomes an operand.
+    * A group value used outside the group becomes an extra result of the fusion: nothing is
+      computed twice.
+    * With `rowwise` (the default), a group may end in one row-wise op that reads it
+      (`dsc.rms_norm`, `dsc.layer_norm`, or `dsc.softmax` over the last axis), e.g. the
+      residual `add` before a norm: one kernel writes both the sum and the normalized rows.
+      No member may read the row-wise op's result; its weight and bias are operands.
+    * Groups never form a cycle: two groups merge only if no path leaves their union and
+      comes back into it (through a matmul, say).
+    * A group of one op that reads nothing through its body stays as it is.
+    Matmul, attention, reductions, shape ops, rope and MoE ops are never fused here; a GEMM
+    epilogue pass, which runs before this one, takes what belongs to a GEMM. `dsc` runs the
+    pass at `-O2` only (after canonicalize and CSE); `-O1` and `-O0` do not fuse.
+  }];
+  let options = [
+    Option<"rowwise", "rowwise", "bool", /*default=*/"true",
+           "Let a group end in a row-wise op (one block per row)">,
+  ];
+  let dependentDialects = ["::dsc::DscDialect"];
+}
+
 def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
   let summary = "Lowers the dsc graph to an execution plan (plan dialect)";
   let description = [{
@@ -24,6 +52,8 @@ def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
     * `dsc.matmul` becomes a cuBLASLt `plan.gemm` (row-major to column-major:
       C^T = B^T A^T; see LowerToPlan.cpp for the argument mapping), `dsc.attention` a
       `plan.attention`, `dsc.reshape` a `plan.view` (no copy).
+    * `dsc.fusion` becomes one `plan.launch` of a `fused` kernel that carries its body as a
+      list of steps in `op_attrs` (see `plan.launch`).
     * every other dsc op becomes a `plan.launch` of the kernel kind the emitter generates for
       it, with the op's name and attributes; `dsc.split` one slice launch per piece, MoE
       dispatch and combine a slot-assignment launch into workspace buffers before their own.
@@ -124,7 +154,8 @@ def FuseGemmEpiloguePass : Pass<"dsc-fuse-gemm-epilogue", "mlir::ModuleOp"> {
     `dsc.matmul(a, b, x)`: the GEMM reads `x` as C with beta = 1 and writes the sum, so the
     sum is one rounding of the f32 result and the separate add kernel (three passes over the
     tensor) disappears. Only when the product has no other use, has no addend yet, is
-    floating point, and `x` has the product's type (no broadcast). `dsc` runs it at -O2,
+    floating point, and `x` has the product's type and is not a `dsc.broadcast` (a bias is
+    cheaper read as a vector by the fused kernel after the GEMM). `dsc` runs it at -O2,
     after canonicalization and before elementwise fusion.
   }];
   let dependentDialects = ["::dsc::DscDialect"];

@@ -44,6 +44,9 @@ cases=(
   "attn_bf16_tq_gt_tk|$m/attention.dsg|-D TQ=70 -D TK=50 -D DV=32|$lowtol"
   "attn_f16|$m/attention_f16.dsg|-D DH=128|$lowtol"
   "attn_f32|$m/attention_f32.dsg|-D DH=48 -D DV=40|$f32tol"
+  # The fused kernels (dsc-fuse-elementwise): row kernels with a prologue and two outputs,
+  # broadcasts along rows and columns, a masked softmax, odd extents.
+  "fusion|$m/fusion.dsg||$lowtol"
   "llama_layer_fp8|examples/llama_layer.dsg|-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=512|$fp8tol|--precision=fp8"
   "llama_layer_fp8_tensor|examples/llama_layer.dsg|-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=320|$fp8tol|--precision=fp8 --fp8-recipe=tensor"
 )

@@ -252,3 +252,29 @@ func.func @fp8_param_without_source() {
   %w = plan.param "w.fp8" {fp8_recipe = "blockwise"} : memref<128x128xf8E4M3FN>
   return
 }
+
+// -----
+
+func.func @fused_without_body(%x: memref<8xf32>, %y: memref<8xf32>) {
+  // expected-error @+1 {{'plan.launch' op a fused kernel needs op_attrs.body (its steps) and op_attrs.results}}
+  plan.launch "fused" (%x : memref<8xf32>) -> (%y : memref<8xf32>) {op = "dsc.fusion"}
+  return
+}
+
+// -----
+
+func.func @fused_reads_later_value(%x: memref<8xf32>, %y: memref<8xf32>) {
+  // expected-error @+1 {{'plan.launch' op fused step #0 reads value 1, which is not defined before it}}
+  plan.launch "fused" (%x : memref<8xf32>) -> (%y : memref<8xf32>) {op = "dsc.fusion", op_attrs = {results = array<i64: 1>, body = [
+      {kernel = "unary", op = "dsc.exp", operands = array<i64: 1>, type = tensor<8xf32>, attrs = {}}]}}
+  return
+}
+
+// -----
+
+func.func @fused_result_type(%x: memref<8xf32>, %y: memref<8xbf16>) {
+  // expected-error @+1 {{'plan.launch' op fused result #0 has type 'tensor<8xf32>', its output is 'memref<8xbf16>'}}
+  plan.launch "fused" (%x : memref<8xf32>) -> (%y : memref<8xbf16>) {op = "dsc.fusion", op_attrs = {results = array<i64: 1>, body = [
+      {kernel = "unary", op = "dsc.exp", operands = array<i64: 0>, type = tensor<8xf32>, attrs = {}}]}}
+  return
+}

@@ -56,3 +56,16 @@ func.func @int_and_chain(%a: tensor<4x8xi32>, %b: tensor<8x8xi32>, %h: tensor<4x
   %u = dsc.add %t, %x : tensor<4x64xf32>
   return %s, %u : tensor<4x8xi32>, tensor<4x64xf32>
 }
+
+// -----
+
+// A broadcast bias stays an add: materializing it for C would cost a kernel and a tensor.
+// CHECK-LABEL: func.func @bias_stays
+// CHECK:       dsc.matmul %arg0, %arg1 :
+// CHECK:       dsc.add
+func.func @bias_stays(%h: tensor<4x64xf32>, %w: tensor<64x64xf32>, %b: tensor<64xf32>) -> tensor<4x64xf32> {
+  %p = dsc.matmul %h, %w : (tensor<4x64xf32>, tensor<64x64xf32>) -> tensor<4x64xf32>
+  %bb = dsc.broadcast %b {dims = array<i64: 1>} : tensor<64xf32> -> tensor<4x64xf32>
+  %y = dsc.add %bb, %p : tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}

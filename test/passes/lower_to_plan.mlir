@@ -255,3 +255,50 @@ func.func @fp8_tensor(%x: tensor<8x100xf16>) -> tensor<8x60xf32> {
       : (tensor<8x100xf8E4M3FN>, tensor<1xf32>, tensor<60x100xf8E4M3FN>, tensor<1xf32>) -> tensor<8x60xf32>
   return %y : tensor<8x60xf32>
 }
+
+// -----
+
+// A fusion is one "fused" launch; its body travels in op_attrs as numbered steps (operands 0-2,
+// then one value per step) and each output names the value it is written from.
+// CHECK-LABEL: func.func @fusion()
+// CHECK:         %[[X:.+]] = plan.input "arg0" : memref<2x16xbf16>
+// CHECK-NEXT:    %[[A:.+]] = plan.input "arg1" : memref<2x16xbf16>
+// CHECK-NEXT:    %[[W:.+]] = plan.input "arg2" : memref<16xbf16>
+// CHECK-NEXT:    %[[SUM:.+]] = plan.output "result0" : memref<2x16xbf16>
+// CHECK-NEXT:    %[[NORM:.+]] = plan.output "result1" : memref<2x16xbf16>
+// CHECK-NEXT:    plan.launch "fused"(%[[X]], %[[A]], %[[W]] : memref<2x16xbf16>, memref<2x16xbf16>, memref<16xbf16>) -> (%[[SUM]], %[[NORM]] : memref<2x16xbf16>, memref<2x16xbf16>)
+// CHECK-SAME:      {op = "dsc.fusion", op_attrs = {body = [
+// CHECK-SAME:        {attrs = {}, kernel = "binary", op = "dsc.add", operands = array<i64: 0, 1>, type = tensor<2x16xbf16>},
+// CHECK-SAME:        {attrs = {eps = 9.99999974E-6 : f32}, kernel = "rms_norm", op = "dsc.rms_norm", operands = array<i64: 3, 2>, type = tensor<2x16xbf16>}],
+// CHECK-SAME:        results = array<i64: 3, 4>}}
+// CHECK-NEXT:    return
+func.func @fusion(%x: tensor<2x16xbf16>, %a: tensor<2x16xbf16>, %w: tensor<16xbf16>) -> (tensor<2x16xbf16>, tensor<2x16xbf16>) {
+  %y:2 = dsc.fusion(%x, %a, %w) : (tensor<2x16xbf16>, tensor<2x16xbf16>, tensor<16xbf16>) -> (tensor<2x16xbf16>, tensor<2x16xbf16>) {
+  ^bb0(%x0: tensor<2x16xbf16>, %a0: tensor<2x16xbf16>, %w0: tensor<16xbf16>):
+    %s = dsc.add %x0, %a0 : tensor<2x16xbf16>
+    %n = dsc.rms_norm %s, %w0 {eps = 1.0e-05 : f32} : tensor<2x16xbf16>, tensor<16xbf16>
+    dsc.yield %s, %n : tensor<2x16xbf16>, tensor<2x16xbf16>
+  }
+  return %y#0, %y#1 : tensor<2x16xbf16>, tensor<2x16xbf16>
+}
+
+// -----
+
+// Broadcasts and constants keep their attributes; an intermediate used only inside gets no buffer.
+// CHECK-LABEL: func.func @fusion_broadcast_constant()
+// CHECK-NOT:     plan.alloc
+// CHECK:         plan.launch "fused"(%{{.+}}, %{{.+}} : memref<4x8xf32>, memref<8xf32>) -> (%{{.+}} : memref<4x8xf32>)
+// CHECK-SAME:      {attrs = {dims = array<i64: 1>}, kernel = "broadcast", op = "dsc.broadcast", operands = array<i64: 1>
+// CHECK-SAME:      {attrs = {value = dense<5.000000e-01> : tensor<4x8xf32>}, kernel = "constant", op = "dsc.constant", operands = array<i64>
+// CHECK-SAME:      results = array<i64: 5>
+func.func @fusion_broadcast_constant(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %y = dsc.fusion(%x, %b) : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%x0: tensor<4x8xf32>, %b0: tensor<8xf32>):
+    %bb = dsc.broadcast %b0 {dims = array<i64: 1>} : tensor<8xf32> -> tensor<4x8xf32>
+    %s = dsc.add %x0, %bb : tensor<4x8xf32>
+    %c = dsc.constant dense<0.5> : tensor<4x8xf32>
+    %m = dsc.mul %s, %c : tensor<4x8xf32>
+    dsc.yield %m : tensor<4x8xf32>
+  }
+  return %y : tensor<4x8xf32>
+}

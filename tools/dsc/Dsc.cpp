@@ -101,7 +101,7 @@ cl::opt<bool> explain("explain",
 cl::opt<OptLevel> optLevel(cl::desc("Optimization level"), cl::init(O2),
                            cl::values(clEnumVal(O0, "no optimization"),
                                       clEnumVal(O1, "canonicalize and CSE"),
-                                      clEnumVal(O2, "all optimizations (default)")),
+                                      clEnumVal(O2, "also fusion (default)")),
                            cl::cat(dscCategory));
 
 OwningOpRef<ModuleOp> loadModel(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
@@ -149,8 +149,11 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
-  if (optLevel >= 2)
+  if (optLevel >= 2) {
+    // Residual adds into GEMMs first; what is left of the elementwise ops fuses after.
     pm.addPass(dsc::createFuseGemmEpiloguePass());
+    pm.addPass(dsc::createFuseElementwisePass());
+  }
   if (emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
     pm.addPass(dsc::createLowerToPlanPass());
     pm.addPass(dsc::createPlanMemoryPass());

@@ -212,6 +212,215 @@ TEST(CodegenCompile, NormsAndSoftmax) {
   compileAll(specs);
 }
 
+FusedStep step(KernelKind kind, std::vector<int> operands, TensorDesc result,
+               KernelAttrs attrs = {}) {
+  FusedStep s;
+  s.kind = kind;
+  s.operands = std::move(operands);
+  s.result = std::move(result);
+  s.attrs = std::move(attrs);
+  s.sourceOp = std::string("dsc.") + kernelKindName(kind);
+  return s;
+}
+
+FusedStep constant(double value, TensorDesc result) {
+  FusedStep s;
+  s.isConstant = true;
+  s.constant = value;
+  s.result = std::move(result);
+  s.sourceOp = "dsc.constant";
+  return s;
+}
+
+KernelSpec fused(std::vector<TensorDesc> ins, std::vector<TensorDesc> outs,
+                 std::vector<FusedStep> steps, std::vector<int> results) {
+  KernelSpec s = spec(KernelKind::Fused, std::move(ins), std::move(outs));
+  s.fusedSteps = std::move(steps);
+  s.fusedResults = std::move(results);
+  return s;
+}
+
+KernelAttrs unaryAttrs(UnaryOp op) {
+  KernelAttrs a;
+  a.unary = op;
+  return a;
+}
+
+KernelAttrs binaryAttrs(BinaryOp op) {
+  KernelAttrs a;
+  a.binary = op;
+  return a;
+}
+
+// silu(gate) * up, as dsc-fuse-elementwise makes of SwiGLU.
+KernelSpec swiglu(DType f, std::vector<int64_t> shape) {
+  return fused(
+      {t(f, shape), t(f, shape)}, {t(f, shape)},
+      {step(KernelKind::Unary, {0}, t(f, shape), unaryAttrs(UnaryOp::Silu)),
+       step(KernelKind::Binary, {2, 1}, t(f, shape),
+            binaryAttrs(BinaryOp::Mul))},
+      {3});
+}
+
+// x + a, then rms_norm of the sum: both written.
+KernelSpec residualNorm(DType f, int64_t rows, int64_t d) {
+  KernelAttrs eps;
+  eps.eps = 1e-5;
+  return fused({t(f, {rows, d}), t(f, {rows, d}), t(DType::BF16, {d})},
+               {t(f, {rows, d}), t(f, {rows, d})},
+               {step(KernelKind::Binary, {0, 1}, t(f, {rows, d}),
+                     binaryAttrs(BinaryOp::Add)),
+                step(KernelKind::RmsNorm, {3, 2}, t(f, {rows, d}), eps)},
+               {3, 4});
+}
+
+TEST(CodegenCompile, Fused) {
+  std::vector<KernelSpec> specs;
+  for (DType f : kFloats) {
+    specs.push_back(swiglu(f, {4, 64}));
+    specs.push_back(swiglu(f, {3, 7})); // odd: scalar accesses
+    specs.push_back(residualNorm(f, 4, 4096));
+    specs.push_back(residualNorm(f, 3, 33));
+    // x + a then layer_norm with and without bias; x * 0.125 then softmax.
+    for (size_t params : {1, 2}) {
+      KernelSpec ln = residualNorm(f, 4, 768);
+      ln.fusedSteps[1].kind = KernelKind::LayerNorm;
+      if (params == 2) {
+        ln.inputs.push_back(t(DType::F32, {768})); // the bias: value 3
+        ln.fusedSteps[1].operands = {4, 2, 3};
+        ln.fusedResults = {4, 5};
+      }
+      specs.push_back(std::move(ln));
+    }
+    KernelAttrs lastAxis;
+    lastAxis.axis = -1;
+    specs.push_back(
+        fused({t(f, {4, 1000})}, {t(f, {4, 1000})},
+              {constant(0.125, t(f, {4, 1000})),
+               step(KernelKind::Binary, {0, 1}, t(f, {4, 1000}),
+                    binaryAttrs(BinaryOp::Mul)),
+               step(KernelKind::Softmax, {2}, t(f, {4, 1000}), lastAxis)},
+              {3}));
+  }
+  // gelu(x + broadcast(bias)) * 0.5 in f32, bias read through an index map.
+  KernelAttrs dims;
+  dims.dims = {1};
+  std::vector<int64_t> shape = {8, 256};
+  specs.push_back(fused(
+      {t(DType::F32, shape), t(DType::F32, {256})}, {t(DType::F32, shape)},
+      {step(KernelKind::Broadcast, {1}, t(DType::F32, shape), dims),
+       step(KernelKind::Binary, {0, 2}, t(DType::F32, shape),
+            binaryAttrs(BinaryOp::Add)),
+       step(KernelKind::Unary, {3}, t(DType::F32, shape),
+            unaryAttrs(UnaryOp::GeluTanh)),
+       constant(0.5, t(DType::F32, shape)),
+       step(KernelKind::Binary, {4, 5}, t(DType::F32, shape),
+            binaryAttrs(BinaryOp::Mul))},
+      {6}));
+  // A broadcast along columns (one value per row) is read element by element.
+  KernelAttrs column;
+  column.dims = {0};
+  specs.push_back(fused(
+      {t(DType::BF16, shape), t(DType::F32, {8})}, {t(DType::BF16, shape)},
+      {step(KernelKind::Broadcast, {1}, t(DType::F32, shape), column),
+       step(KernelKind::Cast, {2}, t(DType::BF16, shape)),
+       step(KernelKind::Binary, {0, 3}, t(DType::BF16, shape),
+            binaryAttrs(BinaryOp::Sub))},
+      {4}));
+  // a < b ? a : -b on i32, the mask and a cast to bf16 also written.
+  KernelAttrs lt;
+  lt.predicate = ComparePredicate::Lt;
+  specs.push_back(
+      fused({t(DType::I32, {64}), t(DType::I32, {64})},
+            {t(DType::I32, {64}), t(DType::I1, {64}), t(DType::BF16, {64})},
+            {step(KernelKind::Compare, {0, 1}, t(DType::I1, {64}), lt),
+             step(KernelKind::Unary, {1}, t(DType::I32, {64}),
+                  unaryAttrs(UnaryOp::Neg)),
+             step(KernelKind::Select, {2, 0, 3}, t(DType::I32, {64})),
+             step(KernelKind::Cast, {4}, t(DType::BF16, {64}))},
+            {4, 2, 5}));
+  compileAll(specs);
+}
+
+TEST(CodegenEmit, FusedKernelsVectorizeAndWriteEachResultOnce) {
+  absl::StatusOr<EmittedKernel> k = emitKernel(swiglu(DType::BF16, {4, 64}));
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->vectorWidth, 8); // 16 bytes of bf16
+  EXPECT_NE(k->source.find("loadVec<8>(in1"), std::string::npos);
+  // Each op rounds to its type as it would unfused, so fusing changes no value.
+  EXPECT_NE(k->source.find("toF32(fromF32<bf16>("), std::string::npos);
+  size_t store = k->source.find("storeVec");
+  ASSERT_NE(store, std::string::npos);
+  EXPECT_EQ(k->source.find("storeVec", store + 1), std::string::npos);
+
+  absl::StatusOr<EmittedKernel> norm =
+      emitKernel(residualNorm(DType::BF16, 4, 4096));
+  ASSERT_TRUE(norm.ok()) << norm.status();
+  EXPECT_EQ(norm->launch.grid, 4u); // one block per row
+  EXPECT_NE(norm->source.find("storeVec<8>(out0"), std::string::npos);
+  EXPECT_NE(norm->source.find("storeVec<kV>(out1"), std::string::npos);
+}
+
+TEST(CodegenEmit, FusedBroadcastsAlongRowsAreVectorLoads) {
+  KernelAttrs rowDims, columnDims;
+  rowDims.dims = {1};
+  columnDims.dims = {0};
+  std::vector<int64_t> shape = {8, 256};
+  auto biasAdd = [&](std::vector<int64_t> biasShape, KernelAttrs dims) {
+    return fused({t(DType::BF16, shape), t(DType::BF16, biasShape)},
+                 {t(DType::BF16, shape)},
+                 {step(KernelKind::Broadcast, {1}, t(DType::BF16, shape), dims),
+                  step(KernelKind::Binary, {0, 2}, t(DType::BF16, shape),
+                       binaryAttrs(BinaryOp::Add))},
+                 {3});
+  };
+  absl::StatusOr<EmittedKernel> row = emitKernel(biasAdd({256}, rowDims));
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(row->vectorWidth, 8);
+  EXPECT_NE(row->source.find("b0 = loadVec<8>(in1 + (i * 8 / 1LL % 256LL)"),
+            std::string::npos)
+      << row->source;
+  absl::StatusOr<EmittedKernel> column = emitKernel(biasAdd({8}, columnDims));
+  ASSERT_TRUE(column.ok()) << column.status();
+  EXPECT_NE(column->source.find("in1[(e / 256LL % 8LL) * 1LL]"),
+            std::string::npos)
+      << column->source;
+}
+
+TEST(CodegenEmit, BadFusedSpecsAreErrors) {
+  KernelSpec softmaxWithWeight = residualNorm(DType::F32, 2, 8);
+  softmaxWithWeight.fusedSteps[1].kind = KernelKind::Softmax;
+  EXPECT_FALSE(emitKernel(softmaxWithWeight).ok());
+
+  KernelSpec missingOperand = swiglu(DType::F32, {8});
+  missingOperand.fusedSteps[1].operands = {2};
+  EXPECT_FALSE(emitKernel(missingOperand).ok());
+  KernelSpec notElementwise = swiglu(DType::F32, {8});
+  notElementwise.fusedSteps[0].kind = KernelKind::Gather;
+  EXPECT_FALSE(emitKernel(notElementwise).ok());
+
+  KernelSpec undefined = swiglu(DType::F32, {8});
+  undefined.fusedSteps[0].operands = {3};
+  EXPECT_FALSE(emitKernel(undefined).ok());
+
+  KernelSpec readsNorm = residualNorm(DType::F32, 2, 8);
+  readsNorm.fusedSteps.push_back(step(
+      KernelKind::Unary, {4}, t(DType::F32, {2, 8}), unaryAttrs(UnaryOp::Exp)));
+  absl::StatusOr<EmittedKernel> k = emitKernel(readsNorm);
+  ASSERT_FALSE(k.ok());
+  EXPECT_NE(
+      k.status().message().find("no step may read the row-wise op's result"),
+      std::string::npos);
+
+  KernelSpec wrongType = swiglu(DType::F32, {8});
+  wrongType.outputs[0].dtype = DType::BF16;
+  EXPECT_FALSE(emitKernel(wrongType).ok());
+
+  KernelSpec offDomain = swiglu(DType::F32, {8});
+  offDomain.inputs[1].shape = {4};
+  EXPECT_FALSE(emitKernel(offDomain).ok());
+}
+
 TEST(CodegenCompile, Rope) {
   std::vector<KernelSpec> specs;
   for (DType f : kFloats) {
