@@ -153,6 +153,7 @@ fb::GemmT ArtifactBuilder::gemmStep(plan::GemmOp op) {
   g.epilogue = static_cast<fb::Epilogue>(op.getEpilogue());
   if (op.getD())
     g.d = ref(op.getD());
+  g.fast_tf32 = op.getTf32();
   if (std::optional<StringRef> recipe = op.getFp8Recipe()) {
     g.fp8_recipe = fp8RecipeToFb(*recipe);
     g.a_scale = ref(op.getAScale());

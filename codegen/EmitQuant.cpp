@@ -5,8 +5,8 @@
 // cvt.rn.satfinite.e4m3(x / scale)), so values and scales match the
 // interpreter bit for bit.
 //
-// - Blockwise (1 x 128 tiles): one warp per tile, four elements a lane, the
-//   amax by shuffles; lane 0 writes the tile's scale at [tile, row] (the
+// - Blockwise (1 x 128 tiles): half a warp per tile, eight elements (16
+//   bytes of bf16) a lane, the amax by shuffles; lane 0 writes the tile's scale at [tile, row] (the
 //   [K/128, rows padded to 4] layout cuBLASLt's VEC128_32F mode reads).
 // - Tensor: `amax` (grid-stride max of |x| into a zeroed f32, by atomicMax on
 //   its bits: non-negative floats order like their bit patterns), then an
@@ -23,30 +23,33 @@ namespace dsc::codegen {
 static const char *kTileTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
   // x[$ROWS, $KDIM] -> e4m3 values of the same shape, scales[$KDIM / 128, pitch].
+  // Half a warp per 1 x 128 tile, 8 elements (one 16-byte load of bf16) a lane.
   constexpr long long kRows = $ROWS, kK = $KDIM, kTiles = kRows * (kK / 128);
   constexpr long long kPitch = (kRows + 3) / 4 * 4; // scale rows, padded to 16 bytes
-  const long long tile = (long long)blockIdx.x * 8 + (threadIdx.x >> 5);
-  const int lane = threadIdx.x & 31;
-  if (tile >= kTiles)
-    return; // a whole warp
+  const long long t = (long long)blockIdx.x * 16 + (threadIdx.x >> 4);
+  const int lane = threadIdx.x & 15;
+  const bool valid = t < kTiles; // both halves of a warp shuffle, so none returns early
+  const long long tile = valid ? t : kTiles - 1;
   const long long row = tile / (kK / 128), kb = tile % (kK / 128);
-  const long long at = row * kK + kb * 128 + lane * 4;
-  const auto a = loadVec<4>(in0 + at);
-  float v[4], amax = 0.0f;
+  const long long at = row * kK + kb * 128 + lane * 8;
+  const auto a = loadVec<8>(in0 + at);
+  float v[8], amax = 0.0f;
 #pragma unroll
-  for (int j = 0; j < 4; ++j) {
+  for (int j = 0; j < 8; ++j) {
     v[j] = toF32(a.v[j]);
     amax = fmaxf(amax, fabsf(v[j]));
   }
 #pragma unroll
-  for (int o = 16; o > 0; o >>= 1)
+  for (int o = 8; o > 0; o >>= 1) // within each half warp
     amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
   const float scale = fp8Scale(amax);
-  Vec<f8e4m3, 4> q;
+  if (!valid)
+    return;
+  Vec<f8e4m3, 8> q;
 #pragma unroll
-  for (int j = 0; j < 4; ++j)
+  for (int j = 0; j < 8; ++j)
     q.v[j] = fromF32<f8e4m3>(__fdiv_rn(v[j], scale));
-  storeVec<4>(out0 + at, q);
+  storeVec<8>(out0 + at, q);
   if (lane == 0)
     out1[kb * kPitch + row] = scale;
   if (row == kRows - 1 && lane < kPitch - kRows) // the padding, as the interpreter fills it
@@ -129,7 +132,7 @@ absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
         spec, "scales must be [K/128, rows rounded up to a multiple of 4]");
   subst.push_back({"$ROWS", absl::StrCat(rows)});
   subst.push_back({"$KDIM", absl::StrCat(k)});
-  int64_t blocks = (rows * (k / 128) + 7) / 8;
+  int64_t blocks = (rows * (k / 128) + 15) / 16;
   if (blocks > 0x7fffffff)
     return specError(spec, "too many tiles for one grid");
   return finishKernel(

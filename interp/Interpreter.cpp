@@ -14,6 +14,8 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cstring>
+
 namespace dsc::interp {
 
 using mlir::failure;
@@ -80,6 +82,22 @@ static BinaryOp binaryKind(MulOp) { return BinaryOp::Mul; }
 static BinaryOp binaryKind(DivOp) { return BinaryOp::Div; }
 static BinaryOp binaryKind(MaxOp) { return BinaryOp::Max; }
 static BinaryOp binaryKind(MinOp) { return BinaryOp::Min; }
+
+/// f32 values rounded to TF32 (10 mantissa bits, to nearest even), as the
+/// tensor cores read them under CUBLAS_COMPUTE_32F_FAST_TF32.
+static HostTensor tf32Inputs(const HostTensor &x) {
+  std::vector<float> v(x.floats());
+  for (float &f : v) {
+    uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    if ((bits & 0x7f800000u) != 0x7f800000u) { // finite
+      bits += 0x0fffu + ((bits >> 13) & 1u);
+      bits &= ~0x1fffu;
+      std::memcpy(&f, &bits, sizeof bits);
+    }
+  }
+  return HostTensor::fromFloats(DType::F32, x.shape(), std::move(v));
+}
 
 /// `product + addend` (an f32 product) summed in f32 and rounded once to `type`.
 static HostTensor addRounded(const HostTensor &product, const HostTensor &addend,
@@ -343,6 +361,18 @@ LogicalResult OpEvaluator::run() {
                               in(o.getAddend()), resultDType()));
       })
       .Case([&](MatmulOp o) {
+        auto hint = o->getAttrOfType<mlir::StringAttr>(DscDialect::kPrecisionAttr);
+        if (hint && hint.getValue() == "tf32" && in(o.getA()).dtype() == DType::F32 &&
+            in(o.getB()).dtype() == DType::F32) {
+          MatmulAttrs attrs;
+          attrs.transposeA = o.getTransposeA();
+          attrs.transposeB = o.getTransposeB();
+          attrs.outType = DType::F32;
+          HostTensor product =
+              matmul(tf32Inputs(in(o.getA())), tf32Inputs(in(o.getB())), attrs, options);
+          return set(o.getAddend() ? addRounded(product, in(o.getAddend()), DType::F32)
+                                   : std::move(product));
+        }
         MatmulAttrs attrs;
         attrs.transposeA = o.getTransposeA();
         attrs.transposeB = o.getTransposeB();

@@ -209,6 +209,8 @@ LogicalResult GemmOp::verify() {
     return emitOpError("compute_type must be f32");
   if (failed(verifyFp8Scales()))
     return failure();
+  if (getTf32() && !(a.isF32() && b.isF32()))
+    return emitOpError("tf32 applies to f32 operands only");
   if (Value d = getD(); d && d.getType() != getC().getType())
     return emitOpError("d must have c's type ") << getC().getType() << ", got " << d.getType();
   bool hasBiasEpilogue = getEpilogue() == Epilogue::bias || getEpilogue() == Epilogue::bias_relu ||

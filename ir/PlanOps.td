@@ -205,6 +205,8 @@ def Plan_GemmOp : Plan_StepOp<"gemm", [AttrSizedOperandSegments]> {
     the product goes to `d` (same type and layout as `c`) and `c` is only read:
     `D = alpha op(A) op(B) + beta C`; that is how a residual add rides on the GEMM.
 
+    With `tf32`, f32 operands run on tensor cores in TF32 (`CUBLAS_COMPUTE_32F_FAST_TF32`).
+
     FP8: with `fp8_recipe`, `a` and `b` are f8E4M3FN in the TN layout (`transa`, not `transb`)
     and `a_scale` / `b_scale` hold their f32 scales (runtime/support/Fp8Quant.h): `"tensor"`,
     one scale each (cuBLASLt `SCALAR_32F`); `"blockwise"`, `a` (the weight) per 128 x 128
@@ -232,7 +234,8 @@ def Plan_GemmOp : Plan_StepOp<"gemm", [AttrSizedOperandSegments]> {
       DefaultValuedAttr<BoolAttr, "false">:$transa, DefaultValuedAttr<BoolAttr, "false">:$transb,
       DefaultValuedAttr<TypeAttr, "::mlir::Float32Type::get($_builder.getContext())">:$compute_type,
       DefaultValuedAttr<F64Attr, "1.0">:$alpha, DefaultValuedAttr<F64Attr, "0.0">:$beta,
-      DefaultValuedAttr<Plan_EpilogueAttr, "::dsc::plan::Epilogue::none">:$epilogue),
+      DefaultValuedAttr<Plan_EpilogueAttr, "::dsc::plan::Epilogue::none">:$epilogue,
+      DefaultValuedAttr<BoolAttr, "false">:$tf32),
       Plan_StepArgs);
   let assemblyFormat = [{
     $a `,` $b `,` $c (`bias` $bias^)? (`scales` `(` $a_scale^ `,` $b_scale `)`)?

@@ -81,6 +81,14 @@ DictionaryAttr kernelAttrs(Operation *op) {
   return attrs.getDictionary(op->getContext());
 }
 
+/// A matmul on f32 operands that dsc-precision marked for TF32 tensor cores.
+bool isTf32(MatmulOp op) {
+  auto hint = op->getAttrOfType<StringAttr>(DscDialect::kPrecisionAttr);
+  return hint && hint.getValue() == "tf32" &&
+         cast<RankedTensorType>(op.getA().getType()).getElementType().isF32() &&
+         cast<RankedTensorType>(op.getB().getType()).getElementType().isF32();
+}
+
 bool isZeroSplat(ElementsAttr value) {
   if (!value.isSplat())
     return false;
@@ -332,6 +340,7 @@ void FuncLowering::lowerScaledMatmul(ScaledMatmulOp op) {
       /*m=*/n, /*n=*/rows, /*k=*/k, /*batch=*/1, /*lda=*/k, /*ldb=*/k, /*ldc=*/n,
       /*stride_a=*/0, /*stride_b=*/0, /*stride_c=*/0, /*transa=*/true, /*transb=*/false,
       b.getF32Type(), APFloat(1.0), APFloat(op.getAddend() ? 1.0 : 0.0), plan::Epilogue::none,
+      /*tf32=*/false,
       /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);
 }
 
@@ -397,6 +406,7 @@ LogicalResult FuncLowering::lowerMatmul(MatmulOp op) {
       /*a_scale=*/Value(), /*b_scale=*/Value(), d, /*fp8_recipe=*/nullptr, /*m=*/n, /*n=*/gemmN, /*k=*/k, batch, /*lda=*/tb ? k : n, /*ldb=*/ta ? m : k, /*ldc=*/n,
       strideA, strideB, strideC, /*transa=*/tb, /*transb=*/ta, b.getF32Type(),
       /*alpha=*/APFloat(1.0), /*beta=*/APFloat(op.getAddend() ? 1.0 : 0.0), plan::Epilogue::none,
+      /*tf32=*/isTf32(op),
       /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);
   return success();
 }

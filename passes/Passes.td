@@ -129,6 +129,9 @@ def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
     * `precision=bf16` / `fp16`: GEMMs and attention on f32 tensors read bf16/f16 copies of
       their operands; GEMMs give f32 back (f32 accumulation), attention's result is cast
       back to f32. Norms, softmax, reductions and the router stay f32.
+    * `precision=tf32`: GEMMs on f32 operands run on tensor cores in TF32 (inputs rounded to
+      10 mantissa bits, f32 accumulation and output): the op gets `dsc.precision = "tf32"`,
+      which the lowering turns into cuBLASLt's `CUBLAS_COMPUTE_32F_FAST_TF32`.
     * `precision=as-written` (the default): only the ops that carry a `dsc.precision` hint
       (`@precision(...)` in .dsg) change.
     A `dsc.precision` hint on an op overrides the policy for that op: `"fp8"` quantizes a
@@ -138,7 +141,7 @@ def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"precision", "precision", "std::string", /*default=*/"\"as-written\"",
-           "as-written, bf16, fp16 or fp8">,
+           "as-written, tf32, bf16, fp16 or fp8">,
     Option<"fp8Recipe", "fp8-recipe", "std::string", /*default=*/"\"blockwise\"",
            "blockwise (1x128 / 128x128 scales) or tensor (per-tensor current scaling)">,
     Option<"explain", "explain", "bool", /*default=*/"false",

@@ -150,6 +150,13 @@ void PolicyApplier::matmul(MatmulOp op) {
     return remark(op, typeName(elementOf(op.getA())) +
                           ", f32 accumulation: " + obstacle);
   }
+  if (target == "tf32" && elementOf(op.getA()).isF32() && elementOf(op.getB()).isF32()) {
+    remark(op, "tf32 tensor cores (inputs rounded to 10 mantissa bits), f32 accumulation "
+               "and output: " +
+                   (hint ? why : std::string("f32 GEMMs (policy)")));
+    op->setAttr(DscDialect::kPrecisionAttr, b.getStringAttr("tf32"));
+    return;
+  }
   if ((target == "bf16" || target == "fp16") && elementOf(op.getA()).isF32() &&
       elementOf(op.getB()).isF32()) {
     Type low = target == "bf16" ? Type(b.getBF16Type()) : Type(b.getF16Type());
@@ -237,11 +244,11 @@ struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
   using PrecisionPassBase::PrecisionPassBase;
 
   LogicalResult initialize(MLIRContext *context) override {
-    if (!llvm::is_contained({"as-written", "bf16", "fp16", "fp8"},
+    if (!llvm::is_contained({"as-written", "tf32", "bf16", "fp16", "fp8"},
                             StringRef(precision)))
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown precision '" << precision
-             << "'; expected as-written, bf16, fp16 or fp8";
+             << "'; expected as-written, tf32, bf16, fp16 or fp8";
     if (!llvm::is_contained({"blockwise", "tensor"}, StringRef(fp8Recipe)))
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown fp8-recipe '" << fp8Recipe

@@ -382,6 +382,8 @@ absl::Status Checker::checkGemm(const fb::Gemm &g) {
     return invalid("gemm c: batch stride ", g.stride_c(),
                    " makes batches overlap (needs at least ldc * n = ",
                    static_cast<uint64_t>(g.ldc()) * g.n(), ")");
+  if (g.fast_tf32() && (g.a_dtype() != fb::DType::F32 || g.b_dtype() != fb::DType::F32))
+    return invalid("gemm: fast_tf32 applies to f32 operands only");
   if (!inRange(g.fp8_recipe()))
     return invalid("gemm: unknown fp8 recipe ", static_cast<int>(g.fp8_recipe()));
   if (g.fp8_recipe() == fb::Fp8Recipe::None) {

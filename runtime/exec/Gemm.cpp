@@ -116,13 +116,13 @@ GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
     return absl::UnimplementedError(absl::StrCat(
         where, ": cuBLASLt has no GEMM for ", name(gemm.a_dtype()), " x ",
         name(gemm.b_dtype()), " -> ", name(gemm.c_dtype())));
-  // f32 accumulation is plain CUBLAS_COMPUTE_32F, never TF32: the schema has
-  // no field that lets a model opt into TF32's 10-bit mantissa.
+  // f32 accumulation is plain CUBLAS_COMPUTE_32F unless the model opted into
+  // TF32 (fast_tf32, from dsc --precision=tf32 or @precision(tf32)).
   cublasComputeType_t compute;
   cudaDataType_t scaleType;
   std::unique_ptr<GemmPlan> plan(new GemmPlan);
   if (gemm.compute_dtype() == fb::DType::F32) {
-    compute = CUBLAS_COMPUTE_32F;
+    compute = gemm.fast_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
     scaleType = CUDA_R_32F;
   } else if (gemm.compute_dtype() == fb::DType::F64) {
     compute = CUBLAS_COMPUTE_64F;

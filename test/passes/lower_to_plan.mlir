@@ -302,3 +302,13 @@ func.func @fusion_broadcast_constant(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> 
   }
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// A matmul marked "tf32" by dsc-precision runs on TF32 tensor cores.
+// CHECK-LABEL: func.func @tf32()
+// CHECK:       plan.gemm {{.*}}tf32 = true
+func.func @tf32(%a: tensor<8x64xf32>, %b: tensor<64x32xf32>) -> tensor<8x32xf32> {
+  %c = dsc.matmul %a, %b {dsc.precision = "tf32"} : (tensor<8x64xf32>, tensor<64x32xf32>) -> tensor<8x32xf32>
+  return %c : tensor<8x32xf32>
+}

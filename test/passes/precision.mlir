@@ -3,6 +3,7 @@
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=fp8 fp8-recipe=tensor" | FileCheck %s --check-prefix=TENSOR
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=bf16" | FileCheck %s --check-prefix=BF16
 // RUN: dsc-opt %s --split-input-file --dsc-precision | FileCheck %s --check-prefix=ASWRITTEN
+// RUN: dsc-opt %s --split-input-file --dsc-precision="precision=tf32" | FileCheck %s --check-prefix=TF32
 
 // A GEMM on a weight: fp8 values and scales for both operands, the product in the
 // activation's type.
@@ -92,4 +93,18 @@ func.func @autocast(%x: tensor<4x64xf32>, %q: tensor<1x4x2x32xf32>) -> (tensor<4
   %s = dsc.softmax %y : tensor<4x64xf32>
   %a = dsc.attention %q, %q, %q {causal = true} : (tensor<1x4x2x32xf32>, tensor<1x4x2x32xf32>, tensor<1x4x2x32xf32>) -> tensor<1x4x2x32xf32>
   return %s, %a : tensor<4x64xf32>, tensor<1x4x2x32xf32>
+}
+
+// -----
+
+// tf32: f32 GEMMs are marked for TF32 tensor cores; other types and attention stay.
+// TF32-LABEL: func.func @tf32
+// TF32:       dsc.matmul %arg0, %{{.*}} {dsc.precision = "tf32"} : (tensor<4x64xf32>, tensor<64x64xf32>) -> tensor<4x64xf32>
+// TF32:       dsc.matmul %arg1, %{{.*}} : (tensor<4x64xbf16>, tensor<64x64xbf16>) -> tensor<4x64xbf16>
+func.func @tf32(%x: tensor<4x64xf32>, %y: tensor<4x64xbf16>) -> (tensor<4x64xf32>, tensor<4x64xbf16>) {
+  %w = dsc.param "w" : tensor<64x64xf32>
+  %v = dsc.param "v" : tensor<64x64xbf16>
+  %a = dsc.matmul %x, %w : (tensor<4x64xf32>, tensor<64x64xf32>) -> tensor<4x64xf32>
+  %b = dsc.matmul %y, %v : (tensor<4x64xbf16>, tensor<64x64xbf16>) -> tensor<4x64xbf16>
+  return %a, %b : tensor<4x64xf32>, tensor<4x64xbf16>
 }

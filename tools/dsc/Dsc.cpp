@@ -45,7 +45,7 @@ namespace {
 
 enum class EmitKind { Mlir, Summary, Plan, Cuda, Artifact };
 enum OptLevel { O0 = 0, O1 = 1, O2 = 2 };
-enum class Precision { AsWritten, Fp32, Bf16, Fp16, Fp8 };
+enum class Precision { AsWritten, Fp32, Tf32, Bf16, Fp16, Fp8 };
 
 cl::OptionCategory dscCategory("dsc options");
 
@@ -80,6 +80,9 @@ cl::opt<Precision> precision(
                clEnumValN(Precision::Fp32, "fp32",
                           "f32 arithmetic on the same weights and inputs, outputs in their "
                           "declared types (dsc-promote-to-f32): a reference build"),
+               clEnumValN(Precision::Tf32, "tf32",
+                          "f32 GEMMs on tensor cores in TF32 (10-bit mantissa inputs, f32 "
+                          "accumulation)"),
                clEnumValN(Precision::Bf16, "bf16",
                           "f32 models: GEMMs and attention on bf16 copies, f32 accumulation; "
                           "norms, softmax, reductions, router in f32 (docs/precision.md)"),
@@ -137,7 +140,8 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     pm.addPass(dsc::createPromoteToF32Pass());
   } else {
     dsc::PrecisionPassOptions options;
-    options.precision = precision == Precision::Bf16   ? "bf16"
+    options.precision = precision == Precision::Tf32   ? "tf32"
+                        : precision == Precision::Bf16 ? "bf16"
                         : precision == Precision::Fp16 ? "fp16"
                         : precision == Precision::Fp8  ? "fp8"
                                                        : "as-written";
