@@ -151,6 +151,8 @@ fb::GemmT ArtifactBuilder::gemmStep(plan::GemmOp op) {
   g.beta = op.getBeta().convertToDouble();
   // plan::Epilogue and fb::Epilogue list the same cases in the same order.
   g.epilogue = static_cast<fb::Epilogue>(op.getEpilogue());
+  if (op.getD())
+    g.d = ref(op.getD());
   if (std::optional<StringRef> recipe = op.getFp8Recipe()) {
     g.fp8_recipe = fp8RecipeToFb(*recipe);
     g.a_scale = ref(op.getAScale());

@@ -81,6 +81,15 @@ static BinaryOp binaryKind(DivOp) { return BinaryOp::Div; }
 static BinaryOp binaryKind(MaxOp) { return BinaryOp::Max; }
 static BinaryOp binaryKind(MinOp) { return BinaryOp::Min; }
 
+/// `product + addend` (an f32 product) summed in f32 and rounded once to `type`.
+static HostTensor addRounded(const HostTensor &product, const HostTensor &addend,
+                             DType type) {
+  std::vector<float> sum(product.floats());
+  for (size_t i = 0; i < sum.size(); ++i)
+    sum[i] += addend.floats()[i];
+  return HostTensor::fromFloats(type, product.shape(), std::move(sum));
+}
+
 /// The verifiers admit these two names only.
 static Fp8Recipe recipeOf(llvm::StringRef name) {
   return name == "tensor" ? Fp8Recipe::Tensor : Fp8Recipe::Blockwise;
@@ -324,16 +333,26 @@ LogicalResult OpEvaluator::run() {
         return set(o.getScales(), std::move(scales));
       })
       .Case([&](ScaledMatmulOp o) {
-        return set(scaledMatmul(in(o.getA()), in(o.getAScales()), in(o.getB()),
-                                in(o.getBScales()), recipeOf(o.getRecipe()),
-                                resultDType()));
+        if (!o.getAddend())
+          return set(scaledMatmul(in(o.getA()), in(o.getAScales()), in(o.getB()),
+                                  in(o.getBScales()), recipeOf(o.getRecipe()),
+                                  resultDType()));
+        return set(addRounded(scaledMatmul(in(o.getA()), in(o.getAScales()),
+                                           in(o.getB()), in(o.getBScales()),
+                                           recipeOf(o.getRecipe()), DType::F32),
+                              in(o.getAddend()), resultDType()));
       })
       .Case([&](MatmulOp o) {
         MatmulAttrs attrs;
         attrs.transposeA = o.getTransposeA();
         attrs.transposeB = o.getTransposeB();
         attrs.outType = resultDType();
-        return set(matmul(in(o.getA()), in(o.getB()), attrs, options));
+        if (!o.getAddend())
+          return set(matmul(in(o.getA()), in(o.getB()), attrs, options));
+        // The epilogue adds in f32 and rounds once, as cuBLASLt's beta * C.
+        attrs.outType = DType::F32;
+        return set(addRounded(matmul(in(o.getA()), in(o.getB()), attrs, options),
+                              in(o.getAddend()), resultDType()));
       })
       .Case([&](RopeOp o) {
         return set(rope(in(o.getX()), in(o.getPositions()),

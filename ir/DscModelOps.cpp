@@ -97,6 +97,18 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+LogicalResult MatmulOp::verify() {
+  Value addend = getAddend();
+  if (!addend)
+    return success();
+  if (addend.getType() != getResult().getType())
+    return emitOpError("addend must have the result's type ")
+           << getResult().getType() << ", got " << addend.getType();
+  if (!isa<FloatType>(getResult().getType().getElementType()))
+    return emitOpError("an addend needs a floating-point result");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Rope and attention
 //===----------------------------------------------------------------------===//

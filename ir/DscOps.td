@@ -411,18 +411,23 @@ def Dsc_MatmulOp : Dsc_Op<"matmul", [InferTypeOpAdaptor]> {
     `a` is `[batch..., M, K]` (`[batch..., K, M]` with `transpose_a`), `b` is `[batch..., K, N]`
     (`[batch..., N, K]` with `transpose_b`) or a rank-2 matrix shared by every batch. The result
     is `[batch..., M, N]` of element type `out_type`, else `a`'s. Accumulation is f32; two fp8
-    operand types may mix.
+    operand types may mix. With `addend` (of the result's type), the result is
+    `a b + addend`, summed in f32 and rounded once (a GEMM epilogue: `dsc-fuse-gemm-epilogue`
+    folds a residual `dsc.add` into it).
 
     ```mlir
     %y = dsc.matmul %x, %w : (tensor<2x16x256xbf16>, tensor<256x768xbf16>) -> tensor<2x16x768xbf16>
+    %z = dsc.matmul %x, %w, %r : (tensor<2x16x256xbf16>, tensor<256x768xbf16>,
+        tensor<2x16x768xbf16>) -> tensor<2x16x768xbf16>
     ```
   }];
-  let arguments = (ins Dsc_NumTensor:$a, Dsc_NumTensor:$b,
+  let arguments = (ins Dsc_NumTensor:$a, Dsc_NumTensor:$b, Optional<Dsc_NumTensor>:$addend,
       DefaultValuedAttr<BoolAttr, "false">:$transpose_a,
       DefaultValuedAttr<BoolAttr, "false">:$transpose_b,
       OptionalAttr<TypeAttr>:$out_type);
   let results = (outs Dsc_NumTensor:$result);
-  let assemblyFormat = "$a `,` $b attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$a `,` $b (`,` $addend^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Dsc_RopeOp : Dsc_Op<"rope", [AllTypesMatch<["x", "result"]>]> {

@@ -142,5 +142,8 @@ LogicalResult ScaledMatmulOp::verify() {
       isa<Float8E5M2Type>(result.getElementType()))
     return emitOpError("result must be ")
            << shapeString(shape) << " of bf16, f16 or f32, got " << result;
+  if (Value addend = getAddend(); addend && addend.getType() != result)
+    return emitOpError("addend must have the result's type ")
+           << result << ", got " << addend.getType();
   return success();
 }

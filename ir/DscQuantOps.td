@@ -55,7 +55,8 @@ def Dsc_ScaledMatmulOp : Dsc_Op<"scaled_matmul"> {
     `a` `[..., K]` with `a_scales` as `dsc.quantize` makes them, `b` `[N, K]` (the weight
     transposed) with `b_scales` as `dsc.quantized_param` makes them, both under `recipe`.
     The result `[..., N]` (bf16, f16 or f32) is `sum_k a[r, k] b[n, k] sa sb` with each
-    product scaled by its groups' scales and f32 accumulation.
+    product scaled by its groups' scales and f32 accumulation, plus `addend` (of the
+    result's type) when given, rounded once.
 
     ```mlir
     %y = dsc.scaled_matmul %q, %s, %w, %ws {recipe = "blockwise"}
@@ -64,10 +65,11 @@ def Dsc_ScaledMatmulOp : Dsc_Op<"scaled_matmul"> {
     ```
   }];
   let arguments = (ins Dsc_Tensor:$a, Dsc_Tensor:$a_scales, Dsc_Tensor:$b,
-      Dsc_Tensor:$b_scales, StrAttr:$recipe);
+      Dsc_Tensor:$b_scales, Optional<Dsc_FloatTensor>:$addend, StrAttr:$recipe);
   let results = (outs Dsc_FloatTensor:$result);
   let assemblyFormat = [{
-    $a `,` $a_scales `,` $b `,` $b_scales attr-dict `:` functional-type(operands, results)
+    $a `,` $a_scales `,` $b `,` $b_scales (`,` $addend^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

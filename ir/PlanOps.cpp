@@ -209,6 +209,8 @@ LogicalResult GemmOp::verify() {
     return emitOpError("compute_type must be f32");
   if (failed(verifyFp8Scales()))
     return failure();
+  if (Value d = getD(); d && d.getType() != getC().getType())
+    return emitOpError("d must have c's type ") << getC().getType() << ", got " << d.getType();
   bool hasBiasEpilogue = getEpilogue() == Epilogue::bias || getEpilogue() == Epilogue::bias_relu ||
                          getEpilogue() == Epilogue::bias_gelu;
   if (hasBiasEpilogue != static_cast<bool>(getBias()))

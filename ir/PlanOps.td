@@ -201,7 +201,9 @@ def Plan_GemmOp : Plan_StepOp<"gemm", [AttrSizedOperandSegments]> {
     batch. Element types are the operands' (`a`, `b`, `c` dtypes), accumulation is
     `compute_type`. These are exactly the fields of the schema's `Gemm`; the row-major
     product of dsc is encoded by `dsc-lower-to-plan` (C^T = B^T A^T), never at run time.
-    The `bias` operand is read by the `bias*` epilogues only (reserved for fusion).
+    The `bias` operand is read by the `bias*` epilogues only (reserved for fusion). With `d`,
+    the product goes to `d` (same type and layout as `c`) and `c` is only read:
+    `D = alpha op(A) op(B) + beta C`; that is how a residual add rides on the GEMM.
 
     FP8: with `fp8_recipe`, `a` and `b` are f8E4M3FN in the TN layout (`transa`, not `transb`)
     and `a_scale` / `b_scale` hold their f32 scales (runtime/support/Fp8Quant.h): `"tensor"`,
@@ -221,7 +223,8 @@ def Plan_GemmOp : Plan_StepOp<"gemm", [AttrSizedOperandSegments]> {
   }];
   let arguments = !con((ins Plan_Buffer:$a, Plan_Buffer:$b, Plan_Buffer:$c,
       Optional<Plan_Buffer>:$bias, Optional<Plan_Buffer>:$a_scale,
-      Optional<Plan_Buffer>:$b_scale, OptionalAttr<StrAttr>:$fp8_recipe,
+      Optional<Plan_Buffer>:$b_scale, Optional<Plan_Buffer>:$d,
+      OptionalAttr<StrAttr>:$fp8_recipe,
       I64Attr:$m, I64Attr:$n, I64Attr:$k, DefaultValuedAttr<I64Attr, "1">:$batch,
       I64Attr:$lda, I64Attr:$ldb, I64Attr:$ldc,
       DefaultValuedAttr<I64Attr, "0">:$stride_a, DefaultValuedAttr<I64Attr, "0">:$stride_b,
@@ -232,9 +235,10 @@ def Plan_GemmOp : Plan_StepOp<"gemm", [AttrSizedOperandSegments]> {
       DefaultValuedAttr<Plan_EpilogueAttr, "::dsc::plan::Epilogue::none">:$epilogue),
       Plan_StepArgs);
   let assemblyFormat = [{
-    $a `,` $b `,` $c (`bias` $bias^)? (`scales` `(` $a_scale^ `,` $b_scale `)`)? attr-dict `:`
+    $a `,` $b `,` $c (`bias` $bias^)? (`scales` `(` $a_scale^ `,` $b_scale `)`)?
+    (`into` $d^)? attr-dict `:`
     type($a) `,` type($b) `,` type($c) (`,` type($bias)^)?
-    (`scales` `(` type($a_scale)^ `,` type($b_scale) `)`)?
+    (`scales` `(` type($a_scale)^ `,` type($b_scale) `)`)? (`into` type($d)^)?
   }];
   let extraClassDeclaration = [{
     ::mlir::LogicalResult verifyFp8Scales();

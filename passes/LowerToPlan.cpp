@@ -323,14 +323,16 @@ void FuncLowering::lowerScaledMatmul(ScaledMatmulOp op) {
   auto aType = cast<RankedTensorType>(op.getA().getType());
   int64_t k = aType.getShape().back(), rows = aType.getNumElements() / k;
   int64_t n = cast<RankedTensorType>(op.getB().getType()).getDimSize(0);
+  Value out = dest(op.getResult());
+  Value c = op.getAddend() ? buffers.lookup(op.getAddend()) : out;
+  Value d = op.getAddend() ? out : Value();
   plan::GemmOp::create(
-      b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()),
-      dest(op.getResult()), /*bias=*/Value(), buffers.lookup(op.getBScales()),
-      buffers.lookup(op.getAScales()), op.getRecipeAttr(), /*m=*/n, /*n=*/rows, /*k=*/k,
-      /*batch=*/1, /*lda=*/k, /*ldb=*/k, /*ldc=*/n, /*stride_a=*/0, /*stride_b=*/0,
-      /*stride_c=*/0, /*transa=*/true, /*transb=*/false, b.getF32Type(), APFloat(1.0),
-      APFloat(0.0), plan::Epilogue::none, /*stream=*/0, /*wait_events=*/nullptr,
-      /*record_event=*/nullptr);
+      b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()), c, /*bias=*/Value(),
+      buffers.lookup(op.getBScales()), buffers.lookup(op.getAScales()), d, op.getRecipeAttr(),
+      /*m=*/n, /*n=*/rows, /*k=*/k, /*batch=*/1, /*lda=*/k, /*ldb=*/k, /*ldc=*/n,
+      /*stride_a=*/0, /*stride_b=*/0, /*stride_c=*/0, /*transa=*/true, /*transb=*/false,
+      b.getF32Type(), APFloat(1.0), APFloat(op.getAddend() ? 1.0 : 0.0), plan::Epilogue::none,
+      /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);
 }
 
 void FuncLowering::lowerConstant(ConstantOp c) {
@@ -386,12 +388,15 @@ LogicalResult FuncLowering::lowerMatmul(MatmulOp op) {
   }
   if (batch == 1)
     strideA = strideB = strideC = 0;
-  Value c = dest(op.getResult());
+  // With an addend, cuBLASLt reads it as C (beta = 1) and writes D.
+  Value out = dest(op.getResult());
+  Value c = op.getAddend() ? buffers.lookup(op.getAddend()) : out;
+  Value d = op.getAddend() ? out : Value();
   plan::GemmOp::create(
       b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()), c, /*bias=*/Value(),
-      /*a_scale=*/Value(), /*b_scale=*/Value(), /*fp8_recipe=*/nullptr, /*m=*/n, /*n=*/gemmN, /*k=*/k, batch, /*lda=*/tb ? k : n, /*ldb=*/ta ? m : k, /*ldc=*/n,
+      /*a_scale=*/Value(), /*b_scale=*/Value(), d, /*fp8_recipe=*/nullptr, /*m=*/n, /*n=*/gemmN, /*k=*/k, batch, /*lda=*/tb ? k : n, /*ldb=*/ta ? m : k, /*ldc=*/n,
       strideA, strideB, strideC, /*transa=*/tb, /*transb=*/ta, b.getF32Type(),
-      /*alpha=*/APFloat(1.0), /*beta=*/APFloat(0.0), plan::Epilogue::none,
+      /*alpha=*/APFloat(1.0), /*beta=*/APFloat(op.getAddend() ? 1.0 : 0.0), plan::Epilogue::none,
       /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);
   return success();
 }

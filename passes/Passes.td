@@ -147,4 +147,17 @@ def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
   let dependentDialects = ["::dsc::DscDialect"];
 }
 
+def FuseGemmEpiloguePass : Pass<"dsc-fuse-gemm-epilogue", "mlir::ModuleOp"> {
+  let summary = "Folds a residual add into the GEMM before it (cuBLASLt's beta * C)";
+  let description = [{
+    `dsc.add(x, dsc.matmul(a, b))` (either operand order; also `dsc.scaled_matmul`) becomes
+    `dsc.matmul(a, b, x)`: the GEMM reads `x` as C with beta = 1 and writes the sum, so the
+    sum is one rounding of the f32 result and the separate add kernel (three passes over the
+    tensor) disappears. Only when the product has no other use, has no addend yet, is
+    floating point, and `x` has the product's type (no broadcast). `dsc` runs it at -O2,
+    after canonicalization and before elementwise fusion.
+  }];
+  let dependentDialects = ["::dsc::DscDialect"];
+}
+
 #endif // DSC_PASSES_TD

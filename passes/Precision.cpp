@@ -200,7 +200,7 @@ void PolicyApplier::toFp8(MatmulOp op) {
                                 op.getA(), recipeAttr);
   auto product = ScaledMatmulOp::create(
       b, loc, op.getResult().getType(), act.getValues(), act.getScales(),
-      weight.getValues(), weight.getScales(), recipeAttr);
+      weight.getValues(), weight.getScales(), op.getAddend(), recipeAttr);
   op.getResult().replaceAllUsesWith(product.getResult());
   op.erase();
   if (param->use_empty())

@@ -373,6 +373,9 @@ absl::Status Checker::checkGemm(const fb::Gemm &g) {
                                   g.ldb(), g.batch(), g.stride_b()));
   DSC_RETURN_IF_ERROR(checkMatrix(g.c(), "gemm c", g.c_dtype(), g.m(), g.n(),
                                   g.ldc(), g.batch(), g.stride_c()));
+  if (g.d())
+    DSC_RETURN_IF_ERROR(checkMatrix(g.d(), "gemm d", g.c_dtype(), g.m(), g.n(),
+                                    g.ldc(), g.batch(), g.stride_c()));
   // Batches writing the same C elements would race.
   if (g.batch() > 1 && static_cast<unsigned __int128>(g.stride_c()) <
                            static_cast<unsigned __int128>(g.ldc()) * g.n())

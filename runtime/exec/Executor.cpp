@@ -173,7 +173,8 @@ absl::Status Executor::prepareSteps() {
     } else if (const fb::Gemm *gemm = step.op_as_Gemm()) {
       absl::StatusOr<std::unique_ptr<GemmPlan>> made = GemmPlan::create(
           blas, *gemm, address(*gemm->a()), address(*gemm->b()),
-          address(*gemm->c()), gemm->bias() ? address(*gemm->bias()) : 0,
+          address(*gemm->c()), gemm->d() ? address(*gemm->d()) : 0,
+          gemm->bias() ? address(*gemm->bias()) : 0,
           gemm->a_scale() ? address(*gemm->a_scale()) : 0,
           gemm->b_scale() ? address(*gemm->b_scale()) : 0, workspace, where(i));
       if (!made.ok())

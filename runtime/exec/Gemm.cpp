@@ -102,7 +102,7 @@ static absl::Status makeLayout(cublasLtMatrixLayout_t *layout,
 
 absl::StatusOr<std::unique_ptr<GemmPlan>>
 GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
-                 CUdeviceptr b, CUdeviceptr c, CUdeviceptr bias,
+                 CUdeviceptr b, CUdeviceptr c, CUdeviceptr d, CUdeviceptr bias,
                  CUdeviceptr aScale, CUdeviceptr bScale, CUdeviceptr workspace,
                  const std::string &where) {
   std::optional<cudaDataType_t> typeA = cudaType(gemm.a_dtype()),
@@ -137,6 +137,7 @@ GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
   plan->a = a;
   plan->b = b;
   plan->c = c;
+  plan->d = d ? d : c;
   plan->workspace = workspace;
   plan->alpha32 = static_cast<float>(gemm.alpha());
   plan->beta32 = static_cast<float>(gemm.beta());
@@ -257,7 +258,7 @@ absl::Status GemmPlan::run(CUstream stream) const {
   return lt(cublasLtMatmul(handle, op, alpha, reinterpret_cast<void *>(a),
                            layoutA, reinterpret_cast<void *>(b), layoutB, beta,
                            reinterpret_cast<void *>(c), layoutC,
-                           reinterpret_cast<void *>(c), layoutC, &algo,
+                           reinterpret_cast<void *>(d), layoutC, &algo,
                            reinterpret_cast<void *>(workspace),
                            kGemmWorkspaceBytes,
                            reinterpret_cast<cudaStream_t>(stream)),

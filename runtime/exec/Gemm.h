@@ -31,13 +31,15 @@ inline constexpr uint64_t kGemmWorkspaceBytes = 32ull << 20;
 class GemmPlan {
 public:
   /// Builds the descriptors for `gemm` with its operands at the given device
-  /// addresses (`aScale`, `bScale`: the fp8 scales, 0 without a recipe) and
+  /// addresses (`d`: the output, `c` when 0; `aScale`, `bScale`: the fp8
+  /// scales, 0 without a recipe) and
   /// asks the heuristic for an algorithm. Errors start with `where` (the
   /// step).
   static absl::StatusOr<std::unique_ptr<GemmPlan>>
   create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
-         CUdeviceptr b, CUdeviceptr c, CUdeviceptr bias, CUdeviceptr aScale,
-         CUdeviceptr bScale, CUdeviceptr workspace, const std::string &where);
+         CUdeviceptr b, CUdeviceptr c, CUdeviceptr d, CUdeviceptr bias,
+         CUdeviceptr aScale, CUdeviceptr bScale, CUdeviceptr workspace,
+         const std::string &where);
   ~GemmPlan();
   GemmPlan(const GemmPlan &) = delete;
   GemmPlan &operator=(const GemmPlan &) = delete;
@@ -53,7 +55,7 @@ private:
   cublasLtMatrixLayout_t layoutA = nullptr, layoutB = nullptr,
                          layoutC = nullptr;
   cublasLtMatmulAlgo_t algo{};
-  CUdeviceptr a = 0, b = 0, c = 0, workspace = 0;
+  CUdeviceptr a = 0, b = 0, c = 0, d = 0, workspace = 0;
   // The scalars in the scale type: float for 32F compute, double for 64F.
   float alpha32 = 1, beta32 = 0;
   double alpha64 = 1, beta64 = 0;

@@ -170,7 +170,7 @@ func.func @layer_norm_extra_operand(%x: tensor<4x8xf32>, %w: tensor<8xf32>) {
 // -----
 
 func.func @matmul_one_operand(%x: tensor<4x8xf32>) {
-  // expected-error @+1 {{expected 2 operands, but found 1}}
+  // expected-error @+1 {{expected 2 or more operands, but found 1}}
   %y = "dsc.matmul"(%x) : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
@@ -1258,4 +1258,20 @@ func.func @unknown_dsc_attribute(%x: tensor<4xf32>) {
 // expected-error @+1 {{argument 0: unknown dsc attribute 'dsc.shards'}}
 func.func @unknown_dsc_argument_attribute(%x: tensor<4xf32> {dsc.shards = {}}) {
   return
+}
+
+// -----
+
+func.func @matmul_addend_type(%a: tensor<4x8xbf16>, %b: tensor<8x8xbf16>, %c: tensor<4x8xf32>) -> tensor<4x8xbf16> {
+  // expected-error @+1 {{'dsc.matmul' op addend must have the result's type 'tensor<4x8xbf16>', got 'tensor<4x8xf32>'}}
+  %y = dsc.matmul %a, %b, %c : (tensor<4x8xbf16>, tensor<8x8xbf16>, tensor<4x8xf32>) -> tensor<4x8xbf16>
+  return %y : tensor<4x8xbf16>
+}
+
+// -----
+
+func.func @matmul_addend_int(%a: tensor<4x8xi32>, %b: tensor<8x8xi32>, %c: tensor<4x8xi32>) -> tensor<4x8xi32> {
+  // expected-error @+1 {{'dsc.matmul' op an addend needs a floating-point result}}
+  %y = dsc.matmul %a, %b, %c : (tensor<4x8xi32>, tensor<8x8xi32>, tensor<4x8xi32>) -> tensor<4x8xi32>
+  return %y : tensor<4x8xi32>
 }

@@ -306,10 +306,10 @@ func.func @norm_alone(%x: tensor<2x16xf32>, %w: tensor<16xf32>) -> tensor<2x16xf
 // RUN: dsc-interp %t.fp8.mlir --random-weights 1 --seed 3 --compare-pipeline='builtin.module(dsc-fuse-elementwise)' | FileCheck %s --check-prefix=FP8
 // FP8: ok    y  bf16[1, 40, 128]  max_abs=0  rel_fro=0
 
-// The driver fuses at -O2 (the default) only.
-// RUN: dsc %dsc_src/examples/mlp.dsg | FileCheck %s --check-prefix=O2
-// O2-COUNT-2: dsc.fusion(
-// RUN: dsc %dsc_src/examples/mlp.dsg -O1 | FileCheck %s --check-prefix=O1
+// The driver fuses at -O2 (the default) only, after the GEMM-epilogue pass.
+// RUN: dsc %dsc_src/test/gpu/models/fusion.dsg | FileCheck %s --check-prefix=O2
+// O2-COUNT-5: dsc.fusion(
+// RUN: dsc %dsc_src/test/gpu/models/fusion.dsg -O1 | FileCheck %s --check-prefix=O1
 // O1-NOT: dsc.fusion
 // O1: dsc.gelu
 // O1-NOT: dsc.fusion

@@ -149,8 +149,11 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
-  if (optLevel >= 2)
+  if (optLevel >= 2) {
+    // GEMM epilogues first: what folds into a GEMM is not left for an elementwise kernel.
+    pm.addPass(dsc::createFuseGemmEpiloguePass());
     pm.addPass(dsc::createFuseElementwisePass());
+  }
   if (emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
     pm.addPass(dsc::createLowerToPlanPass());
     pm.addPass(dsc::createPlanMemoryPass());
