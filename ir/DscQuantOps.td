@@ -50,6 +50,7 @@ def Dsc_QuantizeOp : Dsc_Op<"quantize"> {
 }
 
 def Dsc_ScaledMatmulOp : Dsc_Op<"scaled_matmul"> {
+  let fusionKind = "matmul";
   let summary = "product of an fp8 activation and an fp8 weight, each with its scales";
   let description = [{
     `a` `[..., K]` with `a_scales` as `dsc.quantize` makes them, `b` `[N, K]` (the weight
