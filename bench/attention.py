@@ -15,11 +15,9 @@ so the TFLOP/s printed for both are "square-equivalent" and comparable with each
 """
 import argparse
 import contextlib
-import os
-import re
-import statistics
-import subprocess
 import sys
+
+from benchutil import dsrun_bench, time_cuda
 
 
 def main():
@@ -36,15 +34,11 @@ def main():
     flops = 4 * a.B * a.HQ * a.T * a.T * a.DH
 
     rows = []
-    env = dict(os.environ)
-    env["LD_LIBRARY_PATH"] = os.path.abspath(".device/lib") + ":" + env.get("LD_LIBRARY_PATH", "")
-    r = subprocess.run([a.dsrun, a.dsx, "--random_weights=1", "--seed=7", f"--bench={a.iters}"],
-                       capture_output=True, text=True, env=env)
-    m = re.search(r"bench: \d+ replays: median ([0-9.]+) ms \(min ([0-9.]+), max ([0-9.]+)\)", r.stdout)
-    if r.returncode != 0 or not m:
-        rows.append(("dsc (dsrun)", None, None, (r.stdout + r.stderr).strip()[-300:]))
-    else:
-        rows.append(("dsc (dsrun)", float(m.group(1)), float(m.group(2)), ""))
+    try:
+        med, mn = dsrun_bench(a.dsrun, a.dsx, a.iters)
+        rows.append(("dsc (dsrun)", med, mn, ""))
+    except RuntimeError as ex:
+        rows.append(("dsc (dsrun)", None, None, str(ex)[-300:]))
 
     try:
         import torch
@@ -62,18 +56,7 @@ def main():
                 return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
             ctx = sdpa_kernel([backend]) if backend is not None else contextlib.nullcontext()
             with ctx:
-                for _ in range(10):
-                    sdpa()
-                torch.cuda.synchronize()
-                times = []
-                for _ in range(a.iters):
-                    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                    s.record()
-                    sdpa()
-                    e.record()
-                    e.synchronize()
-                    times.append(s.elapsed_time(e))
-            return statistics.median(times), min(times)
+                return time_cuda(sdpa, a.iters, torch)
 
         # The default dispatch first, then each backend forced, so the table says
         # which kernel the default is and how the others compare.

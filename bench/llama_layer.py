@@ -23,11 +23,11 @@ every matmul plus attention's two products over the whole TxT square (4*B*H*T*T*
 import argparse
 import datetime
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
+
+from benchutil import dsrun_bench, time_cuda
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
@@ -43,17 +43,6 @@ def flops(a):
     gemm = 2 * n * a.D * (a.D + 2 * kvd) + 2 * n * a.D * a.D + 3 * 2 * n * a.D * a.F
     attn = 4 * a.B * a.H * a.T * a.T * dh
     return gemm + attn
-
-
-def run_dsc(a, dsx):
-    env = dict(os.environ)
-    env["LD_LIBRARY_PATH"] = os.path.abspath(".device/lib") + ":" + env.get("LD_LIBRARY_PATH", "")
-    r = subprocess.run([a.dsrun, dsx, "--random_weights=1", "--seed=7", f"--bench={a.iters}"],
-                       capture_output=True, text=True, env=env)
-    m = re.search(r"bench: \d+ replays: median ([0-9.]+) ms \(min ([0-9.]+), max ([0-9.]+)\)", r.stdout)
-    if r.returncode != 0 or not m:
-        raise RuntimeError((r.stdout + r.stderr).strip()[-400:])
-    return float(m.group(1)), float(m.group(2))
 
 
 def torch_layer(a, torch):
@@ -103,18 +92,7 @@ def make_inputs(a, torch):
 
 def time_torch(fn, args, iters, torch):
     with torch.inference_mode():
-        for _ in range(10):
-            fn(*args)
-        torch.cuda.synchronize()
-        times = []
-        for _ in range(iters):
-            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            s.record()
-            fn(*args)
-            e.record()
-            e.synchronize()
-            times.append(s.elapsed_time(e))
-    return statistics.median(times), min(times)
+        return time_cuda(lambda: fn(*args), iters, torch)
 
 
 def run_jax(a, x, cos, sin, p):
@@ -179,9 +157,9 @@ def main():
         except Exception as ex:  # a failing implementation is a row, not a crash
             rows.append((name, None, None, repr(ex)[:300]))
 
-    attempt("dsc bf16 (dsrun)", lambda: run_dsc(a, a.dsx))
-    attempt("dsc fp8 blockwise (dsrun)", lambda: run_dsc(a, a.dsx_fp8))
-    attempt("dsc fp8 tensor (dsrun)", lambda: run_dsc(a, a.dsx_fp8_tensor))
+    attempt("dsc bf16 (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx, a.iters))
+    attempt("dsc fp8 blockwise (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx_fp8, a.iters))
+    attempt("dsc fp8 tensor (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx_fp8_tensor, a.iters))
     try:
         import torch
         x, cos, sin, p = make_inputs(a, torch)

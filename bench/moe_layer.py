@@ -17,25 +17,12 @@ batched expert GEMMs (torch.bmm), combine. Timing as bench/llama_layer.py: dsrun
 (CUDA graph replays) for dsc; CUDA events around each call after 10 warm-up calls for torch.
 """
 import argparse
-import os
-import re
-import statistics
-import subprocess
 import sys
+
+from benchutil import dsrun_bench, time_cuda
 
 N, D, FE, FS, E, G, TG, K = 4096, 2048, 1408, 2816, 64, 8, 3, 6
 C = N * K * 5 // (4 * E)
-
-
-def run_dsc(a):
-    env = dict(os.environ)
-    env["LD_LIBRARY_PATH"] = os.path.abspath(".device/lib") + ":" + env.get("LD_LIBRARY_PATH", "")
-    r = subprocess.run([a.dsrun, a.dsx, "--random_weights=1", "--seed=7", f"--bench={a.iters}"],
-                       capture_output=True, text=True, env=env)
-    m = re.search(r"bench: \d+ replays: median ([0-9.]+) ms \(min ([0-9.]+)", r.stdout)
-    if r.returncode != 0 or not m:
-        raise RuntimeError((r.stdout + r.stderr).strip()[-400:])
-    return float(m.group(1)), float(m.group(2))
 
 
 def make(torch):
@@ -84,18 +71,7 @@ def layer(torch, x, p):
 
 def time_torch(fn, args, iters, torch):
     with torch.inference_mode():
-        for _ in range(10):
-            fn(*args)
-        torch.cuda.synchronize()
-        times = []
-        for _ in range(iters):
-            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            s.record()
-            fn(*args)
-            e.record()
-            e.synchronize()
-            times.append(s.elapsed_time(e))
-    return statistics.median(times), min(times)
+        return time_cuda(lambda: fn(*args), iters, torch)
 
 
 def main():
@@ -113,7 +89,7 @@ def main():
         except Exception as ex:  # a failing implementation is a row, not a crash
             rows.append((name, None, None, repr(ex).splitlines()[0][:300]))
 
-    attempt("dsc (dsrun)", lambda: run_dsc(a))
+    attempt("dsc (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx, a.iters))
     import torch
     x, p = make(torch)
     attempt(f"torch {torch.__version__} eager", lambda: time_torch(lambda x, p: layer(torch, x, p), (x, p), a.iters, torch))

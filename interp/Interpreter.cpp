@@ -108,10 +108,8 @@ static HostTensor addRounded(const HostTensor &product, const HostTensor &addend
   return HostTensor::fromFloats(type, product.shape(), std::move(sum));
 }
 
-/// The verifiers admit these two names only.
-static Fp8Recipe recipeOf(llvm::StringRef name) {
-  return name == "tensor" ? Fp8Recipe::Tensor : Fp8Recipe::Blockwise;
-}
+/// The verifiers admit known recipe names only.
+static Fp8Recipe recipeOf(llvm::StringRef name) { return *parseFp8Recipe(name); }
 
 static ReduceKind reduceKind(ReduceSumOp) { return ReduceKind::Sum; }
 static ReduceKind reduceKind(ReduceMaxOp) { return ReduceKind::Max; }
@@ -351,38 +349,29 @@ LogicalResult OpEvaluator::run() {
         return set(o.getScales(), std::move(scales));
       })
       .Case([&](ScaledMatmulOp o) {
+        HostTensor product = scaledMatmul(
+            in(o.getA()), in(o.getAScales()), in(o.getB()), in(o.getBScales()),
+            recipeOf(o.getRecipe()), o.getAddend() ? DType::F32 : resultDType());
         if (!o.getAddend())
-          return set(scaledMatmul(in(o.getA()), in(o.getAScales()), in(o.getB()),
-                                  in(o.getBScales()), recipeOf(o.getRecipe()),
-                                  resultDType()));
-        return set(addRounded(scaledMatmul(in(o.getA()), in(o.getAScales()),
-                                           in(o.getB()), in(o.getBScales()),
-                                           recipeOf(o.getRecipe()), DType::F32),
-                              in(o.getAddend()), resultDType()));
+          return set(std::move(product));
+        return set(addRounded(product, in(o.getAddend()), resultDType()));
       })
       .Case([&](MatmulOp o) {
+        const HostTensor &a = in(o.getA()), &b = in(o.getB());
+        // dsc-precision's tf32: the tensor cores read f32 operands rounded to TF32.
         auto hint = o->getAttrOfType<mlir::StringAttr>(DscDialect::kPrecisionAttr);
-        if (hint && hint.getValue() == "tf32" && in(o.getA()).dtype() == DType::F32 &&
-            in(o.getB()).dtype() == DType::F32) {
-          MatmulAttrs attrs;
-          attrs.transposeA = o.getTransposeA();
-          attrs.transposeB = o.getTransposeB();
-          attrs.outType = DType::F32;
-          HostTensor product =
-              matmul(tf32Inputs(in(o.getA())), tf32Inputs(in(o.getB())), attrs, options);
-          return set(o.getAddend() ? addRounded(product, in(o.getAddend()), DType::F32)
-                                   : std::move(product));
-        }
+        bool tf32 = hint && hint.getValue() == "tf32" && a.dtype() == DType::F32 &&
+                    b.dtype() == DType::F32;
         MatmulAttrs attrs;
         attrs.transposeA = o.getTransposeA();
         attrs.transposeB = o.getTransposeB();
-        attrs.outType = resultDType();
+        // An addend is added in f32 and rounded once, as cuBLASLt's beta * C.
+        attrs.outType = o.getAddend() ? DType::F32 : resultDType();
+        HostTensor product = tf32 ? matmul(tf32Inputs(a), tf32Inputs(b), attrs, options)
+                                  : matmul(a, b, attrs, options);
         if (!o.getAddend())
-          return set(matmul(in(o.getA()), in(o.getB()), attrs, options));
-        // The epilogue adds in f32 and rounds once, as cuBLASLt's beta * C.
-        attrs.outType = DType::F32;
-        return set(addRounded(matmul(in(o.getA()), in(o.getB()), attrs, options),
-                              in(o.getAddend()), resultDType()));
+          return set(std::move(product));
+        return set(addRounded(product, in(o.getAddend()), resultDType()));
       })
       .Case([&](RopeOp o) {
         return set(rope(in(o.getX()), in(o.getPositions()),

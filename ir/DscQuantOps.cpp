@@ -7,6 +7,7 @@
 
 #include "ir/DscDialect.h"
 #include "ir/OpChecks.h"
+#include "runtime/support/Fp8Layout.h"
 
 using namespace mlir;
 using namespace dsc;
@@ -14,18 +15,21 @@ using dsc::detail::shapeString;
 
 namespace {
 
-constexpr int64_t kBlock = 128;
-
-/// Scale rows are padded to a multiple of 4 (runtime/support/Fp8Quant.h).
-int64_t pitch(int64_t n) { return (n + 3) / 4 * 4; }
+constexpr int64_t kBlock = kFp8Block;
 
 bool isE4M3(Type t) { return isa<Float8E4M3FNType>(t); }
 
-LogicalResult verifyRecipe(Operation *op, StringRef recipe) {
-  if (recipe != "blockwise" && recipe != "tensor")
+FailureOr<Fp8Recipe> verifyRecipe(Operation *op, StringRef recipe) {
+  std::optional<Fp8Recipe> parsed = parseFp8Recipe(recipe);
+  if (!parsed)
     return op->emitOpError() << "unknown recipe '" << recipe
                              << "'; expected \"blockwise\" or \"tensor\"";
-  return success();
+  return *parsed;
+}
+
+/// `shape` as the SmallVector that expectShape compares against.
+SmallVector<int64_t> asShape(const std::vector<int64_t> &shape) {
+  return SmallVector<int64_t>(shape.begin(), shape.end());
 }
 
 LogicalResult expectShape(Operation *op, StringRef what, RankedTensorType t,
@@ -52,7 +56,8 @@ int64_t rowsOf(RankedTensorType t) {
 LogicalResult QuantizedParamOp::verify() {
   if (getName().empty())
     return emitOpError("needs a non-empty name");
-  if (failed(verifyRecipe(*this, getRecipe())))
+  FailureOr<Fp8Recipe> recipe = verifyRecipe(*this, getRecipe());
+  if (failed(recipe))
     return failure();
   auto source = dyn_cast<RankedTensorType>(getSourceType());
   if (!source || source.getRank() != 2 || !source.hasStaticShape() ||
@@ -60,7 +65,7 @@ LogicalResult QuantizedParamOp::verify() {
     return emitOpError("source_type must be a static [K, N] float matrix, got ")
            << getSourceType();
   int64_t k = source.getDimSize(0), n = source.getDimSize(1);
-  bool blockwise = getRecipe() == "blockwise";
+  bool blockwise = *recipe == Fp8Recipe::Blockwise;
   if (blockwise && (k % kBlock != 0 || n % kBlock != 0))
     return emitOpError("the blockwise recipe needs K and N to be multiples of "
                        "128, got ")
@@ -69,21 +74,19 @@ LogicalResult QuantizedParamOp::verify() {
   if (failed(expectShape(*this, "values", getValues().getType(), {n, k},
                          b.getType<Float8E4M3FNType>())))
     return failure();
-  SmallVector<int64_t> scales =
-      blockwise ? SmallVector<int64_t>{n / kBlock, pitch(k / kBlock)}
-                : SmallVector<int64_t>{1};
-  return expectShape(*this, "scales", getScales().getType(), scales,
-                     b.getF32Type());
+  return expectShape(*this, "scales", getScales().getType(),
+                     asShape(fp8WeightScaleShape(k, n, *recipe)), b.getF32Type());
 }
 
 LogicalResult QuantizeOp::verify() {
-  if (failed(verifyRecipe(*this, getRecipe())))
+  FailureOr<Fp8Recipe> recipe = verifyRecipe(*this, getRecipe());
+  if (failed(recipe))
     return failure();
   RankedTensorType x = getX().getType();
   if (x.getRank() < 1)
     return emitOpError("x must have rank at least 1");
   int64_t k = x.getShape().back();
-  bool blockwise = getRecipe() == "blockwise";
+  bool blockwise = *recipe == Fp8Recipe::Blockwise;
   if (blockwise && k % kBlock != 0)
     return emitOpError("the blockwise recipe needs the last dimension to be a "
                        "multiple of "
@@ -93,15 +96,13 @@ LogicalResult QuantizeOp::verify() {
   if (failed(expectShape(*this, "values", getValues().getType(), x.getShape(),
                          b.getType<Float8E4M3FNType>())))
     return failure();
-  SmallVector<int64_t> scales =
-      blockwise ? SmallVector<int64_t>{k / kBlock, pitch(rowsOf(x))}
-                : SmallVector<int64_t>{1};
-  return expectShape(*this, "scales", getScales().getType(), scales,
-                     b.getF32Type());
+  return expectShape(*this, "scales", getScales().getType(),
+                     asShape(fp8ActivationScaleShape(rowsOf(x), k, *recipe)), b.getF32Type());
 }
 
 LogicalResult ScaledMatmulOp::verify() {
-  if (failed(verifyRecipe(*this, getRecipe())))
+  FailureOr<Fp8Recipe> recipe = verifyRecipe(*this, getRecipe());
+  if (failed(recipe))
     return failure();
   auto a = cast<RankedTensorType>(getA().getType());
   auto bt = cast<RankedTensorType>(getB().getType());
@@ -115,18 +116,14 @@ LogicalResult ScaledMatmulOp::verify() {
   if (bt.getDimSize(1) != k)
     return emitOpError("b must be [N, K] with K = ")
            << k << " (a's last dimension), got " << shapeString(bt.getShape());
-  bool blockwise = getRecipe() == "blockwise";
+  bool blockwise = *recipe == Fp8Recipe::Blockwise;
   if (blockwise && (k % kBlock != 0 || n % kBlock != 0))
     return emitOpError("the blockwise recipe needs K and N to be multiples of "
                        "128, got K = ")
            << k << ", N = " << n;
   Builder b(getContext());
-  SmallVector<int64_t> aScales =
-      blockwise ? SmallVector<int64_t>{k / kBlock, pitch(rowsOf(a))}
-                : SmallVector<int64_t>{1};
-  SmallVector<int64_t> bScales =
-      blockwise ? SmallVector<int64_t>{n / kBlock, pitch(k / kBlock)}
-                : SmallVector<int64_t>{1};
+  SmallVector<int64_t> aScales = asShape(fp8ActivationScaleShape(rowsOf(a), k, *recipe));
+  SmallVector<int64_t> bScales = asShape(fp8WeightScaleShape(k, n, *recipe));
   if (failed(expectShape(*this, "a_scales",
                          cast<RankedTensorType>(getAScales().getType()),
                          aScales, b.getF32Type())) ||

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/PlanDialect.h"
+#include "runtime/support/Fp8Layout.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
@@ -125,7 +126,7 @@ LogicalResult ParamOp::verify() {
     auto source = dyn_cast<RankedTensorType>(*getSourceType());
     if (!source || source.getRank() != 2 || !isa<FloatType>(source.getElementType()))
       return emitOpError("source_type must be a [K, N] float matrix");
-    if (*getFp8Recipe() != "blockwise" && *getFp8Recipe() != "tensor")
+    if (!parseFp8Recipe(*getFp8Recipe()))
       return emitOpError("unknown fp8_recipe '") << *getFp8Recipe() << "'";
     Type element = getResult().getType().getElementType();
     if (getFp8Scales() ? !element.isF32() : !isa<Float8E4M3FNType>(element))
@@ -236,21 +237,19 @@ LogicalResult GemmOp::verifyFp8Scales() {
     return emitOpError("a_scale and b_scale go with fp8_recipe, and only with it");
   if (!recipe)
     return success();
-  if (*recipe != "tensor" && *recipe != "blockwise")
+  std::optional<Fp8Recipe> parsed = parseFp8Recipe(*recipe);
+  if (!parsed)
     return emitOpError("unknown fp8_recipe '") << *recipe << "'";
   if (!isa<Float8E4M3FNType>(getA().getType().getElementType()) ||
       !isa<Float8E4M3FNType>(getB().getType().getElementType()))
     return emitOpError("scaled GEMMs take f8E4M3FN a and b");
   if (!getTransa() || getTransb() || getBatch() != 1)
     return emitOpError("scaled GEMMs run in the TN layout (transa, not transb), unbatched");
-  int64_t aScales = 1, bScales = 1;
-  if (*recipe == "blockwise") {
-    if (getM() % 128 != 0 || getK() % 128 != 0)
-      return emitOpError("blockwise scaling needs m and k to be multiples of 128");
-    // Scale rows padded to a multiple of 4 (runtime/support/Fp8Quant.h).
-    aScales = (getM() / 128) * ((getK() / 128 + 3) / 4 * 4);
-    bScales = (getK() / 128) * ((getN() + 3) / 4 * 4);
-  }
+  if (*parsed == Fp8Recipe::Blockwise && (getM() % kFp8Block != 0 || getK() % kFp8Block != 0))
+    return emitOpError("blockwise scaling needs m and k to be multiples of 128");
+  // a is the weight (m = N rows of K), b the activations (n rows of K).
+  int64_t aScales = fp8ScaleCount(fp8WeightScaleShape(getK(), getM(), *parsed));
+  int64_t bScales = fp8ScaleCount(fp8ActivationScaleShape(getN(), getK(), *parsed));
   for (auto [name, buffer, count] : {std::make_tuple("a_scale", getAScale(), aScales),
                                      std::make_tuple("b_scale", getBScale(), bScales)}) {
     auto type = cast<MemRefType>(buffer.getType());

@@ -125,6 +125,7 @@ private:
   Value dest(Value result, plan::BufferKind kind = plan::BufferKind::activation);
   Value workspace(MemRefType type, Location loc);
   SmallVector<Value> buffersOf(ValueRange tensors);
+  std::pair<Value, Value> gemmOutputs(Value result, Value addend);
   plan::LaunchOp launch(Operation *op, StringRef kernel, ValueRange inputs, ValueRange outputs,
                         DictionaryAttr attrs);
 
@@ -208,6 +209,15 @@ Value FuncLowering::dest(Value result, plan::BufferKind kind) {
 Value FuncLowering::workspace(MemRefType type, Location loc) {
   return plan::AllocOp::create(b, loc, type, plan::BufferKind::workspace,
                                /*offset=*/nullptr);
+}
+
+/// A GEMM's C and D: without an addend, C is the result's buffer and there is no D; with
+/// one, cuBLASLt reads the addend as C (beta = 1) and writes the result to D.
+std::pair<Value, Value> FuncLowering::gemmOutputs(Value result, Value addend) {
+  Value out = dest(result);
+  if (!addend)
+    return {out, Value()};
+  return {buffers.lookup(addend), out};
 }
 
 SmallVector<Value> FuncLowering::buffersOf(ValueRange tensors) {
@@ -331,9 +341,7 @@ void FuncLowering::lowerScaledMatmul(ScaledMatmulOp op) {
   auto aType = cast<RankedTensorType>(op.getA().getType());
   int64_t k = aType.getShape().back(), rows = aType.getNumElements() / k;
   int64_t n = cast<RankedTensorType>(op.getB().getType()).getDimSize(0);
-  Value out = dest(op.getResult());
-  Value c = op.getAddend() ? buffers.lookup(op.getAddend()) : out;
-  Value d = op.getAddend() ? out : Value();
+  auto [c, d] = gemmOutputs(op.getResult(), op.getAddend());
   plan::GemmOp::create(
       b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()), c, /*bias=*/Value(),
       buffers.lookup(op.getBScales()), buffers.lookup(op.getAScales()), d, op.getRecipeAttr(),
@@ -397,10 +405,7 @@ LogicalResult FuncLowering::lowerMatmul(MatmulOp op) {
   }
   if (batch == 1)
     strideA = strideB = strideC = 0;
-  // With an addend, cuBLASLt reads it as C (beta = 1) and writes D.
-  Value out = dest(op.getResult());
-  Value c = op.getAddend() ? buffers.lookup(op.getAddend()) : out;
-  Value d = op.getAddend() ? out : Value();
+  auto [c, d] = gemmOutputs(op.getResult(), op.getAddend());
   plan::GemmOp::create(
       b, op.getLoc(), buffers.lookup(op.getB()), buffers.lookup(op.getA()), c, /*bias=*/Value(),
       /*a_scale=*/Value(), /*b_scale=*/Value(), d, /*fp8_recipe=*/nullptr, /*m=*/n, /*n=*/gemmN, /*k=*/k, batch, /*lda=*/tb ? k : n, /*ldb=*/ta ? m : k, /*ldc=*/n,

@@ -13,6 +13,7 @@
 
 #include "ir/DscDialect.h"
 #include "ir/DscOps.h"
+#include "runtime/support/Fp8Layout.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -27,10 +28,7 @@ using namespace dsc;
 
 namespace {
 
-constexpr int64_t kBlock = 128;
-
-/// Scale rows are padded to a multiple of 4 (runtime/support/Fp8Quant.h).
-int64_t pitch(int64_t n) { return (n + 3) / 4 * 4; }
+constexpr int64_t kBlock = kFp8Block;
 
 std::string typeName(Type t) {
   std::string s;
@@ -191,20 +189,20 @@ void PolicyApplier::toFp8(MatmulOp op) {
   auto a = cast<RankedTensorType>(op.getA().getType());
   int64_t k = w.getDimSize(0), n = w.getDimSize(1),
           rows = a.getNumElements() / k;
-  bool blockwise = recipe == "blockwise";
+  // The recipe was checked when the pass was initialized.
+  Fp8Recipe parsed = *parseFp8Recipe(recipe);
   Type e4m3 = b.getType<Float8E4M3FNType>();
-  auto scalesType = [&](ArrayRef<int64_t> shape) {
-    return RankedTensorType::get(blockwise ? shape : ArrayRef<int64_t>{1},
-                                 b.getF32Type());
+  auto scalesType = [&](const std::vector<int64_t> &shape) {
+    return RankedTensorType::get(shape, b.getF32Type());
   };
   StringAttr recipeAttr = b.getStringAttr(recipe);
   auto weight = QuantizedParamOp::create(
       b, loc, RankedTensorType::get({n, k}, e4m3),
-      scalesType({n / kBlock, pitch(k / kBlock)}), param.getNameAttr(),
-      TypeAttr::get(w), recipeAttr);
+      scalesType(fp8WeightScaleShape(k, n, parsed)), param.getNameAttr(), TypeAttr::get(w),
+      recipeAttr);
   auto act = QuantizeOp::create(b, loc, a.clone(e4m3),
-                                scalesType({k / kBlock, pitch(rows)}),
-                                op.getA(), recipeAttr);
+                                scalesType(fp8ActivationScaleShape(rows, k, parsed)), op.getA(),
+                                recipeAttr);
   auto product = ScaledMatmulOp::create(
       b, loc, op.getResult().getType(), act.getValues(), act.getScales(),
       weight.getValues(), weight.getScales(), op.getAddend(), recipeAttr);
@@ -249,7 +247,7 @@ struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown precision '" << precision
              << "'; expected as-written, tf32, bf16, fp16 or fp8";
-    if (!llvm::is_contained({"blockwise", "tensor"}, StringRef(fp8Recipe)))
+    if (!parseFp8Recipe(fp8Recipe))
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown fp8-recipe '" << fp8Recipe
              << "'; expected blockwise or tensor";

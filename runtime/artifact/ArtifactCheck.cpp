@@ -2,7 +2,7 @@
 
 #include "runtime/artifact/ArtifactCheck.h"
 
-#include "runtime/support/Fp8Quant.h"
+#include "runtime/support/Fp8Layout.h"
 
 #include "runtime/support/DType.h"
 #include "runtime/support/HostArray.h"
@@ -393,13 +393,13 @@ absl::Status Checker::checkGemm(const fb::Gemm &g) {
     if (g.a_dtype() != fb::DType::F8E4M3FN || g.b_dtype() != fb::DType::F8E4M3FN ||
         !g.transa() || g.transb() || g.batch() != 1)
       return invalid("gemm: a scaled gemm takes e4m3 a and b in the TN layout, unbatched");
-    int64_t aScales = 1, bScales = 1;
-    if (g.fp8_recipe() == fb::Fp8Recipe::Blockwise) {
-      if (g.m() % 128 != 0 || g.k() % 128 != 0)
-        return invalid("gemm: blockwise scales need m and k multiples of 128");
-      aScales = (g.m() / 128) * fp8ScalePitch(g.k() / 128);
-      bScales = (g.k() / 128) * fp8ScalePitch(g.n());
-    }
+    Fp8Recipe recipe = g.fp8_recipe() == fb::Fp8Recipe::Blockwise ? Fp8Recipe::Blockwise
+                                                                   : Fp8Recipe::Tensor;
+    if (recipe == Fp8Recipe::Blockwise && (g.m() % kFp8Block != 0 || g.k() % kFp8Block != 0))
+      return invalid("gemm: blockwise scales need m and k multiples of 128");
+    // a is the weight (m rows of k), b the activations (n rows of k).
+    int64_t aScales = fp8ScaleCount(fp8WeightScaleShape(g.k(), g.m(), recipe));
+    int64_t bScales = fp8ScaleCount(fp8ActivationScaleShape(g.n(), g.k(), recipe));
     DSC_RETURN_IF_ERROR(checkRef(g.a_scale(), byteSize(aScales, fb::DType::F32),
                                  "gemm a_scale"));
     DSC_RETURN_IF_ERROR(checkRef(g.b_scale(), byteSize(bScales, fb::DType::F32),

@@ -303,6 +303,12 @@ absl::StatusOr<HostArray> Executor::downloadOutput(size_t index) const {
   return array;
 }
 
+/// The median of sorted, non-empty `v`.
+static double medianOfSorted(const std::vector<double> &v) {
+  size_t mid = v.size() / 2;
+  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
 absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
   const Driver &cu = device.driver();
   for (int i = 0; i < warmup; ++i)
@@ -339,9 +345,7 @@ absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
   std::sort(times.begin(), times.end());
   result.minMs = times.front();
   result.maxMs = times.back();
-  size_t mid = times.size() / 2;
-  result.medianMs =
-      times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  result.medianMs = medianOfSorted(times);
   return result;
 }
 
@@ -353,7 +357,7 @@ absl::StatusOr<std::vector<double>> Executor::profile(int iterations) {
   for (CUevent &e : events)
     if (status.ok())
       status = device.check(cu.cuEventCreate(&e, CU_EVENT_DEFAULT), "cuEventCreate");
-  std::vector<std::vector<float>> times(n);
+  std::vector<std::vector<double>> times(n);
   for (int it = 0; it <= iterations && status.ok(); ++it) {
     for (size_t i = 0; i < n && status.ok(); ++i) {
       status = device.check(cu.cuEventRecord(events[i], stream), "cuEventRecord");
@@ -378,12 +382,10 @@ absl::StatusOr<std::vector<double>> Executor::profile(int iterations) {
   DSC_RETURN_IF_ERROR(status);
   std::vector<double> medians(n, 0.0);
   for (size_t i = 0; i < n; ++i) {
-    std::vector<float> &t = times[i];
-    if (t.empty())
+    if (times[i].empty())
       continue;
-    std::sort(t.begin(), t.end());
-    size_t mid = t.size() / 2;
-    medians[i] = t.size() % 2 ? t[mid] : (t[mid - 1] + t[mid]) / 2;
+    std::sort(times[i].begin(), times[i].end());
+    medians[i] = medianOfSorted(times[i]);
   }
   return medians;
 }

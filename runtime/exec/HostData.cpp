@@ -93,6 +93,18 @@ absl::Status forEachWeight(
                      " parameters: give --weights W.safetensors or "
                      "--random_weights SEED"));
   }
+  // The weight `name` as `dtype[shape]`, from the file or drawn at random.
+  auto load = [&](const std::string &name, DType dtype,
+                  const std::vector<int64_t> &shape) -> absl::StatusOr<HostArray> {
+    if (file)
+      return readWeight(*file, name, dtype, shape);
+    absl::StatusOr<HostArray> array =
+        randomWeightArray(*options.randomSeed, name, dtype, shape);
+    if (!array.ok())
+      return absl::Status(array.status().code(),
+                          absl::StrCat("weight '", name, "': ", array.status().message()));
+    return array;
+  };
   // The last fp8 weight quantized: its values and scales are neighbouring
   // params, made from one source.
   std::string quantizedSource;
@@ -102,57 +114,41 @@ absl::Status forEachWeight(
     std::string name = tensorName(info);
     DType dtype = tensorDType(info);
     std::vector<int64_t> shape = tensorShape(info);
-    absl::StatusOr<HostArray> array;
-    if (const fb::Fp8Weight *fp8 = info.fp8_weight()) {
-      std::string source = fp8->source() ? fp8->source()->str() : std::string();
-      if (!quantized || quantizedSource != source) {
-        quantized.reset();
-        fb::TensorInfoT sourceInfo;
-        sourceInfo.name = source;
-        sourceInfo.dtype = fp8->source_dtype();
-        if (fp8->source_shape())
-          sourceInfo.shape.assign(fp8->source_shape()->begin(),
-                                  fp8->source_shape()->end());
-        absl::StatusOr<HostArray> weight =
-            file ? readWeight(*file, source, static_cast<DType>(sourceInfo.dtype),
-                              sourceInfo.shape)
-                 : randomWeightArray(*options.randomSeed, source,
-                                     static_cast<DType>(sourceInfo.dtype),
-                                     sourceInfo.shape);
-        if (!weight.ok())
-          return weight.status();
-        Fp8Recipe recipe = fp8->recipe() == fb::Fp8Recipe::Tensor
-                               ? Fp8Recipe::Tensor
-                               : Fp8Recipe::Blockwise;
-        auto made = quantizeWeightArrayFp8(*weight, recipe);
-        if (!made.ok())
-          return absl::Status(made.status().code(),
-                              absl::StrCat("weight '", source, "' (for '", name,
-                                           "'): ", made.status().message()));
-        quantized = std::move(*made);
-        quantizedSource = source;
-      }
-      const HostArray &part = fp8->scales() ? quantized->second : quantized->first;
-      if (part.dtype != dtype || part.shape != shape)
-        return absl::InvalidArgumentError(absl::StrCat(
-            "weight '", name, "': the artifact declares ", describeArray(dtype, shape),
-            ", quantizing '", source, "' gives ", describeArray(part.dtype, part.shape)));
-      if (absl::Status s = sink(i, part); !s.ok())
+    const fb::Fp8Weight *fp8 = info.fp8_weight();
+    if (!fp8) {
+      absl::StatusOr<HostArray> array = load(name, dtype, shape);
+      if (!array.ok())
+        return array.status();
+      if (absl::Status s = sink(i, *array); !s.ok())
         return s;
       continue;
     }
-    if (file) {
-      array = readWeight(*file, name, dtype, shape);
-      if (!array.ok())
-        return array.status();
-    } else {
-      array = randomWeightArray(*options.randomSeed, name, dtype, shape);
+    std::string source = fp8->source() ? fp8->source()->str() : std::string();
+    if (!quantized || quantizedSource != source) {
+      quantized.reset();
+      std::vector<int64_t> sourceShape;
+      if (fp8->source_shape())
+        sourceShape.assign(fp8->source_shape()->begin(), fp8->source_shape()->end());
+      absl::StatusOr<HostArray> weight =
+          load(source, static_cast<DType>(fp8->source_dtype()), sourceShape);
+      if (!weight.ok())
+        return weight.status();
+      Fp8Recipe recipe = fp8->recipe() == fb::Fp8Recipe::Tensor ? Fp8Recipe::Tensor
+                                                                : Fp8Recipe::Blockwise;
+      auto made = quantizeWeightArrayFp8(*weight, recipe);
+      if (!made.ok())
+        return absl::Status(made.status().code(),
+                            absl::StrCat("weight '", source, "' (for '", name,
+                                         "'): ", made.status().message()));
+      quantized = std::move(*made);
+      quantizedSource = source;
     }
-    if (!array.ok())
-      return absl::Status(
-          array.status().code(),
-          absl::StrCat("weight '", name, "': ", array.status().message()));
-    if (absl::Status s = sink(i, *array); !s.ok())
+    const HostArray &part = fp8->scales() ? quantized->second : quantized->first;
+    if (part.dtype != dtype || part.shape != shape)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "weight '", name, "': the artifact declares ", describeArray(dtype, shape),
+          ", quantizing '", source, "' gives ", describeArray(part.dtype, part.shape)));
+    if (absl::Status s = sink(i, part); !s.ok())
       return s;
   }
   return absl::OkStatus();

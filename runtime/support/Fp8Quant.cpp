@@ -10,18 +10,6 @@
 
 namespace dsc {
 
-std::string_view fp8RecipeName(Fp8Recipe recipe) {
-  return recipe == Fp8Recipe::Blockwise ? "blockwise" : "tensor";
-}
-
-std::optional<Fp8Recipe> parseFp8Recipe(std::string_view name) {
-  if (name == "blockwise")
-    return Fp8Recipe::Blockwise;
-  if (name == "tensor")
-    return Fp8Recipe::Tensor;
-  return std::nullopt;
-}
-
 float fp8ScaleForAmax(float amax) {
   return amax > 0.0f && std::isfinite(amax) ? amax / kE4M3Max : 1.0f;
 }
@@ -33,15 +21,20 @@ uint8_t quantizeToE4M3(float x, float scale) {
 /// The largest magnitude, NaN ignored (fmaxf semantics, as the kernels use).
 static float absMax(float acc, float x) { return std::fmax(acc, std::fabs(x)); }
 
+/// The per-tensor recipe's one scale for `n` values.
+static float tensorScale(const float *x, int64_t n) {
+  float amax = 0.0f;
+  for (int64_t i = 0; i < n; ++i)
+    amax = absMax(amax, x[i]);
+  return fp8ScaleForAmax(amax);
+}
+
 Fp8Tensor quantizeActivationFp8(const float *x, int64_t rows, int64_t k,
                                 Fp8Recipe recipe) {
   Fp8Tensor out;
   out.values.resize(static_cast<size_t>(rows * k));
   if (recipe == Fp8Recipe::Tensor) {
-    float amax = 0.0f;
-    for (int64_t i = 0; i < rows * k; ++i)
-      amax = absMax(amax, x[i]);
-    float scale = fp8ScaleForAmax(amax);
+    float scale = tensorScale(x, rows * k);
     out.scales = {scale};
     for (int64_t i = 0; i < rows * k; ++i)
       out.values[i] = quantizeToE4M3(x[i], scale);
@@ -69,10 +62,7 @@ Fp8Tensor quantizeWeightFp8(const float *w, int64_t k, int64_t n,
   Fp8Tensor out;
   out.values.resize(static_cast<size_t>(k * n));
   if (recipe == Fp8Recipe::Tensor) {
-    float amax = 0.0f;
-    for (int64_t i = 0; i < k * n; ++i)
-      amax = absMax(amax, w[i]);
-    float scale = fp8ScaleForAmax(amax);
+    float scale = tensorScale(w, k * n);
     out.scales = {scale};
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t nn = 0; nn < n; ++nn)
@@ -94,20 +84,6 @@ Fp8Tensor quantizeWeightFp8(const float *w, int64_t k, int64_t n,
           out.values[nn * k + kk] = quantizeToE4M3(w[kk * n + nn], scale);
     }
   return out;
-}
-
-std::vector<int64_t> fp8ActivationScaleShape(int64_t rows, int64_t k,
-                                             Fp8Recipe recipe) {
-  if (recipe == Fp8Recipe::Tensor)
-    return {1};
-  return {k / kFp8Block, fp8ScalePitch(rows)};
-}
-
-std::vector<int64_t> fp8WeightScaleShape(int64_t k, int64_t n,
-                                         Fp8Recipe recipe) {
-  if (recipe == Fp8Recipe::Tensor)
-    return {1};
-  return {n / kFp8Block, fp8ScalePitch(k / kFp8Block)};
 }
 
 absl::StatusOr<std::pair<HostArray, HostArray>>

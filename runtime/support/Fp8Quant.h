@@ -16,52 +16,26 @@
 // to it and nothing saturates. The GEMM computes sum_k q_a q_b s_a s_b with
 // f32 accumulation.
 //
-// Layouts are the ones cuBLASLt's scale modes read on Hopper (checked on an
-// H100 by test/gpu/probes/cublaslt_fp8_scales.cu against a CPU product, and by
-// the GPU suite's fp8 cases):
-//   - activations x[M, K] row-major, 1 x 128 tiles (VEC128_32F): scales
-//     [K/128, pitch(M)], M contiguous;
-//   - weights w[K, N] row-major, 128 x 128 blocks (BLK128x128_32F): values
-//     stored transposed as [N, K] (K contiguous: the "TN" operand FP8 GEMMs
-//     need), scales [N/128, pitch(K/128)], K/128 contiguous.
-// pitch(n) rounds n up to a multiple of 4 (16 bytes): cuBLASLt reads the scale
-// rows at that pitch (an H100 run with K/128 = 2 and 86 gave wrong products
-// without it). The padding holds 1.0 and is never read as a scale.
+// The recipes and the layouts of values and scales are in Fp8Layout.h.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef DSC_RUNTIME_SUPPORT_FP8QUANT_H
 #define DSC_RUNTIME_SUPPORT_FP8QUANT_H
 
+#include "runtime/support/Fp8Layout.h"
 #include "runtime/support/HostArray.h"
 
 #include "absl/status/statusor.h"
 
 #include <cstdint>
-#include <optional>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace dsc {
 
-/// The tile and block edge of the fine-grained recipe.
-inline constexpr int64_t kFp8Block = 128;
 /// e4m3's largest finite value.
 inline constexpr float kE4M3Max = 448.0f;
-
-/// How a tensor is scaled to fp8.
-enum class Fp8Recipe {
-  /// DeepSeek-V3: 1 x 128 tiles for activations, 128 x 128 blocks for
-  /// weights.
-  Blockwise,
-  /// One scale for the whole tensor, from its current amax.
-  Tensor,
-};
-
-/// "blockwise", "tensor"; parseFp8Recipe is its inverse.
-std::string_view fp8RecipeName(Fp8Recipe recipe);
-std::optional<Fp8Recipe> parseFp8Recipe(std::string_view name);
 
 /// The scale of a group whose largest magnitude is `amax`.
 float fp8ScaleForAmax(float amax);
@@ -84,15 +58,6 @@ Fp8Tensor quantizeActivationFp8(const float *x, int64_t rows, int64_t k,
 /// one scale.
 Fp8Tensor quantizeWeightFp8(const float *w, int64_t k, int64_t n,
                             Fp8Recipe recipe);
-
-/// `n` rounded up to a multiple of 4: the pitch of the scale rows.
-inline int64_t fp8ScalePitch(int64_t n) { return (n + 3) / 4 * 4; }
-
-/// The scales' shape for each operand and recipe (as above).
-std::vector<int64_t> fp8ActivationScaleShape(int64_t rows, int64_t k,
-                                             Fp8Recipe recipe);
-std::vector<int64_t> fp8WeightScaleShape(int64_t k, int64_t n,
-                                         Fp8Recipe recipe);
 
 /// quantizeWeightFp8 of a host weight `source` ([k, n], any float dtype):
 /// the values as an f8E4M3FN [n, k] array and the scales as an f32 array.

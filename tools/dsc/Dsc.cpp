@@ -17,6 +17,7 @@
 #include "ir/ModelSummary.h"
 #include "ir/PlanDialect.h"
 #include "passes/Passes.h"
+#include "runtime/support/Fp8Layout.h"
 
 #ifdef DSC_HAVE_CODEGEN
 #include "codegen/ArtifactWriter.h"
@@ -232,7 +233,7 @@ int main(int argc, char **argv) {
     return 1;
   }
 #endif
-  if (fp8Recipe != "blockwise" && fp8Recipe != "tensor") {
+  if (!dsc::parseFp8Recipe(fp8Recipe)) {
     llvm::errs() << "dsc: --fp8-recipe=" << fp8Recipe
                  << ": expected blockwise or tensor (delayed scaling is not implemented)\n";
     return 1;
