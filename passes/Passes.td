@@ -134,7 +134,9 @@ def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
       which the lowering turns into cuBLASLt's `CUBLAS_COMPUTE_32F_FAST_TF32`.
     * `precision=as-written` (the default): only the ops that carry a `dsc.precision` hint
       (`@precision(...)` in .dsg) change.
-    A `dsc.precision` hint on an op overrides the policy for that op: `"fp8"` quantizes a
+    `op-precision=KIND=PRECISION,...` (`dsc --precision-override`) sets the precision of
+    every op of a kind the policy decides (`matmul`, `attention`), in place of `precision`.
+    A `dsc.precision` hint on an op overrides both for that op: `"fp8"` quantizes a
     GEMM that qualifies, any other value keeps it out of fp8 / autocast. With
     `explain=true` every op gets a remark at its location saying in which type it computes
     and why (`dsc --explain`).
@@ -146,6 +148,9 @@ def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
            "blockwise (1x128 / 128x128 scales) or tensor (per-tensor current scaling)">,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "a remark per op: the type it computes in and why">,
+    ListOption<"opPrecision", "op-precision", "std::string",
+               "per op kind: KIND=PRECISION (KIND matmul or attention), in place of "
+               "`precision` for the ops of that kind">,
   ];
   let dependentDialects = ["::dsc::DscDialect"];
 }

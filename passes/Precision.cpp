@@ -47,11 +47,54 @@ std::optional<StringRef> hintOf(Operation *op) {
   return std::nullopt;
 }
 
+constexpr StringLiteral kPrecisions[] = {"as-written", "tf32", "bf16", "fp16", "fp8"};
+/// The op kinds whose precision the policy decides, and so the ones an op-precision entry
+/// may name.
+constexpr StringLiteral kDecidedKinds[] = {"matmul", "attention"};
+
+/// The precision each op kind gets: `precision`, unless op-precision names the kind.
+struct KindPrecisions {
+  StringRef precision;
+  llvm::StringMap<std::string> byKind;
+
+  /// The precision for `kind` and why ("" for the global policy).
+  std::pair<StringRef, std::string> lookup(StringRef kind) const {
+    auto it = byKind.find(kind);
+    if (it == byKind.end())
+      return {precision, ""};
+    return {it->second, "--precision-override " + kind.str() + "=" + it->second};
+  }
+};
+
+/// Parses op-precision entries (KIND=PRECISION); the error names the entry.
+FailureOr<llvm::StringMap<std::string>> parseOpPrecision(ArrayRef<std::string> entries,
+                                                         MLIRContext *context) {
+  llvm::StringMap<std::string> byKind;
+  for (StringRef entry : entries) {
+    auto fail = [&](const Twine &what) {
+      return emitError(UnknownLoc::get(context))
+             << "dsc-precision: op-precision '" << entry << "': " << what;
+    };
+    auto [kind, value] = entry.split('=');
+    if (value.empty() || !entry.contains('='))
+      return fail("expected KIND=PRECISION");
+    if (!llvm::is_contained(kDecidedKinds, kind))
+      return fail("'" + kind +
+                  "' is not an op kind the policy decides; expected matmul or "
+                  "attention");
+    if (!llvm::is_contained(kPrecisions, value))
+      return fail("unknown precision '" + value +
+                  "'; expected as-written, tf32, bf16, fp16 or fp8");
+    if (!byKind.try_emplace(kind, value.str()).second)
+      return fail("'" + kind + "' is given twice");
+  }
+  return byKind;
+}
+
 class PolicyApplier {
 public:
-  PolicyApplier(MLIRContext *context, StringRef precision, StringRef recipe,
-                bool explain)
-      : precision(precision), recipe(recipe), explain(explain), b(context) {}
+  PolicyApplier(MLIRContext *context, KindPrecisions precisions, StringRef recipe, bool explain)
+      : precisions(std::move(precisions)), recipe(recipe), explain(explain), b(context) {}
 
   void apply(Operation *op);
 
@@ -68,7 +111,8 @@ private:
   void autocastMatmul(MatmulOp op, Type low);
   Value castTo(Value v, Type element, Location loc);
 
-  StringRef precision, recipe;
+  KindPrecisions precisions;
+  StringRef recipe;
   bool explain;
   OpBuilder b;
 };
@@ -128,10 +172,16 @@ void PolicyApplier::apply(Operation *op) {
 
 void PolicyApplier::matmul(MatmulOp op) {
   std::optional<StringRef> hint = hintOf(op);
-  StringRef target = hint ? *hint : precision;
+  auto [kindTarget, kindWhy] = precisions.lookup("matmul");
+  StringRef target = hint ? *hint : kindTarget;
   Type out = op.getResult().getType().getElementType();
-  std::string why =
-      hint ? "@precision(" + hint->str() + ")" : "a GEMM on a weight";
+  // Why this op gets `target`: its hint, the kind's override, or the policy's own reason.
+  auto because = [&](StringRef policyReason) {
+    if (hint)
+      return "@precision(" + hint->str() + ")";
+    return kindWhy.empty() ? policyReason.str() : kindWhy;
+  };
+  std::string why = because("a GEMM on a weight");
   if (target == "fp8") {
     std::string obstacle = fp8Obstacle(op);
     if (obstacle.empty()) {
@@ -151,20 +201,18 @@ void PolicyApplier::matmul(MatmulOp op) {
   if (target == "tf32" && elementOf(op.getA()).isF32() && elementOf(op.getB()).isF32()) {
     remark(op, "tf32 tensor cores (inputs rounded to 10 mantissa bits), f32 accumulation "
                "and output: " +
-                   (hint ? why : std::string("f32 GEMMs (policy)")));
+                   because("f32 GEMMs (policy)"));
     op->setAttr(DscDialect::kPrecisionAttr, b.getStringAttr("tf32"));
     return;
   }
   if ((target == "bf16" || target == "fp16") && elementOf(op.getA()).isF32() &&
       elementOf(op.getB()).isF32()) {
     Type low = target == "bf16" ? Type(b.getBF16Type()) : Type(b.getF16Type());
-    remark(op, typeName(low) + " operands, f32 accumulation and output: " +
-                   (hint ? why : "GEMMs autocast"));
+    remark(op,
+           typeName(low) + " operands, f32 accumulation and output: " + because("GEMMs autocast"));
     return autocastMatmul(op, low);
   }
-  remark(op, typeName(elementOf(op.getA())) + ", f32 accumulation: " +
-                 (hint ? "@precision(" + hint->str() + ")"
-                       : std::string("as written")));
+  remark(op, typeName(elementOf(op.getA())) + ", f32 accumulation: " + because("as written"));
 }
 
 Value PolicyApplier::castTo(Value v, Type element, Location loc) {
@@ -214,13 +262,14 @@ void PolicyApplier::toFp8(MatmulOp op) {
 
 void PolicyApplier::attention(AttentionOp op) {
   std::optional<StringRef> hint = hintOf(op);
-  StringRef target = hint ? *hint : precision;
+  auto [kindTarget, kindWhy] = precisions.lookup("attention");
+  StringRef target = hint ? *hint : kindTarget;
+  std::string why = hint ? "@precision(" + hint->str() + ")" : kindWhy;
   Type t = elementOf(op.getQ());
   if ((target == "bf16" || target == "fp16") && t.isF32()) {
     Type low = target == "bf16" ? Type(b.getBF16Type()) : Type(b.getF16Type());
-    remark(op, typeName(low) +
-                   " with f32 softmax and accumulation, output f32: attention "
-                   "autocasts");
+    remark(op, typeName(low) + " with f32 softmax and accumulation, output f32: " +
+                   (why.empty() ? std::string("attention autocasts") : why));
     b.setInsertionPoint(op);
     Location loc = op.getLoc();
     op.getQMutable().assign(castTo(op.getQ(), low, loc));
@@ -234,16 +283,16 @@ void PolicyApplier::attention(AttentionOp op) {
     return;
   }
   remark(op, typeName(t) + " with f32 softmax and accumulation: " +
-                 (target == "fp8" ? "fp8 attention is not implemented"
-                                  : "as written"));
+                 (target == "fp8" ? std::string("fp8 attention is not implemented")
+                  : why.empty()   ? std::string("as written")
+                                  : why));
 }
 
 struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
   using PrecisionPassBase::PrecisionPassBase;
 
   LogicalResult initialize(MLIRContext *context) override {
-    if (!llvm::is_contained({"as-written", "tf32", "bf16", "fp16", "fp8"},
-                            StringRef(precision)))
+    if (!llvm::is_contained(kPrecisions, StringRef(precision)))
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown precision '" << precision
              << "'; expected as-written, tf32, bf16, fp16 or fp8";
@@ -251,11 +300,16 @@ struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown fp8-recipe '" << fp8Recipe
              << "'; expected blockwise or tensor";
+    FailureOr<llvm::StringMap<std::string>> byKind = parseOpPrecision(opPrecision, context);
+    if (failed(byKind))
+      return failure();
+    kindPrecisions = std::move(*byKind);
     return success();
   }
 
   void runOnOperation() override {
-    PolicyApplier applier(&getContext(), precision, fp8Recipe, explain);
+    PolicyApplier applier(&getContext(), KindPrecisions{precision, kindPrecisions}, fp8Recipe,
+                          explain);
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<Operation *> ops;
       func.walk([&](Operation *op) {
@@ -266,6 +320,8 @@ struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
         applier.apply(op);
     }
   }
+
+  llvm::StringMap<std::string> kindPrecisions;
 };
 
 } // namespace

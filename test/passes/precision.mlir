@@ -4,10 +4,27 @@
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=bf16" | FileCheck %s --check-prefix=BF16
 // RUN: dsc-opt %s --split-input-file --dsc-precision | FileCheck %s --check-prefix=ASWRITTEN
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=tf32" | FileCheck %s --check-prefix=TF32
+// Per-op-kind overrides (dsc --precision-override=KIND=PRECISION):
+// RUN: dsc-opt %s --split-input-file --dsc-precision="precision=bf16 op-precision=attention=as-written" | FileCheck %s --check-prefix=KEEPATTN
+// RUN: dsc-opt %s --split-input-file --dsc-precision="precision=fp8 op-precision=matmul=as-written" | FileCheck %s --check-prefix=NOFP8
+// RUN: dsc-opt %s --split-input-file --dsc-precision="op-precision=matmul=fp8" | FileCheck %s --check-prefix=ONLYMM
+// RUN: not dsc-opt %s --dsc-precision="op-precision=softmax=bf16" 2>&1 | FileCheck %s --check-prefix=BADKIND
+// RUN: not dsc-opt %s --dsc-precision="op-precision=matmul=int4" 2>&1 | FileCheck %s --check-prefix=BADPREC
+// RUN: not dsc-opt %s --dsc-precision="op-precision=matmul" 2>&1 | FileCheck %s --check-prefix=NOEQ
+// RUN: not dsc-opt %s --dsc-precision="op-precision=matmul=bf16,matmul=fp8" 2>&1 | FileCheck %s --check-prefix=TWICE
+// BADKIND: dsc-precision: op-precision 'softmax=bf16': 'softmax' is not an op kind the policy decides; expected matmul or attention
+// BADPREC: dsc-precision: op-precision 'matmul=int4': unknown precision 'int4'; expected as-written, tf32, bf16, fp16 or fp8
+// NOEQ: dsc-precision: op-precision 'matmul': expected KIND=PRECISION
+// TWICE: dsc-precision: op-precision 'matmul=fp8': 'matmul' is given twice
 
 // A GEMM on a weight: fp8 values and scales for both operands, the product in the
 // activation's type.
 // FP8-LABEL: func.func @gemm
+// NOFP8-LABEL: func.func @gemm
+// NOFP8-NOT:   dsc.quantize
+// NOFP8:       dsc.matmul
+// ONLYMM-LABEL: func.func @gemm
+// ONLYMM:       dsc.scaled_matmul
 // FP8:       %[[W:.*]], %[[WS:.*]] = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>} : tensor<384x256xf8E4M3FN>, tensor<3x4xf32>
 // FP8:       %[[Q:.*]], %[[S:.*]] = dsc.quantize %arg0 {recipe = "blockwise"} : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<2x32xf32>
 // FP8:       %[[Y:.*]] = dsc.scaled_matmul %[[Q]], %[[S]], %[[W]], %[[WS]] {recipe = "blockwise"}
@@ -44,6 +61,9 @@ func.func @not_blocks(%x: tensor<4x256xbf16>) -> tensor<4x100xbf16> {
 // FP8-LABEL: func.func @overrides
 // FP8:       dsc.matmul %arg0, %{{.*}} {dsc.precision = "bf16"}
 // FP8:       dsc.scaled_matmul
+// ONLYMM-LABEL: func.func @overrides
+// ONLYMM:       dsc.matmul %arg0, %{{.*}} {dsc.precision = "bf16"}
+// ONLYMM:       dsc.scaled_matmul
 // ASWRITTEN-LABEL: func.func @overrides
 // ASWRITTEN:       dsc.matmul %arg0, %{{.*}} {dsc.precision = "bf16"}
 // ASWRITTEN:       dsc.scaled_matmul
@@ -76,6 +96,10 @@ func.func @stays(%x: tensor<8x256xbf16>, %y: tensor<256x128xbf16>) -> (tensor<8x
 
 // bf16 for an f32 model: GEMMs and attention read bf16 copies and give f32 back (f32
 // accumulation); norms and softmax stay f32.
+// KEEPATTN-LABEL: func.func @autocast
+// KEEPATTN:       dsc.matmul {{.*}} {out_type = f32} : (tensor<4x64xbf16>, tensor<64x64xbf16>) -> tensor<4x64xf32>
+// KEEPATTN-NOT:   dsc.cast
+// KEEPATTN:       dsc.attention {{.*}} -> tensor<1x4x2x32xf32>
 // BF16-LABEL: func.func @autocast
 // BF16:       %[[N:.*]] = dsc.rms_norm %arg0, %{{.*}} : tensor<4x64xf32>
 // BF16:       %[[NC:.*]] = dsc.cast %[[N]] : tensor<4x64xf32> -> tensor<4x64xbf16>

@@ -98,6 +98,11 @@ cl::opt<std::string> fp8Recipe("fp8-recipe",
                                         "(one scale per tensor from its current amax)"),
                                cl::value_desc("blockwise|tensor"), cl::init("blockwise"),
                                cl::cat(dscCategory));
+cl::list<std::string> precisionOverrides(
+    "precision-override",
+    cl::desc("Per op kind, in place of --precision: matmul=bf16, attention=as-written, ... "
+             "(an op's @precision still wins; docs/precision.md)"),
+    cl::value_desc("KIND=PRECISION[,...]"), cl::CommaSeparated, cl::cat(dscCategory));
 cl::opt<bool> explain("explain",
                       cl::desc("Print, for every op, the type it computes in and why (a "
                                "remark at its location)"),
@@ -138,6 +143,11 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
   if (precision == Precision::Fp32) {
+    if (!precisionOverrides.empty()) {
+      llvm::errs() << "dsc: --precision-override does not apply to --precision=fp32 (the f32 "
+                      "reference build computes every op in f32)\n";
+      return failure();
+    }
     pm.addPass(dsc::createPromoteToF32Pass());
   } else {
     dsc::PrecisionPassOptions options;
@@ -148,6 +158,7 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
                                                        : "as-written";
     options.fp8Recipe = fp8Recipe;
     options.explain = explain;
+    options.opPrecision.assign(precisionOverrides.begin(), precisionOverrides.end());
     pm.addPass(dsc::createPrecisionPass(options));
   }
   if (optLevel >= 1) {
