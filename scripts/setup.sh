@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake ninja-build g++ python3 python3-numpy
+  cmake ninja-build g++ ccache python3 python3-numpy
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 libclang-rt-22-dev
   libabsl-dev libgtest-dev libgmock-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev
