@@ -79,6 +79,15 @@ std::string compareExpr(ComparePredicate p);
 const char *rowStatsTemplate(KernelKind kind);
 std::string rowOutputExpr(KernelKind kind, size_t parameters);
 
+/// A blockwise quantize inside another kernel: once each thread holds kV
+/// values of a [rows, K] tensor in `float qx[kV]`, starting at element `at`
+/// (in row `row`, 1 x 128 tile `tile`: C++ expressions), the code that writes
+/// their e4m3 values to out<valuesOut> and each tile's scale to out<scalesOut>
+/// as the standalone kernel does. kV must be 4, 8 or 16.
+std::string quantizeTileCode(const std::string &sourceOp, int64_t rows, size_t valuesOut,
+                             size_t scalesOut, const std::string &at, const std::string &row,
+                             const std::string &tile);
+
 // One entry per family; each checks the spec and fills its template.
 absl::StatusOr<EmittedKernel> emitElementwise(const KernelSpec &spec,
                                               const TargetInfo &target);

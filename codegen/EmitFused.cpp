@@ -14,12 +14,20 @@
 // inputs element by element through an index map with constant strides (they
 // are small and stay in cache). Each result is written once.
 //
+// A body may end in a blockwise quantize (dsc-fuse-quantize) of a computed
+// value, in a row kernel of the row-wise op's result: the 128/V lanes that
+// hold one 1 x 128 tile take its amax by shuffles and write the e4m3 values and
+// the tile's scale, with EmitQuant.cpp's formulas (so the bits are the
+// standalone kernel's), and the quantized value itself only if it is an output.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/EmitCommon.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
+#include <algorithm>
 
 namespace dsc::codegen {
 
@@ -68,8 +76,7 @@ $PARAM_LOADS    Vec<$ROW_TYPE, kV> y;
 #pragma unroll
     for (int j = 0; j < kV; ++j)
       y.v[j] = fromF32<$ROW_TYPE>($EXPR);
-    storeVec<kV>(out$ROW_OUT + (row * kVecs + c) * kV, y);
-  }
+$ROW_STORE  }
 }
 )cuda";
 
@@ -110,8 +117,15 @@ public:
   /// each store behind `guard` (a condition, or empty).
   absl::Status generate(int v, const std::string &guard);
 
-  const std::vector<int64_t> &domain() const { return spec.outputs[0].shape; }
+  const std::vector<int64_t> &domain() const { return domainShape; }
   int rowStep() const { return rowIndex; }
+  int quantStep() const { return quantIndex; }
+  int rowValue() const { return firstValue[rowIndex]; }
+  /// The quantize step's code once qx[kV] holds its input vector, which
+  /// starts at element `at` of the domain, in row `row` and 1 x 128 tile
+  /// `tile` of it (C++ expressions).
+  std::string quantCode(const std::string &at, const std::string &row,
+                        const std::string &tile) const;
   std::vector<DType> vectorTypes() const;
   /// The extent the vector width must divide: the row when any access is
   /// per row (a row-wise op, a broadcast over rows), else the whole domain.
@@ -120,8 +134,18 @@ public:
   std::string loads, steps, writes, rowInput;
 
 private:
-  DType dtypeOf(int value) const;
-  const std::vector<int64_t> &shapeOf(int value) const;
+  DType dtypeOf(int value) const { return valueDesc[value]->dtype; }
+  const std::vector<int64_t> &shapeOf(int value) const { return valueDesc[value]->shape; }
+  /// Numbers the values (a step may define several) and finds the domain.
+  absl::Status numberValues();
+  absl::Status checkQuantStep(const FusedStep &step) const;
+  /// An output the quantize step writes (its values or scales).
+  bool isQuantOutput(size_t k) const;
+  bool isScalesOutput(size_t k) const;
+  /// How many outputs are written from `value`.
+  int resultCount(int value) const {
+    return static_cast<int>(std::count(spec.fusedResults.begin(), spec.fusedResults.end(), value));
+  }
   std::string name(int value) const { return absl::StrCat("x", value); }
   std::string widen(DType t, const std::string &expr) const;
   std::string round(DType to, bool fromInt, const std::string &expr) const;
@@ -132,19 +156,73 @@ private:
 
   const KernelSpec &spec;
   int rowIndex = -1;             // the row-wise step, if any
+  int quantIndex = -1;           // the quantize step, if any
   std::vector<bool> vectorInput; // inputs of the domain's shape read as vectors
+  std::vector<const TensorDesc *> valueDesc; // by value number
+  std::vector<int> firstValue;               // by step: its first value
+  std::vector<int64_t> domainShape;
 };
 
-DType FusedBody::dtypeOf(int value) const {
-  int n = static_cast<int>(spec.inputs.size());
-  return value < n ? spec.inputs[value].dtype
-                   : spec.fusedSteps[value - n].result.dtype;
+absl::Status FusedBody::numberValues() {
+  for (const TensorDesc &in : spec.inputs)
+    valueDesc.push_back(&in);
+  for (size_t s = 0; s < spec.fusedSteps.size(); ++s) {
+    const FusedStep &step = spec.fusedSteps[s];
+    firstValue.push_back(static_cast<int>(valueDesc.size()));
+    valueDesc.push_back(&step.result);
+    for (const TensorDesc &extra : step.extraResults)
+      valueDesc.push_back(&extra);
+    if (step.kind == KernelKind::QuantizeFp8 && !step.isConstant) {
+      if (quantIndex >= 0)
+        return specError(spec, "one quantize per fused kernel");
+      quantIndex = static_cast<int>(s);
+    } else if (!step.extraResults.empty()) {
+      return specError(spec,
+                       absl::StrCat("step ", s, " (", step.sourceOp, ") has more than one result"));
+    }
+  }
+  if (spec.fusedResults.size() != spec.outputs.size())
+    return specError(spec, "one result value per output");
+  for (size_t k = 0; k < spec.outputs.size(); ++k)
+    if (!isScalesOutput(k)) {
+      domainShape = spec.outputs[k].shape;
+      return absl::OkStatus();
+    }
+  return specError(spec, "a fused kernel needs an output besides the scales");
 }
 
-const std::vector<int64_t> &FusedBody::shapeOf(int value) const {
-  int n = static_cast<int>(spec.inputs.size());
-  return value < n ? spec.inputs[value].shape
-                   : spec.fusedSteps[value - n].result.shape;
+bool FusedBody::isScalesOutput(size_t k) const {
+  return quantIndex >= 0 && spec.fusedResults[k] == firstValue[quantIndex] + 1;
+}
+
+bool FusedBody::isQuantOutput(size_t k) const {
+  if (quantIndex < 0)
+    return false;
+  int v = spec.fusedResults[k];
+  return v == firstValue[quantIndex] || v == firstValue[quantIndex] + 1;
+}
+
+// One blockwise quantize of a value a step computes (in a row kernel, the
+// row-wise op's result) into e4m3 values of the domain's shape and f32 scales
+// [K/128, rows rounded up to 4], which only outputs read.
+absl::Status FusedBody::checkQuantStep(const FusedStep &step) const {
+  int numInputs = static_cast<int>(spec.inputs.size());
+  int64_t k = domain().empty() ? 0 : domain().back();
+  int64_t rows = k > 0 ? step.result.numElements() / k : 0;
+  bool ok = step.attrs.fp8Blockwise && step.operands.size() == 1 && step.operands[0] >= numInputs &&
+            k > 0 && k % 128 == 0 && !isIntDType(dtypeOf(step.operands[0])) &&
+            step.result.dtype == DType::F8E4M3FN && step.result.shape == domain() &&
+            step.extraResults.size() == 1 && step.extraResults[0].dtype == DType::F32 &&
+            step.extraResults[0].shape == std::vector<int64_t>{k / 128, (rows + 3) / 4 * 4};
+  if (ok && rowIndex >= 0)
+    ok = step.operands[0] == firstValue[rowIndex];
+  if (!ok)
+    return specError(spec, "a fused quantize is blockwise, of a computed float "
+                           "value (the row-wise op's result in a row kernel) "
+                           "whose last dimension is a multiple of 128, into "
+                           "e4m3 values and f32 scales [K/128, rows padded to "
+                           "4]");
+  return absl::OkStatus();
 }
 
 std::string FusedBody::widen(DType t, const std::string &expr) const {
@@ -163,19 +241,26 @@ std::string FusedBody::round(DType to, bool fromInt,
 absl::Status FusedBody::analyze() {
   int numInputs = static_cast<int>(spec.inputs.size());
   vectorInput.assign(numInputs, false);
-  for (const TensorDesc &out : spec.outputs)
-    if (out.shape != domain())
+  if (absl::Status st = numberValues(); !st.ok())
+    return st;
+  for (size_t k = 0; k < spec.outputs.size(); ++k)
+    if (!isScalesOutput(k) && spec.outputs[k].shape != domain())
       return specError(spec, "results must share one shape");
   auto checkOperand = [&](int operand, int limit) {
     return operand >= 0 && operand < limit;
   };
   for (size_t s = 0; s < spec.fusedSteps.size(); ++s) {
     const FusedStep &step = spec.fusedSteps[s];
-    int self = numInputs + static_cast<int>(s);
-    for (int operand : step.operands)
+    int self = firstValue[s];
+    for (int operand : step.operands) {
       if (!checkOperand(operand, self))
         return specError(spec, absl::StrCat("step ", s, " (", step.sourceOp,
                                             ") reads an undefined value"));
+      if (quantIndex >= 0 && operand >= firstValue[quantIndex])
+        return specError(spec, "no step may read the quantize's results");
+    }
+    if (static_cast<int>(s) == quantIndex)
+      continue; // checked once the row-wise step is known
     size_t arity = step.isConstant ? 0 : stepArity(step.kind);
     if (!isRowKind(step.kind) && step.operands.size() != arity)
       return specError(spec, absl::StrCat("step ", s, " (", step.sourceOp,
@@ -195,10 +280,12 @@ absl::Status FusedBody::analyze() {
       if (absl::Status st = checkRowStep(step); !st.ok())
         return st;
       rowIndex = static_cast<int>(s);
+      if (step.operands[0] < numInputs) // a norm of an operand, as it is
+        vectorInput[step.operands[0]] = true;
       continue;
     }
     for (int operand : step.operands) {
-      if (rowIndex >= 0 && operand == numInputs + rowIndex)
+      if (rowIndex >= 0 && operand == firstValue[rowIndex])
         return specError(spec, "no step may read the row-wise op's result");
       if (operand < numInputs && !broadcast) {
         if (shapeOf(operand) != domain())
@@ -209,28 +296,31 @@ absl::Status FusedBody::analyze() {
     }
   }
   for (int result : spec.fusedResults) {
-    if (!checkOperand(result,
-                      numInputs + static_cast<int>(spec.fusedSteps.size())))
+    if (!checkOperand(result, static_cast<int>(valueDesc.size())))
       return specError(spec, "a result names an undefined value");
     if (result < numInputs)
       vectorInput[result] = true;
   }
-  if (spec.fusedResults.size() != spec.outputs.size())
-    return specError(spec, "one result value per output");
   for (size_t k = 0; k < spec.outputs.size(); ++k)
     if (dtypeOf(spec.fusedResults[k]) != spec.outputs[k].dtype ||
-        shapeOf(spec.fusedResults[k]) != domain())
+        shapeOf(spec.fusedResults[k]) != spec.outputs[k].shape)
       return specError(spec, absl::StrCat("output ", k,
                                           " does not have the "
                                           "type of its value"));
+  if (quantIndex >= 0) {
+    if (absl::Status st = checkQuantStep(spec.fusedSteps[quantIndex]); !st.ok())
+      return st;
+    for (int part = 0; part < 2; ++part)
+      if (resultCount(firstValue[quantIndex] + part) != 1)
+        return specError(spec, "the quantize's values and scales must each be "
+                               "exactly one output");
+  }
   if (rowIndex >= 0) {
-    int rowValue = numInputs + rowIndex;
-    int count = 0;
-    for (int result : spec.fusedResults)
-      count += result == rowValue;
-    if (count != 1 || domain().empty())
-      return specError(spec,
-                       "the row-wise op's result must be exactly one output");
+    // Written after the statistics, or only quantized.
+    int count = resultCount(firstValue[rowIndex]);
+    if (count > 1 || (count == 0 && quantIndex < 0) || domain().empty())
+      return specError(spec, "the row-wise op's result must be exactly one "
+                             "output (or none, when it is quantized)");
   }
   return absl::OkStatus();
 }
@@ -267,8 +357,11 @@ std::vector<DType> FusedBody::vectorTypes() const {
   for (size_t k = 0; k < spec.inputs.size(); ++k)
     if (vectorInput[k])
       types.push_back(spec.inputs[k].dtype);
-  for (const TensorDesc &out : spec.outputs)
-    types.push_back(out.dtype);
+  for (size_t k = 0; k < spec.outputs.size(); ++k)
+    if (!isScalesOutput(k))
+      types.push_back(spec.outputs[k].dtype); // the scales are not vectors
+  if (quantIndex >= 0)
+    types.push_back(dtypeOf(spec.fusedSteps[quantIndex].operands[0]));
   if (rowIndex >= 0)
     for (size_t i = 1; i < spec.fusedSteps[rowIndex].operands.size(); ++i)
       types.push_back(spec.inputs[spec.fusedSteps[rowIndex].operands[i]].dtype);
@@ -279,7 +372,7 @@ std::vector<DType> FusedBody::vectorTypes() const {
 }
 
 int64_t FusedBody::vectorExtent() const {
-  bool rows = rowIndex >= 0;
+  bool rows = rowIndex >= 0 || quantIndex >= 0;
   for (const FusedStep &step : spec.fusedSteps)
     rows |= isRowBroadcast(step);
   return rows ? domain().back() : spec.outputs[0].numElements();
@@ -391,9 +484,20 @@ absl::Status FusedBody::generate(int v, const std::string &guard) {
     steps = absl::StrCat("      const long long e = i * ", v, " + j;\n", steps);
   for (size_t s = 0; s < spec.fusedSteps.size(); ++s) {
     const FusedStep &step = spec.fusedSteps[s];
-    int self = numInputs + static_cast<int>(s);
+    int self = firstValue[s];
     if (static_cast<int>(s) == rowIndex) {
       rowInput = name(step.operands[0]);
+      continue;
+    }
+    if (static_cast<int>(s) == quantIndex) {
+      if (rowIndex < 0) { // a row kernel quantizes the normalized row
+        absl::StrAppend(&loads, "    float qx[kV];\n");
+        absl::StrAppend(&steps, "      qx[j] = ", name(step.operands[0]), ";\n");
+        int64_t k = domain().back();
+        absl::StrAppend(&writes,
+                        quantCode(absl::StrCat("i * ", v), absl::StrCat("i * ", v, " / ", k),
+                                  absl::StrCat("i * ", v, " % ", k, " / 128")));
+      }
       continue;
     }
     absl::StatusOr<std::string> expr = stepExpr(step, s);
@@ -405,8 +509,8 @@ absl::Status FusedBody::generate(int v, const std::string &guard) {
   }
   for (size_t k = 0; k < spec.outputs.size(); ++k) {
     int value = spec.fusedResults[k];
-    if (rowIndex >= 0 && value == numInputs + rowIndex)
-      continue; // written after the statistics
+    if ((rowIndex >= 0 && value == firstValue[rowIndex]) || isQuantOutput(k))
+      continue; // written after the statistics, or by the quantize
     std::string type = *cudaType(spec.outputs[k].dtype);
     absl::StrAppend(&loads, "    Vec<", type, ", ", v, "> y", k, ";\n");
     absl::StrAppend(&steps, "      y", k, ".v[j] = ",
@@ -416,6 +520,21 @@ absl::Status FusedBody::generate(int v, const std::string &guard) {
                     "storeVec<", v, ">(out", k, " + i * ", v, ", y", k, ");\n");
   }
   return absl::OkStatus();
+}
+
+std::string FusedBody::quantCode(const std::string &at, const std::string &row,
+                                 const std::string &tile) const {
+  const FusedStep &step = spec.fusedSteps[quantIndex];
+  int64_t k = domain().back();
+  size_t values = 0, scales = 0;
+  for (size_t o = 0; o < spec.outputs.size(); ++o) {
+    if (spec.fusedResults[o] == firstValue[quantIndex])
+      values = o;
+    if (spec.fusedResults[o] == firstValue[quantIndex] + 1)
+      scales = o;
+  }
+  return quantizeTileCode(step.sourceOp, step.result.numElements() / k, values, scales, at, row,
+                          tile);
 }
 
 } // namespace
@@ -436,8 +555,18 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
     return params.status();
   int64_t n = spec.outputs[0].numElements();
 
+  // A 1 x 128 tile must fit in one warp's lanes.
+  auto checkQuantWidth = [&](int v) {
+    return body.quantStep() >= 0 && v < 4
+               ? specError(spec, "a fused quantize needs 16-byte accesses of "
+                                 "at least 4 elements (values of at most 32 "
+                                 "bits)")
+               : absl::OkStatus();
+  };
   if (body.rowStep() < 0) {
     int v = chooseVectorWidth(body.vectorExtent(), body.vectorTypes());
+    if (absl::Status s = checkQuantWidth(v); !s.ok())
+      return s;
     if (absl::Status s = body.generate(v, ""); !s.ok())
       return s;
     LaunchConfig launch{gridStrideBlocks(n / v, kFusedBlock, target),
@@ -456,34 +585,44 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
 
   int64_t d = body.domain().back();
   int v = chooseVectorWidth(body.vectorExtent(), body.vectorTypes());
+  if (absl::Status s = checkQuantWidth(v); !s.ok())
+    return s;
   if (absl::Status s = body.generate(v, "valid(it)"); !s.ok())
     return s;
   const FusedStep &rowOp = spec.fusedSteps[body.rowStep()];
-  int rowValue = static_cast<int>(spec.inputs.size()) + body.rowStep();
-  size_t rowOut = 0;
-  while (spec.fusedResults[rowOut] != rowValue)
-    ++rowOut;
+  // The normalized vector goes to its output (if it is one), to the quantize
+  // (if there is one), or both.
+  std::string rowStore;
+  const std::string at = "(row * kVecs + c) * kV";
+  for (size_t k = 0; k < spec.outputs.size(); ++k)
+    if (spec.fusedResults[k] == body.rowValue())
+      absl::StrAppend(&rowStore, "    storeVec<kV>(out", k, " + ", at, ", y);\n");
+  if (body.quantStep() >= 0)
+    absl::StrAppend(&rowStore,
+                    "    float qx[kV];\n#pragma unroll\n"
+                    "    for (int j = 0; j < kV; ++j)\n"
+                    "      qx[j] = toF32(y.v[j]);\n",
+                    body.quantCode(at, "row", "c / kLanes"));
   // The row-wise op's weight and bias, as EmitRowwise.cpp names them.
   std::string paramLoads;
   for (size_t i = 1; i < rowOp.operands.size(); ++i)
     absl::StrAppend(&paramLoads, "    const auto ", i == 1 ? "w" : "b",
                     " = loadVec<kV>(in", rowOp.operands[i], " + c * kV);\n");
   unsigned threads = rowBlockThreads(d / v);
-  Subst subst = {
-      {"$THREADS", absl::StrCat(threads)},
-      {"$PARAMS", *params},
-      {"$D", absl::StrCat(d)},
-      {"$V", absl::StrCat(v)},
-      {"$ITEMS", absl::StrCat((d / v + threads - 1) / threads)},
-      {"$EPS", floatLiteral(rowOp.attrs.eps)},
-      {"$LOADS", body.loads},
-      {"$STEPS", body.steps},
-      {"$ROW_INPUT", body.rowInput},
-      {"$WRITES", body.writes},
-      {"$PARAM_LOADS", paramLoads},
-      {"$EXPR", rowOutputExpr(rowOp.kind, rowOp.operands.size() - 1)},
-      {"$ROW_TYPE", *cudaType(rowOp.result.dtype)},
-      {"$ROW_OUT", absl::StrCat(rowOut)}};
+  Subst subst = {{"$THREADS", absl::StrCat(threads)},
+                 {"$PARAMS", *params},
+                 {"$D", absl::StrCat(d)},
+                 {"$V", absl::StrCat(v)},
+                 {"$ITEMS", absl::StrCat((d / v + threads - 1) / threads)},
+                 {"$EPS", floatLiteral(rowOp.attrs.eps)},
+                 {"$LOADS", body.loads},
+                 {"$STEPS", body.steps},
+                 {"$ROW_INPUT", body.rowInput},
+                 {"$WRITES", body.writes},
+                 {"$PARAM_LOADS", paramLoads},
+                 {"$EXPR", rowOutputExpr(rowOp.kind, rowOp.operands.size() - 1)},
+                 {"$ROW_TYPE", *cudaType(rowOp.result.dtype)},
+                 {"$ROW_STORE", rowStore}};
   subst.push_back({"$STATS", fill(rowStatsTemplate(rowOp.kind), subst)});
   LaunchConfig launch{static_cast<unsigned>(n / d), threads, 0};
   return finishKernel(spec, fill(kFusedRowTemplate, subst), launch, v);

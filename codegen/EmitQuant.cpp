@@ -8,6 +8,8 @@
 // - Blockwise (1 x 128 tiles): half a warp per tile, eight elements (16
 //   bytes of bf16) a lane, the amax by shuffles; lane 0 writes the tile's scale at [tile, row] (the
 //   [K/128, rows padded to 4] layout cuBLASLt's VEC128_32F mode reads).
+// - Fused into a producer (quantizeTileCode, for EmitFused.cpp): the same
+//   formulas on the 128 / V lanes that hold a tile in the producer's kernel.
 // - Tensor: `amax` (grid-stride max of |x| into a zeroed f32, by atomicMax on
 //   its bits: non-negative floats order like their bit patterns), then an
 //   elementwise kernel that derives the scale from it; thread 0 stores it.
@@ -84,6 +86,49 @@ extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
     out0[i] = fromF32<f8e4m3>(__fdiv_rn(toF32(in0[i]), scale));
 }
 )cuda";
+
+// A quantize fused into a producer's kernel (EmitFused.cpp): the tile kernel's
+// formulas for a thread holding kV consecutive values in qx[kV]; the 128 / kV
+// lanes of a tile are consecutive threads, all of them there or none.
+static const char *kFusedTileTemplate = R"cuda(    {
+      // $SOURCE: 1 x 128 tiles of 128 / kV lanes, the amax by shuffles within each.
+      constexpr int kLanes = 128 / kV;
+      constexpr long long kRows = $ROWS, kPitch = (kRows + 3) / 4 * 4;
+      const unsigned lanes = kLanes == 32 ? 0xffffffffu
+                                          : ((1u << kLanes) - 1) << (threadIdx.x & 31 & ~(kLanes - 1));
+      float amax = 0.0f;
+#pragma unroll
+      for (int j = 0; j < kV; ++j)
+        amax = fmaxf(amax, fabsf(qx[j]));
+#pragma unroll
+      for (int o = kLanes / 2; o > 0; o >>= 1)
+        amax = fmaxf(amax, __shfl_xor_sync(lanes, amax, o));
+      const float scale = fp8Scale(amax);
+      Vec<f8e4m3, kV> q;
+#pragma unroll
+      for (int j = 0; j < kV; ++j)
+        q.v[j] = fromF32<f8e4m3>(__fdiv_rn(qx[j], scale));
+      storeVec<kV>(out$VALUES + $AT, q);
+      const long long qRow = $QROW, qTile = $QTILE;
+      if ((threadIdx.x & (kLanes - 1)) == 0) {
+        out$SCALES[qTile * kPitch + qRow] = scale;
+        for (long long p = kRows; qRow == kRows - 1 && p < kPitch; ++p)
+          out$SCALES[qTile * kPitch + p] = 1.0f; // the padding, as the interpreter fills it
+      }
+    }
+)cuda";
+
+std::string quantizeTileCode(const std::string &sourceOp, int64_t rows, size_t valuesOut,
+                             size_t scalesOut, const std::string &at, const std::string &row,
+                             const std::string &tile) {
+  return fill(kFusedTileTemplate, {{"$SOURCE", sourceOp},
+                                   {"$ROWS", absl::StrCat(rows)},
+                                   {"$VALUES", absl::StrCat(valuesOut)},
+                                   {"$SCALES", absl::StrCat(scalesOut)},
+                                   {"$AT", at},
+                                   {"$QROW", row},
+                                   {"$QTILE", tile}});
+}
 
 absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
                                         const TargetInfo &target) {

@@ -119,7 +119,9 @@ struct KernelAttrs {
 /// is a Unary, Binary, Compare, Select, Cast, Broadcast (of an input, read
 /// through an index map) or RmsNorm (operands x, then the weight input; at most
 /// one, and no step reads it), with `attrs` as that kind's own kernel reads
-/// them; or, with `isConstant`, the splat value `constant`.
+/// them; or, with `isConstant`, the splat value `constant`; or one blockwise
+/// QuantizeFp8 of a computed value (the row-wise op's result in a row kernel),
+/// whose values and scales only outputs read.
 struct FusedStep {
   KernelKind kind = KernelKind::Unary;
   KernelAttrs attrs;
@@ -127,6 +129,9 @@ struct FusedStep {
   double constant = 0.0;
   std::vector<int> operands;
   TensorDesc result;
+  /// The results after the first, numbered right after it: a QuantizeFp8
+  /// step's scales (its first result is the values).
+  std::vector<TensorDesc> extraResults;
   /// "dsc.add": a comment on the step's line of CUDA.
   std::string sourceOp;
 };

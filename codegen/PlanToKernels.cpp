@@ -318,6 +318,13 @@ LogicalResult readFusedBody(plan::LaunchOp launch, KernelSpec &spec) {
             result)))
       return failure();
     step.result = result.front();
+    if (auto extra = dict.getAs<ArrayAttr>("extra_types")) {
+      std::vector<TensorDesc> more;
+      for (Attribute t : extra)
+        if (failed(describeType(launch, cast<ShapedType>(cast<TypeAttr>(t).getValue()), more)))
+          return failure();
+      step.extraResults = std::move(more);
+    }
     for (int64_t operand :
          dict.getAs<DenseI64ArrayAttr>("operands").asArrayRef())
       step.operands.push_back(static_cast<int>(operand));

@@ -548,6 +548,9 @@ def Dsc_FusionOp : Dsc_Op<"fusion", [IsolatedFromAbove, SingleBlock]> {
     result type as it would outside, so fusing never changes a value. Every result and every
     value the body computes, but for the weight of the row-wise op and the operands of
     broadcasts, has the shape of the first result: the kernel's iteration domain.
+    `dsc-fuse-quantize` may add one blockwise `dsc.quantize` of a computed value (of the
+    row-wise op's result, if there is one), read by the yield only; its scales are the one
+    result of another shape.
 
     ```mlir
     %x2, %h = dsc.fusion (%x, %a, %w) : (tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<8xbf16>)

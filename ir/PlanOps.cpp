@@ -73,8 +73,8 @@ LogicalResult verifyMatrix(Operation *op, StringRef name, Value buffer, int64_t 
 bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
 
 /// A "fused" launch's body (dsc-lower-to-plan, lowerFusion): steps that read
-/// only values numbered before them, results that name values of the outputs'
-/// types.
+/// only values numbered before them (a step defines one value per type and
+/// extra type), results that name values of the outputs' types.
 LogicalResult verifyFusedBody(LaunchOp op) {
   auto body = op.getOpAttrs().getAs<ArrayAttr>("body");
   auto results = op.getOpAttrs().getAs<DenseI64ArrayAttr>("results");
@@ -95,6 +95,14 @@ LogicalResult verifyFusedBody(LaunchOp op) {
         return op.emitOpError("fused step #")
                << i << " reads value " << operand << ", which is not defined before it";
     values.push_back(cast<ShapedType>(type.getValue()));
+    if (auto extra = step.getAs<ArrayAttr>("extra_types")) {
+      for (Attribute t : extra) {
+        auto shaped = dyn_cast<TypeAttr>(t);
+        if (!shaped || !isa<ShapedType>(shaped.getValue()))
+          return op.emitOpError("fused step #") << i << " has an extra type that is not shaped";
+        values.push_back(cast<ShapedType>(shaped.getValue()));
+      }
+    }
   }
   if (results.size() != static_cast<int64_t>(op.getOutputs().size()))
     return op.emitOpError("fused kernel has ")

@@ -67,6 +67,7 @@ StringRef kernelKindOf(Operation *op) {
       .Case("dsc.layer_norm", "layer_norm")
       .Case("dsc.rope", "rope")
       .Case("dsc.router_topk", "router_topk")
+      .Case("dsc.quantize", "quantize_fp8") // in a fusion; alone, lowerQuantize launches it
       .Default("");
 }
 
@@ -480,7 +481,9 @@ void FuncLowering::lowerMoeCombine(MoeCombineOp op) {
 // op_attrs (the plan holds buffers and steps, no tensors): values are numbered,
 // operands first, then one per step; each step names the kernel kind its op
 // lowers to alone, the op, its operand numbers, its result type and its
-// attributes; `results` numbers the value each output is written from.
+// attributes (a step of several results, a quantize, lists the types of the
+// others in `extra_types` and they are numbered after it); `results` numbers
+// the value each output is written from.
 void FuncLowering::lowerFusion(FusionOp op) {
   Block &body = op.getBody().front();
   DenseMap<Value, int64_t> number;
@@ -495,9 +498,14 @@ void FuncLowering::lowerFusion(FusionOp op) {
     step.append("operands", b.getDenseI64ArrayAttr(llvm::map_to_vector(
                                 inner.getOperands(), [&](Value v) { return number.lookup(v); })));
     step.append("type", TypeAttr::get(inner.getResult(0).getType()));
+    if (inner.getNumResults() > 1) // a quantize's scales
+      step.append("extra_types", b.getArrayAttr(llvm::map_to_vector(
+                                     TypeRange(inner.getResultTypes()).drop_front(),
+                                     [](Type t) -> Attribute { return TypeAttr::get(t); })));
     step.append("attrs", kernelAttrs(&inner));
     steps.push_back(step.getDictionary(b.getContext()));
-    number[inner.getResult(0)] = static_cast<int64_t>(number.size());
+    for (Value result : inner.getResults())
+      number[result] = static_cast<int64_t>(number.size());
   }
   auto yield = cast<YieldOp>(body.getTerminator());
   NamedAttrList attrs;

@@ -38,6 +38,24 @@ def FuseElementwisePass : Pass<"dsc-fuse-elementwise", "mlir::ModuleOp"> {
   let dependentDialects = ["::dsc::DscDialect"];
 }
 
+def FuseQuantizePass : Pass<"dsc-fuse-quantize", "mlir::ModuleOp"> {
+  let summary = "Moves blockwise dsc.quantize into the dsc.fusion that produces its input";
+  let description = [{
+    For each `dsc.quantize` of the blockwise recipe (1 x 128 tiles) whose input is a result of
+    a `dsc.fusion`, or of a lone elementwise or row-wise op (which first becomes a fusion of
+    its own), moves the quantize into that fusion: one kernel computes the producer and writes
+    the e4m3 values and the tile scales, with no round trip of the bf16 tensor through memory.
+    The fusion keeps the quantized tensor as a result only while another op reads it.
+    * Row-wise fusions (`dsc.rms_norm`, `dsc.layer_norm`, `dsc.softmax` over the last axis)
+      take the quantize of the row-wise op's result only.
+    * At most one quantize per fusion; bodies with values wider than 32 bits stay as they are.
+    * The per-tensor recipe is never fused: its scale needs the whole tensor's amax first.
+    The values and scales equal the standalone quantize's bit for bit. `dsc` runs the pass at
+    `-O2`, after `dsc-fuse-elementwise`.
+  }];
+  let dependentDialects = ["::dsc::DscDialect"];
+}
+
 def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
   let summary = "Lowers the dsc graph to an execution plan (plan dialect)";
   let description = [{

@@ -82,7 +82,8 @@ done
 # ties to within f32 summation order can route one token elsewhere (measured on the H100,
 # 2026-11-24: 1493 elements, under one 2048-wide row, off by up to 1.65, relative Frobenius
 # error 0.0072), so MoE outputs are held to the relative Frobenius bound alone.
-# Field 4: "interp" for that; "fp8" builds the model with --precision=fp8.
+# Field 4: "interp" for that; "fp8" builds the model with --precision=fp8; "O1" makes the
+# reference build (fp32.dsx) the same model at -O1 instead, and the check exact.
 large=.device/gpu-large
 rm -rf "$large" && mkdir -p "$large"
 # llama_layer_fp8: fp8 e4m3 GEMMs (blockwise recipe) against the same fp32 build: each
@@ -93,6 +94,9 @@ large_cases=(
   "llama_layer_fp8|examples/llama_layer.dsg||fp8"
   "llama-7b_L2|examples/llama-7b.dsg|-D B=1 -D L=2|"
   "moe_layer-v3|examples/moe_layer-v3.dsg||interp"
+  # Quantization fused into rms_norm, softmax and silu*mul kernels (-O2) against the quantize
+  # kernels of their own (-O1): the same values and scales, bit for bit.
+  "fused_quantize|$m/fused_quantize.mlir||O1"
 )
 for c in "${large_cases[@]}"; do
   IFS='|' read -r name model defs ref <<<"$c"
@@ -103,9 +107,13 @@ for c in "${large_cases[@]}"; do
   [[ $ref == fp8 ]] && flags=(--precision=fp8)
   # shellcheck disable=SC2086
   build/bin/dsc "$model" $defs "${flags[@]}" -o "$dir/model.dsx"
+  ref_flags=(-O0 --precision=fp32)
+  [[ $ref == O1 ]] && ref_flags=(-O1)
   # shellcheck disable=SC2086
-  build/bin/dsc "$model" $defs -O0 --precision=fp32 -o "$dir/fp32.dsx"
-  if [[ $ref == fp8 ]]; then
+  build/bin/dsc "$model" $defs "${ref_flags[@]}" -o "$dir/fp32.dsx"
+  if [[ $ref == O1 ]]; then
+    echo "--rtol=0 --atol=0" >"$dir/check_args_fp32"
+  elif [[ $ref == fp8 ]]; then
     echo "--rtol=1e9 --atol=1e9 --max_rel_l2=0.1" >"$dir/check_args_fp32"
   elif [[ $ref == interp ]]; then
     # shellcheck disable=SC2086
@@ -119,5 +127,6 @@ for c in "${large_cases[@]}"; do
   extra=""
   [[ $ref == interp ]] && extra=" and an interpreter reference"
   [[ $ref == fp8 ]] && extra=" (the model built with --precision=fp8)"
+  [[ $ref == O1 ]] && extra=" (the reference build is -O1, not -O0 fp32)"
   echo "prepared $name (large): the model, its -O0 fp32 build$extra"
 done

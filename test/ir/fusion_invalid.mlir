@@ -155,3 +155,84 @@ func.func @yield_outside_fusion(%x: tensor<8xf32>) -> tensor<8xf32> {
   // expected-error @+1 {{'dsc.yield' op expects parent op 'dsc.fusion'}}
   dsc.yield %x : tensor<8xf32>
 }
+
+// -----
+
+// dsc-fuse-quantize's bodies: one blockwise quantize of a computed value, read by the yield only.
+func.func @quantize_tensor_recipe(%x: tensor<4x128xbf16>) -> (tensor<4x128xf8E4M3FN>, tensor<1xf32>) {
+  %q:2 = dsc.fusion(%x) : (tensor<4x128xbf16>) -> (tensor<4x128xf8E4M3FN>, tensor<1xf32>) {
+  ^bb0(%a: tensor<4x128xbf16>):
+    %n = dsc.neg %a : tensor<4x128xbf16>
+    // expected-error @+1 {{'dsc.quantize' op inside dsc.fusion must be blockwise: a per-tensor scale needs the whole tensor's amax before the first value}}
+    %v, %s = dsc.quantize %n {recipe = "tensor"} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1xf32>
+    dsc.yield %v, %s : tensor<4x128xf8E4M3FN>, tensor<1xf32>
+  }
+  return %q#0, %q#1 : tensor<4x128xf8E4M3FN>, tensor<1xf32>
+}
+
+// -----
+
+func.func @quantize_argument(%x: tensor<4x128xbf16>) -> (tensor<4x128xf8E4M3FN>, tensor<1x4xf32>) {
+  %q:2 = dsc.fusion(%x) : (tensor<4x128xbf16>) -> (tensor<4x128xf8E4M3FN>, tensor<1x4xf32>) {
+  ^bb0(%a: tensor<4x128xbf16>):
+    // expected-error @+1 {{'dsc.quantize' op inside dsc.fusion quantizes a value the body computes}}
+    %v, %s = dsc.quantize %a {recipe = "blockwise"} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+    dsc.yield %v, %s : tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+  }
+  return %q#0, %q#1 : tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+}
+
+// -----
+
+func.func @two_quantizes(%x: tensor<4x128xbf16>) -> (tensor<4x128xf8E4M3FN>, tensor<1x4xf32>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>) {
+  %q:4 = dsc.fusion(%x) : (tensor<4x128xbf16>) -> (tensor<4x128xf8E4M3FN>, tensor<1x4xf32>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>) {
+  ^bb0(%a: tensor<4x128xbf16>):
+    %n = dsc.neg %a : tensor<4x128xbf16>
+    %v, %s = dsc.quantize %n {recipe = "blockwise"} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+    // expected-error @+1 {{'dsc.quantize' op is a second quantize in one dsc.fusion; its kernel runs one}}
+    %v2, %s2 = dsc.quantize %n {recipe = "blockwise"} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+    dsc.yield %v, %s, %v2, %s2 : tensor<4x128xf8E4M3FN>, tensor<1x4xf32>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+  }
+  return %q#0, %q#1, %q#2, %q#3 : tensor<4x128xf8E4M3FN>, tensor<1x4xf32>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+}
+
+// -----
+
+func.func @quantize_read_inside(%x: tensor<4x128xbf16>) -> tensor<4x128xf8E4M3FN> {
+  %q = dsc.fusion(%x) : (tensor<4x128xbf16>) -> tensor<4x128xf8E4M3FN> {
+  ^bb0(%a: tensor<4x128xbf16>):
+    %n = dsc.neg %a : tensor<4x128xbf16>
+    // expected-error @+1 {{'dsc.quantize' op results are read inside the dsc.fusion; only the yield reads them}}
+    %v, %s = dsc.quantize %n {recipe = "blockwise"} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+    %c = dsc.cast %v : tensor<4x128xf8E4M3FN> -> tensor<4x128xf8E4M3FN>
+    dsc.yield %c : tensor<4x128xf8E4M3FN>
+  }
+  return %q : tensor<4x128xf8E4M3FN>
+}
+
+// -----
+
+func.func @quantize_beside_norm(%x: tensor<4x128xbf16>, %w: tensor<128xbf16>) -> (tensor<4x128xbf16>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>) {
+  %q:3 = dsc.fusion(%x, %w) : (tensor<4x128xbf16>, tensor<128xbf16>) -> (tensor<4x128xbf16>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>) {
+  ^bb0(%a: tensor<4x128xbf16>, %b: tensor<128xbf16>):
+    %n = dsc.neg %a : tensor<4x128xbf16>
+    // expected-error @+1 {{'dsc.quantize' op in a row-wise dsc.fusion quantizes the row-wise op's result (its kernel quantizes the rows it normalizes)}}
+    %v, %s = dsc.quantize %n {recipe = "blockwise"} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+    %h = dsc.rms_norm %n, %b : tensor<4x128xbf16>, tensor<128xbf16>
+    dsc.yield %h, %v, %s : tensor<4x128xbf16>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+  }
+  return %q#0, %q#1, %q#2 : tensor<4x128xbf16>, tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+}
+
+// -----
+
+func.func @only_scales(%x: tensor<4x128xbf16>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{'dsc.fusion' op needs a result other than a quantize's scales}}
+  %s = dsc.fusion(%x) : (tensor<4x128xbf16>) -> tensor<1x4xf32> {
+  ^bb0(%a: tensor<4x128xbf16>):
+    %n = dsc.neg %a : tensor<4x128xbf16>
+    %v, %s0 = dsc.quantize %n {recipe = "blockwise"} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+    dsc.yield %s0 : tensor<1x4xf32>
+  }
+  return %s : tensor<1x4xf32>
+}

@@ -421,6 +421,96 @@ TEST(CodegenEmit, BadFusedSpecsAreErrors) {
   EXPECT_FALSE(emitKernel(offDomain).ok());
 }
 
+// `spec` with a blockwise quantize of value `x` appended (dsc-fuse-quantize):
+// its values and scales become two more outputs; `keepX` false drops the
+// output written from `x`.
+KernelSpec withQuantize(KernelSpec s, int x, bool keepX) {
+  const std::vector<int64_t> shape = s.outputs[0].shape;
+  int64_t k = shape.back(), rows = s.outputs[0].numElements() / k;
+  int first = static_cast<int>(s.inputs.size() + s.fusedSteps.size());
+  TensorDesc scales = t(DType::F32, {k / 128, (rows + 3) / 4 * 4});
+  FusedStep q = step(KernelKind::QuantizeFp8, {x}, t(DType::F8E4M3FN, shape));
+  q.extraResults = {scales};
+  s.fusedSteps.push_back(std::move(q));
+  if (!keepX)
+    for (size_t o = 0; o < s.outputs.size(); ++o)
+      if (s.fusedResults[o] == x) {
+        s.outputs.erase(s.outputs.begin() + o);
+        s.fusedResults.erase(s.fusedResults.begin() + o);
+        break;
+      }
+  s.outputs.push_back(t(DType::F8E4M3FN, shape));
+  s.outputs.push_back(scales);
+  s.fusedResults.push_back(first);
+  s.fusedResults.push_back(first + 1);
+  return s;
+}
+
+TEST(CodegenCompile, FusedQuantize) {
+  std::vector<KernelSpec> specs;
+  for (DType f : {DType::BF16, DType::F32, DType::F16}) {
+    specs.push_back(withQuantize(swiglu(f, {6, 256}), 3, false));
+    specs.push_back(withQuantize(swiglu(f, {70, 512}), 3, true));
+    specs.push_back(withQuantize(residualNorm(f, 70, 384), 4, false));
+    specs.push_back(withQuantize(residualNorm(f, 4, 4096), 4, true));
+  }
+  compileAll(specs);
+}
+
+TEST(CodegenEmit, FusedQuantizeWritesTilesFromRegisters) {
+  absl::StatusOr<EmittedKernel> norm =
+      emitKernel(withQuantize(residualNorm(DType::BF16, 70, 384), 4, false));
+  ASSERT_TRUE(norm.ok()) << norm.status();
+  EXPECT_EQ(norm->vectorWidth, 8); // 16-byte loads of bf16; 16 lanes a tile
+  EXPECT_NE(norm->source.find("__shfl_xor_sync(lanes, amax, o)"), std::string::npos);
+  EXPECT_NE(norm->source.find("q.v[j] = fromF32<f8e4m3>(__fdiv_rn(qx[j], scale))"),
+            std::string::npos);
+  // The sum is written; the norm only as e4m3 (out1) and scales (out2).
+  EXPECT_NE(norm->source.find("storeVec<8>(out0"), std::string::npos);
+  EXPECT_EQ(norm->source.find("storeVec<kV>(out0 + (row"), std::string::npos);
+  EXPECT_NE(norm->source.find("storeVec<kV>(out1 + (row * kVecs + c) * kV, q)"), std::string::npos);
+  EXPECT_NE(norm->source.find("out2[qTile * kPitch + qRow] = scale"), std::string::npos);
+  EXPECT_NE(norm->source.find("kRows = 70"), std::string::npos);
+
+  absl::StatusOr<EmittedKernel> f32 =
+      emitKernel(withQuantize(swiglu(DType::F32, {6, 256}), 3, false));
+  ASSERT_TRUE(f32.ok()) << f32.status();
+  EXPECT_EQ(f32->vectorWidth, 4); // a tile spans the warp
+  EXPECT_NE(f32->source.find("qx[j] = x3;"), std::string::npos);
+}
+
+TEST(CodegenEmit, BadFusedQuantizeSpecsAreErrors) {
+  // In a row kernel, only the row-wise op's result can be quantized.
+  KernelSpec ofSum = withQuantize(residualNorm(DType::BF16, 4, 256), 3, true);
+  absl::StatusOr<EmittedKernel> k = emitKernel(ofSum);
+  ASSERT_FALSE(k.ok());
+  EXPECT_NE(k.status().message().find("a fused quantize is blockwise"), std::string::npos);
+
+  KernelSpec notTiles = withQuantize(swiglu(DType::BF16, {4, 256}), 3, false);
+  notTiles.fusedSteps.back().attrs.fp8Blockwise = false;
+  EXPECT_FALSE(emitKernel(notTiles).ok());
+
+  KernelSpec ragged = withQuantize(swiglu(DType::BF16, {4, 200}), 3, false);
+  EXPECT_FALSE(emitKernel(ragged).ok());
+
+  KernelSpec ofInput = withQuantize(swiglu(DType::BF16, {4, 256}), 0, true);
+  EXPECT_FALSE(emitKernel(ofInput).ok());
+
+  // An i64 input gives 2-element vectors: a tile would span 64 lanes.
+  KernelSpec wide =
+      withQuantize(fused({t(DType::I64, {4, 256})}, {t(DType::BF16, {4, 256})},
+                         {step(KernelKind::Cast, {0}, t(DType::BF16, {4, 256}))}, {1}),
+                   1, false);
+  k = emitKernel(wide);
+  ASSERT_FALSE(k.ok());
+  EXPECT_NE(k.status().message().find("16-byte accesses"), std::string::npos) << k.status();
+
+  KernelSpec readsScales = withQuantize(swiglu(DType::BF16, {4, 256}), 3, true);
+  readsScales.fusedSteps.push_back(
+      step(KernelKind::Unary, {5}, t(DType::F32, {4, 256}), unaryAttrs(UnaryOp::Neg)));
+  EXPECT_FALSE(emitKernel(readsScales).ok());
+}
+
 TEST(CodegenCompile, Rope) {
   std::vector<KernelSpec> specs;
   for (DType f : kFloats) {
