@@ -5,7 +5,9 @@
 // dsc.split_rope, which codegen runs as one kernel: the projection is read once and q, k, v
 // are written once each, where the split's slices and the ropes took two round trips through
 // memory for q and k and one for v. Pieces without a rope (v) come out of the op unrotated, in
-// the dense [..., T, H, Dh] layout that attention reads.
+// the dense [..., T, H, Dh] layout that attention reads. v is copied rather than left a strided
+// view of the projection: plan.attention and its kernels (the generated one, cuDNN's) read dense
+// tensors, and the copy costs one write of v (a sixth of Llama-7B's QKV bytes at HKV = H/4).
 //
 // A split folds only when every piece is read by exactly one reshape to [..., T, H, Dh] (one
 // Dh for all), at least one reshaped piece is read by a rope and nothing else, and all such
