@@ -40,7 +40,8 @@ enum class KernelKind {
   Softmax,     // in: x; out: y; attrs.axis
   RmsNorm,     // in: x[..., D], w[D]; out: y; attrs.eps
   LayerNorm,   // in: x[..., D], w[D], b[D] (optional); out: y; attrs.eps
-  Rope,        // in: x[..., T, H, Dh], positions[T] or [B, T]; out: y
+  Rope,        // in: x[..., T, H, Dh], positions[T] or [B, T]; out: y; or
+               // (dsc.split_rope) x[..., T, N]; out: [..., T, H_i, Dh] pieces
   RouterTopK,  // in: logits[N, E], bias[E] (optional); out: w f32, idx i32
   MoeSlots,    // in: idx[N, k]; out: slot i32[N, k], rowSource i32[E, C]
   MoeDispatch, // in: x[N, D], rowSource i32[E, C]; out: buf[E, C, D]
@@ -100,6 +101,8 @@ struct KernelAttrs {
   double eps = 1e-6;                  // rms_norm, layer_norm
   double theta = 10000.0;             // rope
   RopeStyle ropeStyle = RopeStyle::Half;
+  /// rope of dsc.split_rope: per output, whether it is rotated (empty: all are).
+  std::vector<bool> rotate;
   // router_topk
   int64_t k = 1, nGroups = 1, topkGroups = 1;
   RouterScore score = RouterScore::Sigmoid;

@@ -245,6 +245,9 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind, StringRef op,
       attrs.ropeStyle = style.getValue() == dsc::RopeStyle::interleaved
                             ? codegen::RopeStyle::Interleaved
                             : codegen::RopeStyle::Half;
+    if (op == "dsc.split_rope")
+      if (auto rotate = r.get<DenseBoolArrayAttr>("rotate"))
+        attrs.rotate.assign(rotate.asArrayRef().begin(), rotate.asArrayRef().end());
     break;
   case KernelKind::RouterTopK:
     attrs.k = r.integer("k");

@@ -381,6 +381,27 @@ LogicalResult OpEvaluator::run() {
                             : interp::RopeStyle::Interleaved,
                         options));
       })
+      .Case([&](SplitRopeOp o) -> LogicalResult {
+        // As the ops it replaces: split the last axis, reshape to heads, rope.
+        const HostTensor &x = in(o.getX());
+        int64_t rows = x.numElements() / x.shape().back();
+        vector<int64_t> sizes;
+        for (unsigned i = 0; i < o->getNumResults(); ++i)
+          sizes.push_back(numElements(resultShape(i)) / rows);
+        vector<HostTensor> parts = split(x, x.rank() - 1, sizes);
+        auto style = o.getStyle() == dsc::RopeStyle::half
+                         ? interp::RopeStyle::Half
+                         : interp::RopeStyle::Interleaved;
+        for (auto [i, part] : llvm::enumerate(parts)) {
+          HostTensor heads = reshape(part, resultShape(i));
+          if (o.getRotate()[i])
+            heads = rope(heads, in(o.getPositions()),
+                         o.getTheta().convertToDouble(), style, options);
+          if (failed(set(o.getResult(i), std::move(heads))))
+            return failure();
+        }
+        return success();
+      })
       .Case([&](AttentionOp o) {
         std::optional<double> scale;
         if (std::optional<llvm::APFloat> s = o.getScale())

@@ -55,7 +55,7 @@ static void collectRange(mlir::Value value, IntRange &range,
     } else if (auto combine = llvm::dyn_cast<MoeCombineOp>(user)) {
       if (index == 1)
         range.limit(combine.getBuffer().getType().getDimSize(0));
-    } else if (llvm::isa<RopeOp>(user)) {
+    } else if (llvm::isa<RopeOp, SplitRopeOp>(user)) {
       if (index == 1)
         range.positions = true;
     } else if (llvm::isa<ReshapeOp, TransposeOp, SliceOp, BroadcastOp, ConcatOp,

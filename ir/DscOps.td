@@ -582,5 +582,6 @@ def Dsc_YieldOp : Dsc_Op<"yield", [Terminator, HasParent<"FusionOp">]> {
 }
 
 include "ir/DscQuantOps.td"
+include "ir/DscRopeOps.td"
 
 #endif // DSC_OPS_TD

@@ -65,7 +65,7 @@ StringRef kernelKindOf(Operation *op) {
       .Case("dsc.softmax", "softmax")
       .Case("dsc.rms_norm", "rms_norm")
       .Case("dsc.layer_norm", "layer_norm")
-      .Case("dsc.rope", "rope")
+      .Cases({"dsc.rope", "dsc.split_rope"}, "rope")
       .Case("dsc.router_topk", "router_topk")
       .Case("dsc.quantize", "quantize_fp8") // in a fusion; alone, lowerQuantize launches it
       .Default("");

@@ -187,4 +187,20 @@ def FuseGemmEpiloguePass : Pass<"dsc-fuse-gemm-epilogue", "mlir::ModuleOp"> {
   let dependentDialects = ["::dsc::DscDialect"];
 }
 
+def FuseSplitRopePass : Pass<"dsc-fuse-split-rope", "mlir::ModuleOp"> {
+  let summary = "Folds a QKV split, the reshapes to heads and the ropes into dsc.split_rope";
+  let description = [{
+    `dsc.split` of `[..., T, N]` on its last axis, whose every piece is reshaped to
+    `[..., T, H_i, Dh]` (and read through that reshape only), with some reshaped pieces read
+    only by a `dsc.rope`, becomes one `dsc.split_rope` that yields the rotated pieces (q, k)
+    and the merely reshaped ones (v). Codegen runs it as one kernel: the fused projection is
+    read once and each piece written once, in the layout attention reads, where the split's
+    slices and the ropes made two passes over q and k. The ropes must share positions
+    (defined before the split), theta and style; a piece read in its `[..., T, N]` form, a
+    reshape that is not a split of the last axis into heads, or head sizes that differ leave
+    the split as it is. `dsc` runs the pass at -O2, after elementwise fusion.
+  }];
+  let dependentDialects = ["::dsc::DscDialect"];
+}
+
 #endif // DSC_PASSES_TD

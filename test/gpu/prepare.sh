@@ -47,6 +47,10 @@ cases=(
   # The fused kernels (dsc-fuse-elementwise): row kernels with a prologue and two outputs,
   # broadcasts along rows and columns, a masked softmax, odd extents.
   "fusion|$m/fusion.dsg||$lowtol"
+  # Rope kernels: splits folded with their ropes (dsc-fuse-split-rope), interleaved pairs,
+  # per-batch positions, more units than threads, plain ropes with scalar accesses. The angles
+  # are f32 on both sides (sincosf here, std::sin/cos there): a bf16 flip is 2^-8 relative.
+  "rope|$m/rope.dsg||$f32tol"
   # TF32: the interpreter rounds the GEMM inputs to 10 mantissa bits (to nearest even) as the
   # f32 model is compiled; cuBLASLt's own conversion may differ in a last bit.
   "mlp_tf32|examples/mlp.dsg||$f32tol|--precision=tf32"

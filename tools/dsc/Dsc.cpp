@@ -169,6 +169,7 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     // Residual adds into GEMMs first; what is left of the elementwise ops fuses after.
     pm.addPass(dsc::createFuseGemmEpiloguePass());
     pm.addPass(dsc::createFuseElementwisePass());
+    pm.addPass(dsc::createFuseSplitRopePass());
     // Then fp8 quantization into the fusions that produce its input (after the groups form).
     pm.addPass(dsc::createFuseQuantizePass());
   }

@@ -523,9 +523,51 @@ TEST(CodegenCompile, Rope) {
       specs.push_back(spec(KernelKind::Rope,
                            {t(f, {2, 16, 4, 64}), t(DType::I64, {2, 16})},
                            {t(f, {2, 16, 4, 64})}, a));
+      // Head size 6: scalar accesses.
+      specs.push_back(
+          spec(KernelKind::Rope, {t(f, {16, 3, 6}), t(DType::I32, {16})}, {t(f, {16, 3, 6})}, a));
+      // dsc.split_rope: q, k rotated, v copied; then a row of more units than threads.
+      a.rotate = {true, true, false};
+      specs.push_back(spec(KernelKind::Rope, {t(f, {2, 16, 512}), t(DType::I32, {2, 16})},
+                           {t(f, {2, 16, 4, 64}), t(f, {2, 16, 2, 64}), t(f, {2, 16, 2, 64})}, a));
+      a.rotate = {true, false};
+      specs.push_back(spec(KernelKind::Rope, {t(f, {1, 2, 34816}), t(DType::I32, {2})},
+                           {t(f, {1, 2, 128, 128}), t(f, {1, 2, 144, 128})}, a));
     }
   }
   compileAll(specs);
+}
+
+TEST(CodegenEmit, SplitRopeLayout) {
+  KernelAttrs a;
+  a.rotate = {true, true, false};
+  absl::StatusOr<EmittedKernel> k =
+      emitKernel(spec(KernelKind::Rope, {t(DType::BF16, {4, 32, 768}), t(DType::I32, {32})},
+                      {t(DType::BF16, {4, 32, 8, 64}), t(DType::BF16, {4, 32, 2, 64}),
+                       t(DType::BF16, {4, 32, 2, 64})},
+                      a));
+  ASSERT_TRUE(k.ok()) << k.status();
+  // One kernel over the whole row: 16-byte vectors, pieces at their columns, v not rotated.
+  EXPECT_EQ(k->vectorWidth, 8);
+  EXPECT_NE(k->source.find("kCol[kPieces] = {0, 512, 640}"), std::string::npos);
+  EXPECT_NE(k->source.find("kRotate[kPieces] = {true, true, false}"), std::string::npos);
+  EXPECT_NE(k->source.find("in1[row % 32]"), std::string::npos);
+  // The angles once per (row, pair), in shared memory, not per head.
+  EXPECT_NE(k->source.find("__shared__ float cosT"), std::string::npos);
+
+  a.rotate = {true, false};
+  EXPECT_FALSE(
+      emitKernel(spec(KernelKind::Rope, {t(DType::BF16, {4, 32, 768}), t(DType::I32, {32})},
+                      {t(DType::BF16, {4, 32, 8, 64}), t(DType::BF16, {4, 32, 2, 64})}, a))
+          .ok());
+  a.rotate = {true, true, false};
+  absl::StatusOr<EmittedKernel> wrongType =
+      emitKernel(spec(KernelKind::Rope, {t(DType::BF16, {4, 32, 768}), t(DType::I32, {32})},
+                      {t(DType::BF16, {4, 32, 8, 64}), t(DType::F32, {4, 32, 2, 64}),
+                       t(DType::BF16, {4, 32, 2, 64})},
+                      a));
+  ASSERT_FALSE(wrongType.ok());
+  EXPECT_NE(wrongType.status().message().find("of x's type"), std::string::npos);
 }
 
 TEST(CodegenCompile, MixtureOfExperts) {
