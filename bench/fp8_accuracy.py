@@ -13,6 +13,9 @@ What runs:
       written as a safetensors file and .npy inputs, and given to dsrun (--weights,
       --inputs), so every implementation sees the same numbers.
   dsc bf16, dsc fp8 blockwise, dsc fp8 tensor: the three artifacts under dsrun --out.
+  dsc fp8 delayed: the delayed-scaling artifact's fourth run (dsrun --runs=4) on the same
+      input, so each activation scale comes from the amax history (here the same amax as
+      the run's own: on a fixed input, delayed and current scaling agree).
   torch bf16: the layer in eager PyTorch, bf16 (the same as bench/llama_layer.py).
   torch fp8 blockwise: the same layer with its five GEMMs through
       torch.nn.functional.scaled_mm (ScalingType.BlockWise1x128 for activations,
@@ -182,11 +185,13 @@ def main():
     rows = []
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.path.abspath(".device/lib") + ":" + env.get("LD_LIBRARY_PATH", "")
-    for label, dsx in [("dsc bf16", "acc_bf16.dsx"), ("dsc fp8 blockwise", "acc_fp8.dsx"),
-                       ("dsc fp8 tensor", "acc_fp8_tensor.dsx")]:
+    for label, dsx, extra in [("dsc bf16", "acc_bf16.dsx", []),
+                              ("dsc fp8 blockwise", "acc_fp8.dsx", []),
+                              ("dsc fp8 tensor", "acc_fp8_tensor.dsx", []),
+                              ("dsc fp8 delayed (run 4)", "acc_fp8_delayed.dsx", ["--runs=4"])]:
         out = a.work + "/out_" + dsx[:-4]
         r = subprocess.run([a.dsrun, f"{a.dir}/{dsx}", "--weights=" + a.work + "/weights.safetensors",
-                            "--inputs=" + a.work + "/inputs", "--out=" + out],
+                            "--inputs=" + a.work + "/inputs", "--out=" + out] + extra,
                            capture_output=True, text=True, env=env)
         if r.returncode != 0:
             rows.append((label, None, (r.stdout + r.stderr).strip()[-300:]))

@@ -13,6 +13,8 @@ build/bin/dsc examples/llama_layer.dsg -D B=1 -o .device/bench/acc_bf16.dsx
 build/bin/dsc examples/llama_layer.dsg -D B=1 --precision=fp8 -o .device/bench/acc_fp8.dsx
 build/bin/dsc examples/llama_layer.dsg -D B=1 --precision=fp8 --fp8-recipe=tensor \
   -o .device/bench/acc_fp8_tensor.dsx
+build/bin/dsc examples/llama_layer.dsg -D B=1 --precision=fp8 --fp8-recipe=delayed \
+  -o .device/bench/acc_fp8_delayed.dsx
 build/bin/dsc examples/moe_layer-v3.dsg -o .device/bench/moe_layer-v3.dsx
 build/bin/dsc test/gpu/models/attention.dsg -D B=4 -D TQ=2048 -D TK=2048 -D HQ=32 -D HKV=8 \
   -D DH=128 -D DV=128 -o .device/bench/attention.dsx

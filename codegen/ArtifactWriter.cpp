@@ -244,6 +244,7 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
                 return failure();
               if (o.getSource())
                 a.params.back()->fp8_weight = fp8Weight(o);
+              a.params.back()->state = o.getState();
               return success();
             })
             .Case([&](plan::InputOp o) {

@@ -13,6 +13,11 @@
 // - Tensor: `amax` (grid-stride max of |x| into a zeroed f32, by atomicMax on
 //   its bits: non-negative floats order like their bit patterns), then an
 //   elementwise kernel that derives the scale from it; thread 0 stores it.
+// - Delayed (tensor with an amax history): as tensor, but each block takes the
+//   scale from the history (a state param that outlives the run), and the
+//   last block to finish, counted by an atomic in the history's last word,
+//   records this run's amax over the oldest slot, so the history rotates once
+//   per run, CUDA-graph replays included.
 //
 //===----------------------------------------------------------------------===//
 
@@ -130,6 +135,36 @@ std::string quantizeTileCode(const std::string &sourceOp, int64_t rows, size_t v
                                    {"$QTILE", tile}});
 }
 
+static const char *kDelayedTemplate = R"cuda(
+extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
+  // x[$N] with amax in1[0] -> e4m3 values, out1[0] = the scale. out2: the amax history, $HISTORY
+  // amaxes of previous runs, then (as u32) the next slot and the blocks finished in this run.
+  constexpr long long kN = $N;
+  constexpr int kHistory = $HISTORY;
+  __shared__ float scratch[32];
+  float delayed = 0.0f;
+  for (int h = threadIdx.x; h < kHistory; h += 256)
+    delayed = fmaxf(delayed, out2[h]);
+  delayed = blockMax<256>(delayed, scratch); // after it, this block has read the history
+  // No usable history (the first run): the current amax, as the tensor recipe.
+  const float scale = fp8Scale(delayed > 0.0f && delayed <= 3.40282347e38f ? delayed : in1[0]);
+  const long long i = (long long)blockIdx.x * 256 + threadIdx.x;
+  if (i == 0)
+    out1[0] = scale;
+  if (i < kN)
+    out0[i] = fromF32<f8e4m3>(__fdiv_rn(toF32(in0[i]), scale));
+  if (threadIdx.x != 0)
+    return;
+  unsigned *words = reinterpret_cast<unsigned *>(out2 + kHistory);
+  if (atomicAdd(&words[1], 1u) == gridDim.x - 1) { // every other block has read it
+    const unsigned slot = words[0];
+    out2[slot] = in1[0];
+    words[0] = slot + 1 == kHistory ? 0u : slot + 1;
+    words[1] = 0u;
+  }
+}
+)cuda";
+
 absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
                                         const TargetInfo &target) {
   const TensorDesc &x = spec.inputs.empty() ? TensorDesc{} : spec.inputs[0];
@@ -151,19 +186,23 @@ absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
         spec, fill(kAmaxTemplate, subst),
         {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
   }
-  if (spec.outputs.size() != 2 || spec.outputs[0].dtype != DType::F8E4M3FN ||
+  if (spec.outputs.size() < 2 || spec.outputs[0].dtype != DType::F8E4M3FN ||
       spec.outputs[0].shape != x.shape || spec.outputs[1].dtype != DType::F32)
     return specError(
         spec, "quantize_fp8 writes e4m3 values of x's shape and f32 scales");
   if (!spec.attrs.fp8Blockwise) {
-    if (absl::Status s = checkArity(spec, 2, 2, 2); !s.ok())
+    int64_t history = spec.attrs.fp8AmaxHistory;
+    if (absl::Status s = checkArity(spec, 2, 2, history > 0 ? 3 : 2); !s.ok())
       return s;
+    if (history > 0 &&
+        (spec.outputs[2].dtype != DType::F32 || spec.outputs[2].numElements() != history + 2))
+      return specError(spec, "the amax history is f32[amax_history + 2]");
     int64_t blocks = (n + 255) / 256;
     if (blocks > 0x7fffffff)
       return specError(spec, "too many elements for one grid");
-    return finishKernel(
-        spec, fill(kTensorTemplate, subst),
-        {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
+    subst.push_back({"$HISTORY", absl::StrCat(history)});
+    return finishKernel(spec, fill(history > 0 ? kDelayedTemplate : kTensorTemplate, subst),
+                        {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
   }
   if (absl::Status s = checkArity(spec, 1, 1, 2); !s.ok())
     return s;

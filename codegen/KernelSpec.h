@@ -112,6 +112,8 @@ struct KernelAttrs {
   int64_t numExperts = 0, capacity = 0;
   // quantize_fp8: 1 x 128 tiles, else one scale from an amax input
   bool fp8Blockwise = true;
+  // quantize_fp8, one scale: > 0 for delayed scaling from a history of that many amaxes
+  int64_t fp8AmaxHistory = 0;
   // attention
   bool causal = false;
   double scale = 1.0;

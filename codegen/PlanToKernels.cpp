@@ -191,6 +191,8 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind, StringRef op,
   case KernelKind::QuantizeFp8:
     if (auto recipe = r.get<StringAttr>("recipe"))
       attrs.fp8Blockwise = recipe.getValue() == "blockwise";
+    if (auto history = dyn_cast_or_null<IntegerAttr>(opAttrs.get("amax_history")))
+      attrs.fp8AmaxHistory = history.getInt();
     break;
   case KernelKind::Attention: // plan.attention, not a launch kind
     return launch.emitOpError() << "attention is a plan.attention step";

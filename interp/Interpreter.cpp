@@ -180,9 +180,12 @@ namespace {
 /// stores the results, checked against the types the IR declares.
 class OpEvaluator {
 public:
+  /// The amax history (of a length) of a delayed-scaling quantize, in this context's rank.
+  using HistoryOf = llvm::function_ref<Fp8AmaxHistory &(Operation *, int64_t)>;
+
   OpEvaluator(Operation *op, RankContext &context, WeightSource &weights,
-              const InterpOptions &options)
-      : op(op), context(context), weights(weights), options(options) {}
+              const InterpOptions &options, HistoryOf amaxHistory)
+      : op(op), context(context), weights(weights), options(options), amaxHistory(amaxHistory) {}
 
   LogicalResult run();
 
@@ -205,6 +208,7 @@ private:
   RankContext &context;
   WeightSource &weights;
   const InterpOptions &options;
+  HistoryOf amaxHistory;
 };
 } // namespace
 
@@ -343,7 +347,9 @@ LogicalResult OpEvaluator::run() {
         return set(p.getScales(), std::move(scales));
       })
       .Case([&](QuantizeOp o) -> LogicalResult {
-        auto [values, scales] = quantizeFp8(in(o.getX()), recipeOf(o.getRecipe()));
+        std::optional<int64_t> history = o.getAmaxHistory();
+        auto [values, scales] = history ? quantizeFp8Delayed(in(o.getX()), amaxHistory(o, *history))
+                                        : quantizeFp8(in(o.getX()), recipeOf(o.getRecipe()));
         if (failed(set(o.getValues(), std::move(values))))
           return failure();
         return set(o.getScales(), std::move(scales));
@@ -455,7 +461,7 @@ LogicalResult OpEvaluator::runFusion(FusionOp fusion) {
   }
   LogicalResult result = success();
   for (Operation &inner : body.without_terminator())
-    if (failed(result = OpEvaluator(&inner, context, weights, options).run()))
+    if (failed(result = OpEvaluator(&inner, context, weights, options, amaxHistory).run()))
       break;
   auto yield = llvm::cast<YieldOp>(body.getTerminator());
   mlir::OperandRange yielded = yield.getValues();
@@ -483,7 +489,10 @@ LogicalResult OpEvaluator::runFusion(FusionOp fusion) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult Interpreter::evaluateOp(Operation *op, RankContext &context) {
-  return OpEvaluator(op, context, weights, options).run();
+  auto historyOf = [&](Operation *quantize, int64_t length) -> Fp8AmaxHistory & {
+    return amaxHistory(quantize, length, context.rank);
+  };
+  return OpEvaluator(op, context, weights, options, historyOf).run();
 }
 
 LogicalResult Interpreter::evaluate(mlir::func::FuncOp func,
@@ -550,6 +559,10 @@ static TensorMap nameOutputs(mlir::func::FuncOp func,
   for (auto [index, tensor] : llvm::enumerate(results))
     outputs[outputName(func, index)] = std::move(tensor);
   return outputs;
+}
+
+Fp8AmaxHistory &Interpreter::amaxHistory(Operation *op, int64_t length, int64_t rank) {
+  return amaxHistories.try_emplace({op, rank}, length).first->second;
 }
 
 mlir::FailureOr<TensorMap> Interpreter::run(mlir::func::FuncOp func,

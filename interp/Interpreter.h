@@ -6,6 +6,10 @@
 // exactly and reports anything it cannot evaluate as a diagnostic at the
 // op's location instead of guessing.
 //
+// State that outlives a run (the amax history of a delayed-scaling
+// dsc.quantize) belongs to the Interpreter: running a function again, on any
+// inputs, continues from it, as the GPU's state in the plan does across runs.
+//
 // One evaluation runs in a RankContext that owns its SSA values. Simulated
 // ranks (SPMD programs after partitioning) are N RankContexts over the same
 // function; collectives will meet in a shared object that the contexts point
@@ -151,9 +155,13 @@ public:
 
 private:
   mlir::LogicalResult evaluateOp(mlir::Operation *op, RankContext &context);
+  /// The amax history (`length` slots) of the delayed-scaling quantize `op` on `rank`,
+  /// zeroed on first use.
+  Fp8AmaxHistory &amaxHistory(mlir::Operation *op, int64_t length, int64_t rank);
 
   WeightSource &weights;
   InterpOptions options;
+  std::map<std::pair<mlir::Operation *, int64_t>, Fp8AmaxHistory> amaxHistories;
 };
 
 /// Sets `context`'s values of `func`'s arguments from named `inputs`, checking each one's

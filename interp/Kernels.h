@@ -178,6 +178,9 @@ HostTensor moeCombine(const HostTensor &buffer, const HostTensor &indices,
 /// scales ([K/128, rows] or [1]).
 std::pair<HostTensor, HostTensor> quantizeFp8(const HostTensor &x,
                                               Fp8Recipe recipe);
+/// dsc.quantize with an amax history (delayed scaling): e4m3 values of `x`'s
+/// shape and one scale from `history`, which then records `x`'s amax.
+std::pair<HostTensor, HostTensor> quantizeFp8Delayed(const HostTensor &x, Fp8AmaxHistory &history);
 /// dsc.quantized_param: weight `w` [K, N] to e4m3 values [N, K] and scales
 /// ([N/128, K/128] or [1]).
 std::pair<HostTensor, HostTensor> quantizeWeightFp8(const HostTensor &w,

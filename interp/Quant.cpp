@@ -41,6 +41,12 @@ std::pair<HostTensor, HostTensor> quantizeFp8(const HostTensor &x,
                    fp8ActivationScaleShape(rows, k, recipe))};
 }
 
+std::pair<HostTensor, HostTensor> quantizeFp8Delayed(const HostTensor &x, Fp8AmaxHistory &history) {
+  Fp8Tensor q = quantizeActivationDelayedFp8(x.floats().data(), x.numElements(), history);
+  return {HostTensor::fromFloats(DType::F8E4M3FN, x.shape(), e4m3Floats(q.values)),
+          scalesTensor(std::move(q.scales), {1})};
+}
+
 std::pair<HostTensor, HostTensor> quantizeWeightFp8(const HostTensor &w,
                                                     Fp8Recipe recipe) {
   int64_t k = w.dim(0), n = w.dim(1);

@@ -85,6 +85,13 @@ LogicalResult QuantizeOp::verify() {
   RankedTensorType x = getX().getType();
   if (x.getRank() < 1)
     return emitOpError("x must have rank at least 1");
+  if (std::optional<int64_t> history = getAmaxHistory()) {
+    if (*recipe != Fp8Recipe::Tensor)
+      return emitOpError("amax_history (delayed scaling) needs the tensor recipe");
+    if (*history < 1 || *history > kMaxFp8AmaxHistory)
+      return emitOpError("amax_history must be in [1, ")
+             << kMaxFp8AmaxHistory << "], got " << *history;
+  }
   int64_t k = x.getShape().back();
   bool blockwise = *recipe == Fp8Recipe::Blockwise;
   if (blockwise && k % kBlock != 0)

@@ -5,7 +5,8 @@
 // product of two scaled fp8 operands. Values are f8E4M3FN; scales are f32 in
 // the layouts cuBLASLt's scale modes read (runtime/support/Fp8Quant.h).
 // Recipes: "blockwise" (DeepSeek-V3: 1 x 128 tiles of activations, 128 x 128
-// blocks of weights) and "tensor" (one scale per tensor, from its amax).
+// blocks of weights) and "tensor" (one scale per tensor, from its amax, or for
+// activations with `amax_history`, from the amaxes of previous runs).
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,12 +39,22 @@ def Dsc_QuantizeOp : Dsc_Op<"quantize"> {
     Each group's scale is `amax / 448` (1 for an all-zero group) and each value
     `e4m3(x / scale)`, rounded to nearest even with saturation.
 
+    With `amax_history = N` (the tensor recipe only: `--fp8-recipe=delayed`) the op has
+    state that outlives a run: the amaxes of x in its last N runs, zero before the first.
+    The scale is `max(history) / 448`, or, while the history holds no positive finite
+    amax (the first run), the current `amax / 448`; values beyond the delayed range
+    saturate to +-448. Then this run's amax replaces the oldest one
+    (runtime/support/Fp8Quant.h).
+
     ```mlir
     %q, %s = dsc.quantize %x {recipe = "blockwise"}
         : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<2x32xf32>
+    %d, %ds = dsc.quantize %x {recipe = "tensor", amax_history = 16 : i64}
+        : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<1xf32>
     ```
   }];
-  let arguments = (ins Dsc_FloatTensor:$x, StrAttr:$recipe);
+  let arguments = (ins Dsc_FloatTensor:$x, StrAttr:$recipe,
+      OptionalAttr<I64Attr>:$amax_history);
   let results = (outs Dsc_Tensor:$values, Dsc_Tensor:$scales);
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($values) `,` type($scales)";
   let hasVerifier = 1;

@@ -140,6 +140,8 @@ LogicalResult ParamOp::verify() {
     if (getFp8Scales() ? !element.isF32() : !isa<Float8E4M3FNType>(element))
       return emitOpError(getFp8Scales() ? "fp8 scales are f32" : "fp8 values are f8E4M3FN");
   }
+  if (getState() && quantized)
+    return emitOpError("state is zeroed at load, not made from a weight source");
   return verifyBinding(*this, getName(), getOffset());
 }
 LogicalResult InputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }

@@ -48,10 +48,20 @@ def Plan_ParamOp : Plan_BufferOp<"param"> {
     %ws = plan.param "w.fp8_scales" {source = "w", source_type = tensor<256x384xbf16>,
         fp8_recipe = "blockwise", fp8_scales = true} : memref<3x2xf32>
     ```
+
+    With `state`, the buffer is no weight but state that outlives a run: zeroed when the
+    weights load, then only written by the plan's steps (the amax history of a delayed-scaling
+    `dsc.quantize`: the amaxes, then the next slot and a count of finished blocks as u32
+    bits). It lives in the parameter region, which no run reuses.
+
+    ```mlir
+    %h = plan.param "amax_history.0" {state = true} : memref<18xf32>
+    ```
   }];
   let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset,
       OptionalAttr<StrAttr>:$source, OptionalAttr<TypeAttr>:$source_type,
-      OptionalAttr<StrAttr>:$fp8_recipe, DefaultValuedAttr<BoolAttr, "false">:$fp8_scales);
+      OptionalAttr<StrAttr>:$fp8_recipe, DefaultValuedAttr<BoolAttr, "false">:$fp8_scales,
+      DefaultValuedAttr<BoolAttr, "false">:$state);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }

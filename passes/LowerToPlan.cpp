@@ -136,6 +136,7 @@ private:
   DenseMap<Value, Value> outputFor; // tensor value -> the output binding it is written into
   SmallVector<std::pair<Value, Value>> finalCopies; // (tensor, output) copied at the end
   llvm::StringMap<Value> params;
+  int64_t numAmaxHistories = 0;
 };
 
 LogicalResult FuncLowering::run() {
@@ -322,6 +323,8 @@ void FuncLowering::lowerQuantizedParam(QuantizedParamOp op) {
 }
 
 /// Blockwise: one launch. Tensor: the amax into a zeroed workspace, then the quantization.
+/// Delayed (amax_history = N): the quantization also reads and updates the history, a state
+/// param of N amaxes plus two u32 words (the next slot, the blocks finished this run).
 void FuncLowering::lowerQuantize(QuantizeOp op) {
   Value values = dest(op.getValues()), scales = dest(op.getScales());
   Value x = buffers.lookup(op.getX());
@@ -333,7 +336,14 @@ void FuncLowering::lowerQuantize(QuantizeOp op) {
   plan::MemsetOp::create(b, op.getLoc(), amax, /*value=*/0, /*stream=*/0,
                          /*wait_events=*/nullptr, /*record_event=*/nullptr);
   launch(op, "amax", x, amax, b.getDictionaryAttr({}));
-  launch(op, "quantize_fp8", {x, amax}, {values, scales}, kernelAttrs(op));
+  SmallVector<Value> outputs = {values, scales};
+  if (std::optional<int64_t> length = op.getAmaxHistory())
+    outputs.push_back(plan::ParamOp::create(
+        b, op.getLoc(), MemRefType::get({*length + 2}, b.getF32Type()),
+        "amax_history." + std::to_string(numAmaxHistories++), /*offset=*/nullptr,
+        /*source=*/nullptr, /*source_type=*/nullptr, /*fp8_recipe=*/nullptr,
+        /*fp8_scales=*/false, /*state=*/true));
+  launch(op, "quantize_fp8", {x, amax}, outputs, kernelAttrs(op));
 }
 
 // The TN product cuBLASLt runs in fp8: C^T [N, rows] = A^T B with A = the weight's values

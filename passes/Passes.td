@@ -141,7 +141,10 @@ def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
       `dsc.quantized_param` of the weight (quantized once, when the weights load) and
       `dsc.scaled_matmul` (f32 accumulation, output in the matmul's type), with
       `fp8-recipe=blockwise` (DeepSeek-V3's 1 x 128 / 128 x 128 scales; K and N multiples of
-      128) or `tensor` (one scale per tensor from its current amax). Router logits (a
+      128), `tensor` (one scale per tensor from its current amax) or `delayed` (as
+      `tensor`, but each activation's scale is the largest amax of its last
+      `fp8-amax-history` runs, kept in state that outlives a run: the quantize gets
+      `amax_history`; the first run, with no history, scales by its current amax). Router logits (a
       matmul read by `dsc.router_topk`), products of two activations, transposed operands
       and attention stay as written.
     * `precision=bf16` / `fp16`: GEMMs and attention on f32 tensors read bf16/f16 copies of
@@ -163,7 +166,11 @@ def PrecisionPass : Pass<"dsc-precision", "mlir::ModuleOp"> {
     Option<"precision", "precision", "std::string", /*default=*/"\"as-written\"",
            "as-written, tf32, bf16, fp16 or fp8">,
     Option<"fp8Recipe", "fp8-recipe", "std::string", /*default=*/"\"blockwise\"",
-           "blockwise (1x128 / 128x128 scales) or tensor (per-tensor current scaling)">,
+           "blockwise (1x128 / 128x128 scales), tensor (per-tensor current scaling) or "
+           "delayed (per-tensor, activation scales from an amax history of previous runs)">,
+    Option<"fp8AmaxHistory", "fp8-amax-history", "int64_t", /*default=*/"16",
+           "with fp8-recipe=delayed: the number of previous runs whose amaxes scale an "
+           "activation (1 to 1024)">,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "a remark per op: the type it computes in and why">,
     ListOption<"opPrecision", "op-precision", "std::string",

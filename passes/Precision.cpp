@@ -93,8 +93,10 @@ FailureOr<llvm::StringMap<std::string>> parseOpPrecision(ArrayRef<std::string> e
 
 class PolicyApplier {
 public:
-  PolicyApplier(MLIRContext *context, KindPrecisions precisions, StringRef recipe, bool explain)
-      : precisions(std::move(precisions)), recipe(recipe), explain(explain), b(context) {}
+  PolicyApplier(MLIRContext *context, KindPrecisions precisions, StringRef recipe,
+                int64_t amaxHistory, bool explain)
+      : precisions(std::move(precisions)), recipe(recipe), amaxHistory(amaxHistory),
+        explain(explain), b(context) {}
 
   void apply(Operation *op);
 
@@ -113,6 +115,8 @@ private:
 
   KindPrecisions precisions;
   StringRef recipe;
+  /// The amax history of each activation quantize under the delayed recipe.
+  int64_t amaxHistory;
   bool explain;
   OpBuilder b;
 };
@@ -185,13 +189,14 @@ void PolicyApplier::matmul(MatmulOp op) {
   if (target == "fp8") {
     std::string obstacle = fp8Obstacle(op);
     if (obstacle.empty()) {
-      remark(op, "fp8 e4m3 with " +
-                     Twine(recipe == "blockwise"
-                               ? "blockwise scales (1x128 activation tiles, "
-                                 "128x128 weight "
-                                 "blocks)"
-                               : "per-tensor scales (current amax)") +
-                     ", f32 accumulation, output " + typeName(out) + ": " +
+      std::string scales =
+          recipe == "blockwise" ? "blockwise scales (1x128 activation tiles, 128x128 weight "
+                                  "blocks)"
+          : recipe == "delayed"
+              ? "per-tensor scales (activation: delayed, the largest amax of its last " +
+                    std::to_string(amaxHistory) + " runs; weight: at load)"
+              : "per-tensor scales (current amax)";
+      remark(op, "fp8 e4m3 with " + scales + ", f32 accumulation, output " + typeName(out) + ": " +
                      why);
       return toFp8(op);
     }
@@ -237,20 +242,22 @@ void PolicyApplier::toFp8(MatmulOp op) {
   auto a = cast<RankedTensorType>(op.getA().getType());
   int64_t k = w.getDimSize(0), n = w.getDimSize(1),
           rows = a.getNumElements() / k;
-  // The recipe was checked when the pass was initialized.
-  Fp8Recipe parsed = *parseFp8Recipe(recipe);
+  // The recipe was checked when the pass was initialized. Delayed scaling is the tensor
+  // recipe's layouts and weights, with an amax history on the activation's quantize.
+  Fp8RecipeOption option = *parseFp8RecipeOption(recipe);
+  Fp8Recipe parsed = option.recipe;
   Type e4m3 = b.getType<Float8E4M3FNType>();
   auto scalesType = [&](const std::vector<int64_t> &shape) {
     return RankedTensorType::get(shape, b.getF32Type());
   };
-  StringAttr recipeAttr = b.getStringAttr(recipe);
+  StringAttr recipeAttr = b.getStringAttr(option.delayed ? StringRef("tensor") : recipe);
   auto weight = QuantizedParamOp::create(
       b, loc, RankedTensorType::get({n, k}, e4m3),
       scalesType(fp8WeightScaleShape(k, n, parsed)), param.getNameAttr(), TypeAttr::get(w),
       recipeAttr);
-  auto act = QuantizeOp::create(b, loc, a.clone(e4m3),
-                                scalesType(fp8ActivationScaleShape(rows, k, parsed)), op.getA(),
-                                recipeAttr);
+  auto act = QuantizeOp::create(
+      b, loc, a.clone(e4m3), scalesType(fp8ActivationScaleShape(rows, k, parsed)), op.getA(),
+      recipeAttr, option.delayed ? b.getI64IntegerAttr(amaxHistory) : nullptr);
   auto product = ScaledMatmulOp::create(
       b, loc, op.getResult().getType(), act.getValues(), act.getScales(),
       weight.getValues(), weight.getScales(), op.getAddend(), recipeAttr);
@@ -296,10 +303,14 @@ struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown precision '" << precision
              << "'; expected as-written, tf32, bf16, fp16 or fp8";
-    if (!parseFp8Recipe(fp8Recipe))
+    if (!parseFp8RecipeOption(fp8Recipe))
       return emitError(UnknownLoc::get(context))
              << "dsc-precision: unknown fp8-recipe '" << fp8Recipe
-             << "'; expected blockwise or tensor";
+             << "'; expected blockwise, tensor or delayed";
+    if (fp8AmaxHistory < 1 || fp8AmaxHistory > kMaxFp8AmaxHistory)
+      return emitError(UnknownLoc::get(context))
+             << "dsc-precision: fp8-amax-history must be in [1, " << kMaxFp8AmaxHistory << "], got "
+             << static_cast<int64_t>(fp8AmaxHistory);
     FailureOr<llvm::StringMap<std::string>> byKind = parseOpPrecision(opPrecision, context);
     if (failed(byKind))
       return failure();
@@ -309,7 +320,7 @@ struct PrecisionPass : dsc::impl::PrecisionPassBase<PrecisionPass> {
 
   void runOnOperation() override {
     PolicyApplier applier(&getContext(), KindPrecisions{precision, kindPrecisions}, fp8Recipe,
-                          explain);
+                          fp8AmaxHistory, explain);
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<Operation *> ops;
       func.walk([&](Operation *op) {

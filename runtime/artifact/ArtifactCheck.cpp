@@ -208,6 +208,8 @@ absl::Status Checker::checkTensors(
     if (sizeOf(tensor.shard_dims()) || sizeOf(tensor.shard_offsets()))
       return invalid(where, ": sharded tensors need format version > ",
                      kArtifactFormatVersion);
+    if (tensor.state() && (kind != fb::BufferKind::Param || tensor.fp8_weight()))
+      return invalid(where, ": state must be a param of its own, not made from a weight");
     std::vector<int64_t> shape;
     if (tensor.shape())
       shape.assign(tensor.shape()->begin(), tensor.shape()->end());

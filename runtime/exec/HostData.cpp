@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 namespace dsc {
@@ -80,6 +81,9 @@ absl::Status forEachWeight(
     const std::function<absl::Status(size_t, const HostArray &)> &sink) {
   if (!artifact.params() || artifact.params()->size() == 0)
     return absl::OkStatus();
+  size_t weightCount = 0;
+  for (const fb::TensorInfo *info : *artifact.params())
+    weightCount += !info->state();
   std::optional<SafetensorsFile> file;
   if (!options.safetensorsPath.empty()) {
     absl::StatusOr<SafetensorsFile> opened =
@@ -87,11 +91,10 @@ absl::Status forEachWeight(
     if (!opened.ok())
       return opened.status();
     file.emplace(std::move(*opened));
-  } else if (!options.randomSeed) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the model has ", artifact.params()->size(),
-                     " parameters: give --weights W.safetensors or "
-                     "--random_weights SEED"));
+  } else if (!options.randomSeed && weightCount > 0) {
+    return absl::InvalidArgumentError(absl::StrCat("the model has ", weightCount,
+                                                   " parameters: give --weights W.safetensors or "
+                                                   "--random_weights SEED"));
   }
   // The weight `name` as `dtype[shape]`, from the file or drawn at random.
   auto load = [&](const std::string &name, DType dtype,
@@ -115,6 +118,15 @@ absl::Status forEachWeight(
     DType dtype = tensorDType(info);
     std::vector<int64_t> shape = tensorShape(info);
     const fb::Fp8Weight *fp8 = info.fp8_weight();
+    if (info.state()) { // zeroed, whatever the weights
+      absl::StatusOr<uint64_t> count = checkedNumElements(shape, dtype);
+      if (!count.ok())
+        return count.status();
+      HostArray zeros{dtype, shape, std::vector<uint8_t>(*count * dtypeSize(dtype))};
+      if (absl::Status s = sink(i, zeros); !s.ok())
+        return s;
+      continue;
+    }
     if (!fp8) {
       absl::StatusOr<HostArray> array = load(name, dtype, shape);
       if (!array.ok())
@@ -154,14 +166,16 @@ absl::Status forEachWeight(
   return absl::OkStatus();
 }
 
-absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info,
-                                    const std::string &dir, uint64_t seed) {
+absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info, const std::string &dir,
+                                    uint64_t seed, int run) {
   std::string name = tensorName(info);
   DType dtype = tensorDType(info);
   std::vector<int64_t> shape = tensorShape(info);
   if (dir.empty())
     return randomInputArray(seed, name, dtype, shape, kRandomIntInputBound);
-  std::string path = dir + "/" + name + ".npy";
+  std::string path = absl::StrCat(dir, "/", name, ".run", run, ".npy");
+  if (!std::filesystem::exists(path))
+    path = dir + "/" + name + ".npy";
   NpyReadOptions options;
   if (dtypeSize(dtype) == 1)
     options.opaqueByteDType = dtype;

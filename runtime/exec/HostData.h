@@ -55,9 +55,10 @@ absl::Status forEachWeight(
 
 /// The input `info`: DIR/<name>.npy when `dir` is set (dtype and shape must
 /// match), otherwise random from `seed` (see randomInputArray; ints below
-/// kRandomIntInputBound).
-absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info,
-                                    const std::string &dir, uint64_t seed);
+/// kRandomIntInputBound). In run `run` of several (dsrun --runs),
+/// DIR/<name>.run<run>.npy replaces DIR/<name>.npy where it exists.
+absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info, const std::string &dir,
+                                    uint64_t seed, int run = 0);
 
 /// The bound of random int inputs. A plan does not say what an int input
 /// indexes, so gather tables, expert counts and positions must all accept

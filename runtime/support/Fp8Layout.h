@@ -50,6 +50,30 @@ inline std::optional<Fp8Recipe> parseFp8Recipe(std::string_view name) {
   return std::nullopt;
 }
 
+/// What `--fp8-recipe` names: a recipe and whether activations are scaled from an amax
+/// history. "delayed" (TransformerEngine's delayed scaling) is the tensor recipe's layouts with
+/// each activation scale taken from the amaxes of previous runs (Fp8Quant.h); weights and the
+/// products are those of "tensor".
+struct Fp8RecipeOption {
+  Fp8Recipe recipe;
+  bool delayed;
+};
+
+/// "blockwise", "tensor" or "delayed"; nullopt for any other name.
+inline std::optional<Fp8RecipeOption> parseFp8RecipeOption(std::string_view name) {
+  if (name == "delayed")
+    return Fp8RecipeOption{Fp8Recipe::Tensor, true};
+  if (std::optional<Fp8Recipe> recipe = parseFp8Recipe(name))
+    return Fp8RecipeOption{*recipe, false};
+  return std::nullopt;
+}
+
+/// The default number of runs whose amaxes the delayed recipe keeps (`--fp8-amax-history`).
+inline constexpr int64_t kDefaultFp8AmaxHistory = 16;
+/// The longest history: the quantize kernel reduces it in one 256-thread block per block of
+/// values (TransformerEngine's longest default, 1024, fits).
+inline constexpr int64_t kMaxFp8AmaxHistory = 1024;
+
 /// `n` rounded up to a multiple of 4: the pitch of the scale rows.
 inline int64_t fp8ScalePitch(int64_t n) { return (n + 3) / 4 * 4; }
 

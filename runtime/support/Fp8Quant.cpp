@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dsc {
@@ -21,12 +22,42 @@ uint8_t quantizeToE4M3(float x, float scale) {
 /// The largest magnitude, NaN ignored (fmaxf semantics, as the kernels use).
 static float absMax(float acc, float x) { return std::fmax(acc, std::fabs(x)); }
 
-/// The per-tensor recipe's one scale for `n` values.
-static float tensorScale(const float *x, int64_t n) {
+float fp8Amax(const float *x, int64_t n) {
   float amax = 0.0f;
   for (int64_t i = 0; i < n; ++i)
     amax = absMax(amax, x[i]);
-  return fp8ScaleForAmax(amax);
+  return amax;
+}
+
+/// The per-tensor recipe's one scale for `n` values.
+static float tensorScale(const float *x, int64_t n) { return fp8ScaleForAmax(fp8Amax(x, n)); }
+
+Fp8AmaxHistory::Fp8AmaxHistory(int64_t length)
+    : slots(static_cast<size_t>(std::max<int64_t>(length, 1)), 0.0f) {}
+
+float Fp8AmaxHistory::scale(float amax) const {
+  float delayed = 0.0f;
+  for (float slot : slots)
+    delayed = std::fmax(delayed, slot);
+  bool usable = delayed > 0.0f && std::isfinite(delayed);
+  return fp8ScaleForAmax(usable ? delayed : amax);
+}
+
+void Fp8AmaxHistory::record(float amax) {
+  slots[cursor] = amax;
+  cursor = (cursor + 1) % static_cast<int64_t>(slots.size());
+}
+
+Fp8Tensor quantizeActivationDelayedFp8(const float *x, int64_t n, Fp8AmaxHistory &history) {
+  Fp8Tensor out;
+  float amax = fp8Amax(x, n);
+  float scale = history.scale(amax);
+  out.scales = {scale};
+  out.values.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    out.values[i] = quantizeToE4M3(x[i], scale);
+  history.record(amax);
+  return out;
 }
 
 Fp8Tensor quantizeActivationFp8(const float *x, int64_t rows, int64_t k,

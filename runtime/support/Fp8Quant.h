@@ -16,6 +16,16 @@
 // to it and nothing saturates. The GEMM computes sum_k q_a q_b s_a s_b with
 // f32 accumulation.
 //
+// Delayed scaling (--fp8-recipe=delayed, TransformerEngine's DelayedScaling
+// with the "max" algorithm): a per-tensor activation scale that does not wait
+// for the tensor's own amax. Each quantize keeps the amaxes of its last N runs
+// in a ring (zeroed at load) and uses
+//   s = fp8ScaleForAmax(max of the ring)          while that max is > 0 and finite,
+//   s = fp8ScaleForAmax(this run's amax)          otherwise (the first run: no
+//                                                  history yet, so current scaling),
+// then records this run's amax in the ring's oldest slot. A value above the
+// delayed range saturates to +-448 (cvt.rn.satfinite), as in TransformerEngine.
+//
 // The recipes and the layouts of values and scales are in Fp8Layout.h.
 //
 //===----------------------------------------------------------------------===//
@@ -42,6 +52,29 @@ float fp8ScaleForAmax(float amax);
 /// `x` stored in e4m3 under `scale`.
 uint8_t quantizeToE4M3(float x, float scale);
 
+/// The amax history of one delayed-scaling quantize: `length` slots, zero
+/// until a run records into them, the oldest overwritten first. The GPU keeps
+/// the same ring in device memory (codegen/EmitQuant.cpp).
+class Fp8AmaxHistory {
+public:
+  explicit Fp8AmaxHistory(int64_t length);
+
+  /// The scale of a run whose own amax is `amax` (see the header comment).
+  float scale(float amax) const;
+  /// Stores a run's amax in place of the oldest one.
+  void record(float amax);
+  /// The slots in ring order (slot `next()` is the oldest).
+  const std::vector<float> &amaxes() const { return slots; }
+  int64_t next() const { return cursor; }
+
+private:
+  std::vector<float> slots;
+  int64_t cursor = 0;
+};
+
+/// The largest magnitude of `n` values, NaN ignored (fmaxf, as the kernels).
+float fp8Amax(const float *x, int64_t n);
+
 struct Fp8Tensor {
   std::vector<uint8_t> values; // e4m3 bits
   std::vector<float> scales;
@@ -52,6 +85,10 @@ struct Fp8Tensor {
 /// [rows, k], one scale.
 Fp8Tensor quantizeActivationFp8(const float *x, int64_t rows, int64_t k,
                                 Fp8Recipe recipe);
+
+/// Activations `x` (`n` floats) with one delayed scale from `history`
+/// (history.scale of their amax); their amax is then recorded in `history`.
+Fp8Tensor quantizeActivationDelayedFp8(const float *x, int64_t n, Fp8AmaxHistory &history);
 
 /// Weights `w` ([k, n] row-major floats). Values are transposed to [n, k].
 /// Blockwise: k and n multiples of 128, scales [n/128, pitch(k/128)]. Tensor:

@@ -28,8 +28,11 @@ fp8tol="--rtol=1 --atol=1 --max_rel_l2=5e-2"
 # 2^-3 relative (2^-8 for bf16), more still for small values under one per-tensor scale.
 # Measured on the H100: 0.0285 for the per-tensor case; a wrong scale layout gave 0.73. So
 # the relative Frobenius bound is 0.05.
+# Delayed scaling (--fp8-recipe=delayed) is checked at run 3 (field 6: runs): run 0 reads an
+# input x with an outlier (x.run0.npy: x[0, 0, 0] = 1000), so the amax histories of runs 1
+# and 2 hold a larger amax than their own and their scales are delayed ones, not current.
 # name | model | -D overrides (small shapes, so the interpreter's reference is quick) |
-# tolerances | dsc flags
+# tolerances | dsc flags | runs
 cases=(
   "mlp|examples/mlp.dsg||$f32tol"
   "moe_layer|examples/moe_layer.dsg||$lowtol"
@@ -56,9 +59,10 @@ cases=(
   "mlp_tf32|examples/mlp.dsg||$f32tol|--precision=tf32"
   "llama_layer_fp8|examples/llama_layer.dsg|-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=512|$fp8tol|--precision=fp8"
   "llama_layer_fp8_tensor|examples/llama_layer.dsg|-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=320|$fp8tol|--precision=fp8 --fp8-recipe=tensor"
+  "llama_layer_fp8_delayed|examples/llama_layer.dsg|-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=320|$fp8tol|--precision=fp8 --fp8-recipe=delayed --fp8-amax-history=4|3"
 )
 for c in "${cases[@]}"; do
-  IFS='|' read -r name model defs tol flags <<<"$c"
+  IFS='|' read -r name model defs tol flags runs <<<"$c"
   dir="$out/$name"
   mkdir -p "$dir"
   # shellcheck disable=SC2086
@@ -71,6 +75,12 @@ for c in "${cases[@]}"; do
   fi
   build/bin/dsc-interp "${interp[@]}" --random-weights 1 --seed 7 \
     --save-inputs "$dir/inputs" --out "$dir/ref" >/dev/null
+  if [[ -n $runs ]]; then
+    python3 test/gpu/with_outlier.py "$dir/inputs/x.run0.npy" "$dir/inputs/x.npy"
+    build/bin/dsc-interp "${interp[@]}" --random-weights 1 --inputs "$dir/inputs" \
+      --runs "$runs" --out "$dir/ref" >/dev/null
+    echo "--runs=$runs" >"$dir/run_args"
+  fi
   echo "$tol" >"$dir/check_args"
   echo "prepared $name"
 done
@@ -86,8 +96,9 @@ done
 # ties to within f32 summation order can route one token elsewhere (measured on the H100,
 # 2026-11-24: 1493 elements, under one 2048-wide row, off by up to 1.65, relative Frobenius
 # error 0.0072), so MoE outputs are held to the relative Frobenius bound alone.
-# Field 4: "interp" for that; "fp8" builds the model with --precision=fp8; "O1" makes the
-# reference build (fp32.dsx) the same model at -O1 instead, and the check exact.
+# Field 4: "interp" for that; "fp8" builds the model with --precision=fp8, "fp8-tensor" and
+# "fp8-delayed" with the other two recipes as well (their times are compared in bench/RESULTS.md);
+# "O1" makes the reference build (fp32.dsx) the same model at -O1 instead, and the check exact.
 large=.device/gpu-large
 rm -rf "$large" && mkdir -p "$large"
 # llama_layer_fp8: fp8 e4m3 GEMMs (blockwise recipe) against the same fp32 build: each
@@ -96,6 +107,8 @@ rm -rf "$large" && mkdir -p "$large"
 large_cases=(
   "llama_layer|examples/llama_layer.dsg||"
   "llama_layer_fp8|examples/llama_layer.dsg||fp8"
+  "llama_layer_fp8_tensor|examples/llama_layer.dsg||fp8-tensor"
+  "llama_layer_fp8_delayed|examples/llama_layer.dsg||fp8-delayed"
   "llama-7b_L2|examples/llama-7b.dsg|-D B=1 -D L=2|"
   "moe_layer-v3|examples/moe_layer-v3.dsg||interp"
   # Quantization fused into rms_norm, softmax and silu*mul kernels (-O2) against the quantize
@@ -108,7 +121,8 @@ for c in "${large_cases[@]}"; do
   mkdir -p "$dir"
   # shellcheck disable=SC2086
   flags=()
-  [[ $ref == fp8 ]] && flags=(--precision=fp8)
+  [[ $ref == fp8* ]] && flags=(--precision=fp8)
+  [[ $ref == fp8-* ]] && flags+=(--fp8-recipe="${ref#fp8-}")
   # shellcheck disable=SC2086
   build/bin/dsc "$model" $defs "${flags[@]}" -o "$dir/model.dsx"
   ref_flags=(-O0 --precision=fp32)
@@ -117,7 +131,7 @@ for c in "${large_cases[@]}"; do
   build/bin/dsc "$model" $defs "${ref_flags[@]}" -o "$dir/fp32.dsx"
   if [[ $ref == O1 ]]; then
     echo "--rtol=0 --atol=0" >"$dir/check_args_fp32"
-  elif [[ $ref == fp8 ]]; then
+  elif [[ $ref == fp8* ]]; then
     echo "--rtol=1e9 --atol=1e9 --max_rel_l2=0.1" >"$dir/check_args_fp32"
   elif [[ $ref == interp ]]; then
     # shellcheck disable=SC2086
@@ -130,7 +144,7 @@ for c in "${large_cases[@]}"; do
   fi
   extra=""
   [[ $ref == interp ]] && extra=" and an interpreter reference"
-  [[ $ref == fp8 ]] && extra=" (the model built with --precision=fp8)"
+  [[ $ref == fp8* ]] && extra=" (the model built with ${flags[*]})"
   [[ $ref == O1 ]] && extra=" (the reference build is -O1, not -O0 fp32)"
   echo "prepared $name (large): the model, its -O0 fp32 build$extra"
 done

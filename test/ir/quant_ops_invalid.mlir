@@ -9,6 +9,22 @@ func.func @unknown_recipe(%x: tensor<4x128xbf16>) {
 
 // -----
 
+func.func @history_needs_tensor_recipe(%x: tensor<4x128xbf16>) {
+  // expected-error @+1 {{amax_history (delayed scaling) needs the tensor recipe}}
+  %q, %s = dsc.quantize %x {recipe = "blockwise", amax_history = 4} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @history_too_long(%x: tensor<4x128xbf16>) {
+  // expected-error @+1 {{amax_history must be in [1, 1024], got 2000}}
+  %q, %s = dsc.quantize %x {recipe = "tensor", amax_history = 2000} : tensor<4x128xbf16> -> tensor<4x128xf8E4M3FN>, tensor<1xf32>
+  return
+}
+
+// -----
+
 func.func @tile_not_128(%x: tensor<4x100xbf16>) {
   // expected-error @+1 {{the blockwise recipe needs the last dimension to be a multiple of 128, got 100}}
   %q, %s = dsc.quantize %x {recipe = "blockwise"} : tensor<4x100xbf16> -> tensor<4x100xf8E4M3FN>, tensor<1x4xf32>

@@ -258,6 +258,30 @@ func.func @fp8_tensor(%x: tensor<8x100xf16>) -> tensor<8x60xf32> {
 
 // -----
 
+// Delayed scaling: as per-tensor, and the quantize also reads and updates its amax history, a
+// state param (8 amaxes and two counters) that outlives the run.
+// CHECK-LABEL: func.func @fp8_delayed()
+// CHECK:       %[[AMAX:.+]] = plan.alloc workspace : memref<1xf32>
+// CHECK-NEXT:  plan.memset %[[AMAX]]
+// CHECK-NEXT:  plan.launch "amax"(%{{.+}} : memref<8x100xf16>) -> (%[[AMAX]] : memref<1xf32>) {op = "dsc.quantize"}
+// CHECK-NEXT:  %[[HIST:.+]] = plan.param "amax_history.0" {state = true} : memref<10xf32>
+// CHECK-NEXT:  plan.launch "quantize_fp8"(%{{.+}}, %[[AMAX]] : memref<8x100xf16>, memref<1xf32>) -> (%{{.+}}, %{{.+}}, %[[HIST]] : memref<8x100xf8E4M3FN>, memref<1xf32>, memref<10xf32>) {op = "dsc.quantize", op_attrs = {amax_history = 8 : i64, recipe = "tensor"}}
+// CHECK:       plan.param "amax_history.1" {state = true} : memref<10xf32>
+// CHECK:       plan.gemm {{.*}} {fp8_recipe = "tensor"
+func.func @fp8_delayed(%x: tensor<8x100xf16>) -> tensor<8x60xf32> {
+  %w, %ws = dsc.quantized_param "w" {recipe = "tensor", source_type = tensor<100x60xf32>}
+      : tensor<60x100xf8E4M3FN>, tensor<1xf32>
+  %q, %s = dsc.quantize %x {recipe = "tensor", amax_history = 8} : tensor<8x100xf16> -> tensor<8x100xf8E4M3FN>, tensor<1xf32>
+  %q2, %s2 = dsc.quantize %x {recipe = "tensor", amax_history = 8} : tensor<8x100xf16> -> tensor<8x100xf8E4M3FN>, tensor<1xf32>
+  %y = dsc.scaled_matmul %q, %s, %w, %ws {recipe = "tensor"}
+      : (tensor<8x100xf8E4M3FN>, tensor<1xf32>, tensor<60x100xf8E4M3FN>, tensor<1xf32>) -> tensor<8x60xf32>
+  %y2 = dsc.scaled_matmul %q2, %s2, %w, %ws, %y {recipe = "tensor"}
+      : (tensor<8x100xf8E4M3FN>, tensor<1xf32>, tensor<60x100xf8E4M3FN>, tensor<1xf32>, tensor<8x60xf32>) -> tensor<8x60xf32>
+  return %y2 : tensor<8x60xf32>
+}
+
+// -----
+
 // A fusion is one "fused" launch; its body travels in op_attrs as numbered steps (operands 0-2,
 // then one value per step) and each output names the value it is written from.
 // CHECK-LABEL: func.func @fusion()

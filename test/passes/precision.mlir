@@ -1,6 +1,9 @@
 // dsc-precision: the precision policy (docs/precision.md). One case per rule.
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=fp8" | FileCheck %s --check-prefix=FP8
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=fp8 fp8-recipe=tensor" | FileCheck %s --check-prefix=TENSOR
+// RUN: dsc-opt %s --split-input-file --dsc-precision="precision=fp8 fp8-recipe=delayed fp8-amax-history=8" | FileCheck %s --check-prefix=DELAYED
+// RUN: not dsc-opt %s --dsc-precision="precision=fp8 fp8-recipe=delayed fp8-amax-history=0" 2>&1 | FileCheck %s --check-prefix=BADHIST
+// RUN: not dsc-opt %s --dsc-precision="precision=fp8 fp8-recipe=current" 2>&1 | FileCheck %s --check-prefix=BADRECIPE
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=bf16" | FileCheck %s --check-prefix=BF16
 // RUN: dsc-opt %s --split-input-file --dsc-precision | FileCheck %s --check-prefix=ASWRITTEN
 // RUN: dsc-opt %s --split-input-file --dsc-precision="precision=tf32" | FileCheck %s --check-prefix=TF32
@@ -16,6 +19,8 @@
 // BADPREC: dsc-precision: op-precision 'matmul=int4': unknown precision 'int4'; expected as-written, tf32, bf16, fp16 or fp8
 // NOEQ: dsc-precision: op-precision 'matmul': expected KIND=PRECISION
 // TWICE: dsc-precision: op-precision 'matmul=fp8': 'matmul' is given twice
+// BADHIST: dsc-precision: fp8-amax-history must be in [1, 1024], got 0
+// BADRECIPE: dsc-precision: unknown fp8-recipe 'current'; expected blockwise, tensor or delayed
 
 // A GEMM on a weight: fp8 values and scales for both operands, the product in the
 // activation's type.
@@ -33,6 +38,12 @@
 // TENSOR-LABEL: func.func @gemm
 // TENSOR:       dsc.quantized_param "w" {recipe = "tensor", source_type = tensor<256x384xbf16>} : tensor<384x256xf8E4M3FN>, tensor<1xf32>
 // TENSOR:       dsc.quantize %arg0 {recipe = "tensor"} : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<1xf32>
+// Delayed: the weight and the product are per-tensor; the activation's quantize keeps an amax
+// history of the last fp8-amax-history runs.
+// DELAYED-LABEL: func.func @gemm
+// DELAYED:       %[[W:.*]], %[[WS:.*]] = dsc.quantized_param "w" {recipe = "tensor", source_type = tensor<256x384xbf16>} : tensor<384x256xf8E4M3FN>, tensor<1xf32>
+// DELAYED:       %[[Q:.*]], %[[S:.*]] = dsc.quantize %arg0 {amax_history = 8 : i64, recipe = "tensor"} : tensor<2x16x256xbf16> -> tensor<2x16x256xf8E4M3FN>, tensor<1xf32>
+// DELAYED:       dsc.scaled_matmul %[[Q]], %[[S]], %[[W]], %[[WS]] {recipe = "tensor"}
 // ASWRITTEN-LABEL: func.func @gemm
 // ASWRITTEN:       dsc.matmul
 func.func @gemm(%x: tensor<2x16x256xbf16>) -> tensor<2x16x384xbf16> {
@@ -49,6 +60,9 @@ func.func @gemm(%x: tensor<2x16x256xbf16>) -> tensor<2x16x384xbf16> {
 // FP8:       dsc.matmul
 // TENSOR-LABEL: func.func @not_blocks
 // TENSOR:       dsc.scaled_matmul
+// DELAYED-LABEL: func.func @not_blocks
+// DELAYED:       dsc.quantize %arg0 {amax_history = 8 : i64, recipe = "tensor"}
+// DELAYED:       dsc.scaled_matmul
 func.func @not_blocks(%x: tensor<4x256xbf16>) -> tensor<4x100xbf16> {
   %w = dsc.param "w" : tensor<256x100xbf16>
   %y = dsc.matmul %x, %w : (tensor<4x256xbf16>, tensor<256x100xbf16>) -> tensor<4x100xbf16>

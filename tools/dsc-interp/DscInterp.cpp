@@ -3,12 +3,17 @@
 // `dsc-interp model.{dsg,mlir} [--weights W.safetensors | --random-weights
 // SEED]
 //             [--inputs DIR] [--seed N] [--out DIR] [-D NAME=VALUE]...
-//             [--accumulate-f64]`
+//             [--accumulate-f64] [--runs N]`
 //
 // Evaluates the model's `main` on the CPU. Inputs are DIR/<name>.npy for each
 // named graph input, or random (from --seed) when no DIR is given; outputs go
 // to DIR/<name>.npy with --out. Prints one summary line per output. Errors
-// are diagnostics on stderr and exit code 1.
+// are diagnostics on stderr and exit code 1. `--runs N` evaluates it N times
+// on the same inputs, carrying the state that outlives a run (the amax
+// history of delayed fp8 scaling), and reports and writes the last run's
+// outputs (what `dsrun --runs=N` gives). An input DIR/<name>.run<r>.npy, when
+// there is one, replaces DIR/<name>.npy in run r (from 0), so that a test can
+// give the history another amax than the last run's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,6 +94,12 @@ cl::opt<double> tolerance(
     cl::desc("Relative Frobenius error allowed by --compare-pipeline "
              "(default: by dtype, see interp/Compare.h)"),
     cl::cat(category));
+cl::opt<unsigned>
+    runs("runs",
+         cl::desc("Evaluate the model this many times on the same inputs, carrying state across "
+                  "runs (delayed fp8 scaling's amax history); outputs and --compare-pipeline "
+                  "errors are the last run's"),
+         cl::init(1), cl::cat(category));
 cl::opt<bool> accumulateF64(
     "accumulate-f64",
     cl::desc("Accumulate sums in f64 instead of f32 (to bound f32 error)"),
@@ -132,14 +143,17 @@ llvm::Error inputError(const std::string &name, const llvm::Twine &what) {
 /// another dtype of the same family (i64 token ids for an i32 input, f32 for
 /// bf16) is converted like dsc.cast, with a note, since NumPy's defaults
 /// rarely match the model's types.
-llvm::Expected<HostTensor> readInput(const std::string &name, DType dtype,
-                                     const Shape &shape,
-                                     std::optional<int64_t> rank) {
+llvm::Expected<HostTensor> readInput(const std::string &name, DType dtype, const Shape &shape,
+                                     std::optional<int64_t> rank, unsigned run) {
   // A simulated rank reads DIR/<name>.rank<r>.npy when it exists, else the
-  // input shared by all ranks.
+  // input shared by all ranks; run r reads DIR/<name>.run<r>.npy before either.
   llvm::SmallString<128> path(inputsDir);
   llvm::sys::path::append(path, name + ".npy");
-  if (rank) {
+  llvm::SmallString<128> runPath(inputsDir);
+  llvm::sys::path::append(runPath, name + ".run" + std::to_string(run) + ".npy");
+  if (llvm::sys::fs::exists(runPath)) {
+    path = runPath;
+  } else if (rank) {
     llvm::SmallString<128> rankPath(inputsDir);
     llvm::sys::path::append(rankPath,
                             name + ".rank" + std::to_string(*rank) + ".npy");
@@ -189,11 +203,52 @@ void printSummary(llvm::StringRef name, const HostTensor &t) {
   llvm::outs() << "\n";
 }
 
+/// Each rank's inputs in run `run`: random from --seed, else read from --inputs.
+FailureOr<std::vector<TensorMap>> readInputs(func::FuncOp entry, int64_t numRanks, unsigned run) {
+  std::vector<TensorMap> inputs(numRanks);
+  for (int64_t r = 0; r < numRanks; ++r) {
+    if (inputsDir.empty()) {
+      inputs[r] = randomInputs(entry, inputSeed);
+      continue;
+    }
+    for (auto [index, arg] : llvm::enumerate(entry.getArguments())) {
+      auto type = tensorTypeOf(arg.getType());
+      std::string name = inputName(entry, index);
+      if (!type) {
+        fail("input '" + name + "' is not a static dsc tensor");
+        return failure();
+      }
+      std::optional<int64_t> rank;
+      if (numRanks > 1)
+        rank = r;
+      llvm::Expected<HostTensor> input = readInput(name, type->first, type->second, rank, run);
+      if (!input) {
+        fail(llvm::toString(input.takeError()));
+        return failure();
+      }
+      inputs[r][name] = std::move(*input);
+    }
+  }
+  return inputs;
+}
+
+/// `--runs` evaluations of `func`, run r on `inputsByRun[r]`; the last one's outputs.
+FailureOr<std::vector<TensorMap>>
+runRepeatedly(Interpreter &interpreter, func::FuncOp func, const DeviceGrid &grid,
+              const std::vector<std::vector<TensorMap>> &inputsByRun) {
+  FailureOr<std::vector<TensorMap>> outputs = failure();
+  for (const std::vector<TensorMap> &inputs : inputsByRun)
+    if (failed(outputs = interpreter.runRanks(func, grid, inputs)))
+      return failure();
+  return outputs;
+}
+
 /// Runs `module` after `--compare-pipeline` on the same inputs and weights and
 /// reports, per output and rank, the error against `before`.
 int compareAfterPipeline(ModuleOp module, Interpreter &interpreter,
-                         const std::vector<TensorMap> &inputs,
+                         const std::vector<std::vector<TensorMap>> &inputsByRun,
                          const std::vector<TensorMap> &before) {
+  const std::vector<TensorMap> &inputs = inputsByRun.back();
   OwningOpRef<ModuleOp> after = module.clone();
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
@@ -219,8 +274,7 @@ int compareAfterPipeline(ModuleOp module, Interpreter &interpreter,
                 std::to_string(inputs.size()) + " to " +
                 std::to_string(grid->size()) +
                 "; comparing across a partition is not supported yet");
-  FailureOr<std::vector<TensorMap>> got =
-      interpreter.runRanks(entry, *grid, inputs);
+  FailureOr<std::vector<TensorMap>> got = runRepeatedly(interpreter, entry, *grid, inputsByRun);
   if (failed(got))
     return 1;
   std::optional<double> tol;
@@ -303,27 +357,17 @@ int main(int argc, char **argv) {
   if (failed(grid))
     return 1;
   int64_t numRanks = grid->size();
-  std::vector<TensorMap> inputs(numRanks);
-  for (int64_t r = 0; r < numRanks; ++r) {
-    if (inputsDir.empty()) {
-      inputs[r] = randomInputs(entry, inputSeed);
-      continue;
-    }
-    for (auto [index, arg] : llvm::enumerate(entry.getArguments())) {
-      auto type = tensorTypeOf(arg.getType());
-      std::string name = inputName(entry, index);
-      if (!type)
-        return fail("input '" + name + "' is not a static dsc tensor");
-      std::optional<int64_t> rank;
-      if (numRanks > 1)
-        rank = r;
-      llvm::Expected<HostTensor> input =
-          readInput(name, type->first, type->second, rank);
-      if (!input)
-        return fail(llvm::toString(input.takeError()));
-      inputs[r][name] = std::move(*input);
-    }
+  if (runs < 1)
+    return fail("--runs must be at least 1");
+  std::vector<std::vector<TensorMap>> inputsByRun;
+  for (unsigned run = 0; run < runs; ++run) {
+    FailureOr<std::vector<TensorMap>> inputs = readInputs(entry, numRanks, run);
+    if (failed(inputs))
+      return 1;
+    inputsByRun.push_back(std::move(*inputs));
   }
+  // The inputs of the last run: the ones --save-inputs writes.
+  const std::vector<TensorMap> &inputs = inputsByRun.back();
 
   if (!saveInputsDir.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(saveInputsDir))
@@ -346,19 +390,20 @@ int main(int argc, char **argv) {
   options.accumulateInF64 = accumulateF64;
   Interpreter interpreter(*weights, options);
   auto start = std::chrono::steady_clock::now();
-  FailureOr<std::vector<TensorMap>> outputs =
-      interpreter.runRanks(entry, *grid, inputs);
+  FailureOr<std::vector<TensorMap>> outputs = runRepeatedly(interpreter, entry, *grid, inputsByRun);
   if (failed(outputs))
     return 1;
   double ms = std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - start)
                   .count();
   llvm::errs() << "dsc-interp: evaluated " << numRanks
-               << (numRanks == 1 ? " rank" : " simulated ranks") << " in "
-               << llvm::format("%.1f", ms) << " ms\n";
+               << (numRanks == 1 ? " rank" : " simulated ranks");
+  if (runs > 1)
+    llvm::errs() << " " << runs << " times";
+  llvm::errs() << " in " << llvm::format("%.1f", ms) << " ms\n";
 
   if (!comparePipeline.empty())
-    return compareAfterPipeline(*module, interpreter, inputs, *outputs);
+    return compareAfterPipeline(*module, interpreter, inputsByRun, *outputs);
 
   if (!outDir.empty())
     if (std::error_code ec = llvm::sys::fs::create_directories(outDir))

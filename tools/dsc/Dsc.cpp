@@ -94,10 +94,18 @@ cl::opt<Precision> precision(
     cl::cat(dscCategory));
 cl::opt<std::string> fp8Recipe("fp8-recipe",
                                cl::desc("FP8 scaling: blockwise (DeepSeek-V3: 1x128 activation "
-                                        "tiles, 128x128 weight blocks; the default) or tensor "
-                                        "(one scale per tensor from its current amax)"),
-                               cl::value_desc("blockwise|tensor"), cl::init("blockwise"),
+                                        "tiles, 128x128 weight blocks; the default), tensor "
+                                        "(one scale per tensor from its current amax) or delayed "
+                                        "(per-tensor; activation scales from the amaxes of "
+                                        "previous runs, --fp8-amax-history)"),
+                               cl::value_desc("blockwise|tensor|delayed"), cl::init("blockwise"),
                                cl::cat(dscCategory));
+cl::opt<int64_t> fp8AmaxHistory("fp8-amax-history",
+                                cl::desc("With --fp8-recipe=delayed: how many previous runs' "
+                                         "amaxes an activation's scale is taken from (1 to "
+                                         "1024; default 16)"),
+                                cl::value_desc("N"), cl::init(dsc::kDefaultFp8AmaxHistory),
+                                cl::cat(dscCategory));
 cl::list<std::string> precisionOverrides(
     "precision-override",
     cl::desc("Per op kind, in place of --precision: matmul=bf16, attention=as-written, ... "
@@ -157,6 +165,7 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
                         : precision == Precision::Fp8  ? "fp8"
                                                        : "as-written";
     options.fp8Recipe = fp8Recipe;
+    options.fp8AmaxHistory = fp8AmaxHistory;
     options.explain = explain;
     options.opPrecision.assign(precisionOverrides.begin(), precisionOverrides.end());
     pm.addPass(dsc::createPrecisionPass(options));
@@ -247,9 +256,18 @@ int main(int argc, char **argv) {
     return 1;
   }
 #endif
-  if (!dsc::parseFp8Recipe(fp8Recipe)) {
+  if (!dsc::parseFp8RecipeOption(fp8Recipe)) {
     llvm::errs() << "dsc: --fp8-recipe=" << fp8Recipe
-                 << ": expected blockwise or tensor (delayed scaling is not implemented)\n";
+                 << ": expected blockwise, tensor or delayed\n";
+    return 1;
+  }
+  if (fp8AmaxHistory < 1 || fp8AmaxHistory > dsc::kMaxFp8AmaxHistory) {
+    llvm::errs() << "dsc: --fp8-amax-history=" << fp8AmaxHistory << ": expected 1 to "
+                 << dsc::kMaxFp8AmaxHistory << "\n";
+    return 1;
+  }
+  if (fp8AmaxHistory.getNumOccurrences() && fp8Recipe != "delayed") {
+    llvm::errs() << "dsc: --fp8-amax-history applies to --fp8-recipe=delayed only\n";
     return 1;
   }
   if (emitKind == EmitKind::Artifact && outputFilename == "-") {

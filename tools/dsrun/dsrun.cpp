@@ -5,10 +5,12 @@
 //   --random_weights=SEED]
 //                   [--inputs=DIR | --seed=N] [--out=DIR]
 //                   [--check=DIR --rtol=X --atol=Y [--max_rel_l2=Z]] [--bench=N]
+//                   [--runs=N]
 //
 // `--info` prints what the artifact holds; `--device_arch` checks it against
-// an arch without a GPU. Otherwise dsrun runs the plan once on the GPU and
-// prints one summary line per output. Every error is one line on stderr and
+// an arch without a GPU. Otherwise dsrun runs the plan once (`--runs` times,
+// state such as delayed fp8 scaling's amax history carrying over) on the GPU
+// and prints one summary line per output of the last run. Every error is one line on stderr and
 // exit code 1; a --check mismatch is exit code 2. No LLVM here: Abseil flags.
 //
 //===----------------------------------------------------------------------===//
@@ -65,6 +67,11 @@ ABSL_FLAG(double, atol, 1e-3, "absolute tolerance of --check");
 ABSL_FLAG(double, max_rel_l2, -1,
           "with --check, also require each output's relative Frobenius error "
           "||out - ref|| / ||ref|| to be at most this (negative: not checked)");
+ABSL_FLAG(int, runs, 1,
+          "run the plan this many times on the same inputs (state that outlives a "
+          "run, such as delayed fp8 scaling's amax history, carries over, as in "
+          "dsc-interp --runs; with --inputs, DIR/<name>.run<r>.npy replaces "
+          "DIR/<name>.npy in run r); --out and --check see the last run's outputs");
 ABSL_FLAG(int, bench, 0,
           "after the run, time this many CUDA graph replays (after 3 "
           "warm-up replays) and print median/min/max ms, TFLOP/s and GB/s");
@@ -175,15 +182,21 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
     return fail(s.message());
 
   std::string inputsDir = absl::GetFlag(FLAGS_inputs);
-  for (flatbuffers::uoffset_t i = 0; plan.inputs() && i < plan.inputs()->size();
-       ++i) {
-    absl::StatusOr<dsc::HostArray> input = dsc::loadInput(
-        *plan.inputs()->Get(i), inputsDir, absl::GetFlag(FLAGS_seed));
-    if (!input.ok())
-      return fail(input.status().message());
-    if (absl::Status s = (*executor)->uploadInput(i, *input); !s.ok())
-      return fail(s.message());
-  }
+  // Run `run`'s inputs (a folder may give a run inputs of its own: loadInput).
+  auto uploadInputs = [&](int run) -> absl::Status {
+    for (flatbuffers::uoffset_t i = 0; plan.inputs() && i < plan.inputs()->size(); ++i) {
+      absl::StatusOr<dsc::HostArray> input =
+          dsc::loadInput(*plan.inputs()->Get(i), inputsDir, absl::GetFlag(FLAGS_seed), run);
+      if (!input.ok())
+        return input.status();
+      if (absl::Status s = (*executor)->uploadInput(i, *input); !s.ok())
+        return s;
+    }
+    return absl::OkStatus();
+  };
+  int runs = absl::GetFlag(FLAGS_runs);
+  if (runs < 1)
+    return fail(absl::StrCat("--runs=", runs, ": expected at least 1"));
 
   std::string outDir = absl::GetFlag(FLAGS_out);
   if (!outDir.empty()) { // like mkdir -p, before the run rather than after it
@@ -195,8 +208,13 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
                                ec.message()));
   }
 
-  if (absl::Status s = (*executor)->run(); !s.ok())
-    return fail(s.message());
+  for (int run = 0; run < runs; ++run) {
+    if (run == 0 || !inputsDir.empty())
+      if (absl::Status s = uploadInputs(run); !s.ok())
+        return fail(s.message());
+    if (absl::Status s = (*executor)->run(); !s.ok())
+      return fail(s.message());
+  }
 
   std::string checkDir = absl::GetFlag(FLAGS_check);
   bool allMatch = true;

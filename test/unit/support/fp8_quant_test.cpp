@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace dsc {
@@ -79,6 +80,47 @@ TEST(Fp8Quant, TensorRecipeHasOneScale) {
   EXPECT_EQ(q.scales[0], 2.0f);
   EXPECT_EQ(f8E4M3FNBitsToFloat(q.values[3]), 448.0f);
   EXPECT_EQ(f8E4M3FNBitsToFloat(q.values[1]), -1.0f);
+}
+
+TEST(Fp8Quant, DelayedFirstRunUsesCurrentAmax) {
+  Fp8AmaxHistory history(4);
+  std::vector<float> x = {1, -2, 0.5f, 896};
+  Fp8Tensor q = quantizeActivationDelayedFp8(x.data(), 4, history);
+  ASSERT_EQ(q.scales.size(), 1u);
+  EXPECT_EQ(q.scales[0], 2.0f); // as the tensor recipe: no history yet
+  EXPECT_EQ(history.amaxes(), (std::vector<float>{896, 0, 0, 0}));
+  EXPECT_EQ(history.next(), 1);
+}
+
+TEST(Fp8Quant, DelayedScaleIsTheMaxOfPreviousRuns) {
+  Fp8AmaxHistory history(3);
+  for (float amax : {8.0f, 448.0f, 16.0f})
+    history.record(amax);
+  // The scale ignores this run's amax (4096) while the history has one.
+  EXPECT_EQ(history.scale(4096.0f), 1.0f);
+  std::vector<float> x = {4096, -1000, 3};
+  Fp8Tensor q = quantizeActivationDelayedFp8(x.data(), 3, history);
+  EXPECT_EQ(q.scales[0], 1.0f);
+  // Values beyond the delayed range saturate to +-448, as TransformerEngine's.
+  EXPECT_EQ(f8E4M3FNBitsToFloat(q.values[0]), 448.0f);
+  EXPECT_EQ(f8E4M3FNBitsToFloat(q.values[1]), -448.0f);
+  EXPECT_EQ(f8E4M3FNBitsToFloat(q.values[2]), 3.0f);
+  // 4096 replaced the oldest amax (8); 448 leaves after two more runs.
+  EXPECT_EQ(history.amaxes(), (std::vector<float>{4096, 448, 16}));
+  EXPECT_EQ(history.scale(1.0f), 4096.0f / 448.0f);
+  history.record(2.0f);
+  history.record(2.0f);
+  history.record(2.0f);
+  EXPECT_EQ(history.scale(1.0f), 2.0f / 448.0f);
+}
+
+TEST(Fp8Quant, DelayedFallsBackWithoutAUsableHistory) {
+  Fp8AmaxHistory history(2);
+  history.record(0.0f);
+  EXPECT_EQ(history.scale(3.5f), 3.5f / 448.0f);
+  history.record(std::numeric_limits<float>::infinity());
+  EXPECT_EQ(history.scale(3.5f), 3.5f / 448.0f);
+  EXPECT_EQ(history.scale(0.0f), 1.0f);
 }
 
 TEST(Fp8Quant, WeightArrayErrorsSayWhatIsWrong) {
