@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Causal grouped-query attention: dsc's generated kernel against torch's SDPA.
+"""Causal grouped-query attention: dsc's two attention paths against torch's SDPA.
 
 Runs on the GPU machine from the repo root, with `.device/` carried (bench/prepare.sh
-compiles test/gpu/models/attention.dsg at these sizes to .device/bench/attention.dsx):
+compiles test/gpu/models/attention.dsg at these sizes to .device/bench/attention.dsx, with
+--attention=cudnn, and attention_generated.dsx, with --attention=generated):
 
-    python3 bench/attention.py [--dsx .device/bench/attention.dsx] [--iters 50]
+    python3 bench/attention.py [--dsx .device/bench/attention.dsx]
+        [--dsx-generated .device/bench/attention_generated.dsx] [--iters 50]
 
-dsc: `dsrun --bench N` (a CUDA graph of the one kernel replayed N times after warm-up,
+dsrun needs cuDNN 9 for the first: put its library folder on LD_LIBRARY_PATH (PyTorch's
+wheels bring one, under site-packages/nvidia/cudnn/lib).
+
+dsc: `dsrun --bench N` (a CUDA graph of the one step replayed N times after warm-up,
 CUDA events; median). torch: F.scaled_dot_product_attention(is_causal=True,
 enable_gqa=True) on the same shapes in bf16, each call timed with CUDA events after
 warm-up; median of N. FLOPs: 4*B*HQ*TQ*TK*DH for the whole square (the convention of
@@ -23,6 +28,7 @@ from benchutil import dsrun_bench, time_cuda
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dsx", default=".device/bench/attention.dsx")
+    p.add_argument("--dsx-generated", default=".device/bench/attention_generated.dsx")
     p.add_argument("--dsrun", default=".device/bin/dsrun")
     p.add_argument("--iters", type=int, default=50)
     p.add_argument("--B", type=int, default=4)
@@ -34,11 +40,12 @@ def main():
     flops = 4 * a.B * a.HQ * a.T * a.T * a.DH
 
     rows = []
-    try:
-        med, mn = dsrun_bench(a.dsrun, a.dsx, a.iters)
-        rows.append(("dsc (dsrun)", med, mn, ""))
-    except RuntimeError as ex:
-        rows.append(("dsc (dsrun)", None, None, str(ex)[-300:]))
+    for name, dsx in [("dsc cuDNN (dsrun)", a.dsx), ("dsc generated (dsrun)", a.dsx_generated)]:
+        try:
+            med, mn = dsrun_bench(a.dsrun, dsx, a.iters)
+            rows.append((name, med, mn, ""))
+        except RuntimeError as ex:
+            rows.append((name, None, None, str(ex)[-300:]))
 
     try:
         import torch
@@ -83,7 +90,7 @@ def main():
             continue
         ratio = f"{med / dsc_ms:.2f}" if dsc_ms else "-"
         print(f"{name:28} {med:10.3f} {mn:8.3f} {flops / med / 1e9:8.1f} {ratio:>10}")
-    return 0 if rows[0][1] is not None and rows[1][1] is not None else 1
+    return 0 if all(r[1] is not None for r in rows[:3]) else 1
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ private:
   LogicalResult addStep(Operation *op);
   fb::KernelLaunchT launchStep(Operation *op);
   fb::GemmT gemmStep(plan::GemmOp op);
+  fb::AttentionT attentionStep(plan::AttentionOp op);
 };
 
 DType elementDType(Value v) {
@@ -162,6 +163,25 @@ fb::GemmT ArtifactBuilder::gemmStep(plan::GemmOp op) {
   return g;
 }
 
+fb::AttentionT ArtifactBuilder::attentionStep(plan::AttentionOp op) {
+  fb::AttentionT t;
+  t.q = ref(op.getQ());
+  t.k = ref(op.getK());
+  t.v = ref(op.getV());
+  t.out = ref(op.getOut());
+  t.batch = op.getBatch();
+  t.tq = op.getTq();
+  t.tk = op.getTk();
+  t.hq = op.getHq();
+  t.hkv = op.getHkv();
+  t.dh = op.getDh();
+  t.dv = op.getDv();
+  t.causal = op.getCausal();
+  t.scale = static_cast<float>(op.getScale().convertToDouble());
+  t.dtype = toFb(elementDType(op.getQ()));
+  return t;
+}
+
 /// Stream and events, common to every step op.
 template <typename StepOp> void setSchedule(StepOp op, fb::StepT &step) {
   step.stream = op.getStream();
@@ -192,11 +212,15 @@ LogicalResult ArtifactBuilder::addStep(Operation *op) {
         setSchedule(o, *step);
         step->op_name = "dsc.attention";
         // QK^T and PV, as ModelSummary's opFlops counts dsc.attention (the
-        // whole square, causal or not). The generated flash-attention kernel
-        // runs it (the schema's Attention table is kept for a library path).
+        // whole square, causal or not).
         step->flops = 2 * o.getBatch() * o.getHq() * o.getTq() * o.getTk() *
                       (o.getDh() + o.getDv());
-        step->op.Set(launchStep(o));
+        // cuDNN's attention is the schema's Attention step; the generated
+        // kernel a launch.
+        if (o.getBackend() == "cudnn")
+          step->op.Set(attentionStep(o));
+        else
+          step->op.Set(launchStep(o));
       })
       .Case([&](plan::MemsetOp o) {
         setSchedule(o, *step);

@@ -425,7 +425,8 @@ FailureOr<PlanKernels> emitPlanKernels(func::FuncOp func,
     FailureOr<KernelSpec> spec = failure();
     if (auto launch = dyn_cast<plan::LaunchOp>(op))
       spec = buildKernelSpec(launch);
-    else if (auto attention = dyn_cast<plan::AttentionOp>(op))
+    else if (auto attention = dyn_cast<plan::AttentionOp>(op);
+             attention && attention.getBackend() == "generated")
       spec = buildKernelSpec(attention);
     else
       return;

@@ -15,6 +15,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <string>
+
 namespace dsc::plan {
 
 /// A plan buffer: a memref with a static shape, the identity layout, no memory space, and a
@@ -36,6 +38,13 @@ int64_t bufferBytes(mlir::MemRefType type);
 /// The buffer a value's bytes belong to, through any chain of plan.view, and the byte offset
 /// of the value within it.
 std::pair<mlir::Value, int64_t> rootBuffer(mlir::Value buffer);
+
+/// Why cuDNN's fused flash attention (`plan.attention` with `backend = "cudnn"`, run by
+/// runtime/exec/CudnnAttention.h) cannot take an attention of these sizes computing in
+/// `dtype`, or an empty string when it can. The compiler's `--attention=auto` chooses cuDNN
+/// exactly where this is empty, and the plan verifier refuses the rest.
+std::string cudnnAttentionUnsupported(mlir::Type dtype, int64_t tq, int64_t tk, int64_t dh,
+                                      int64_t dv, bool causal);
 
 } // namespace dsc::plan
 

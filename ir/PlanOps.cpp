@@ -269,6 +269,26 @@ LogicalResult GemmOp::verifyFp8Scales() {
   return success();
 }
 
+std::string dsc::plan::cudnnAttentionUnsupported(Type dtype, int64_t tq, int64_t tk, int64_t dh,
+                                                 int64_t dv, bool causal) {
+  // The limits of cuDNN 9's fused flash-attention fprop engine as cudnn-frontend checks them
+  // (its SDPA support surface); dsc keeps to the part every cuDNN 9 release has.
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  if (!dtype.isBF16() && !dtype.isF16())
+    os << "it computes in " << dtype << "; cuDNN's fused attention takes bf16 or f16";
+  else if (dh != dv)
+    os << "dh = " << dh << " differs from dv = " << dv;
+  else if (dh % 8 != 0 || dh > 128)
+    os << "head size " << dh << " is not a multiple of 8 up to 128";
+  else if (causal && tq > tk)
+    os << "it is causal with more queries (" << tq << ") than keys (" << tk << ")";
+  else if (causal && tq != tk && (tq % 64 != 0 || tk % 64 != 0))
+    os << "it is causal with tq = " << tq << " != tk = " << tk
+       << ", which cuDNN takes only as multiples of 64";
+  return why;
+}
+
 LogicalResult AttentionOp::verify() {
   int64_t b = getBatch(), tq = getTq(), tk = getTk(), hq = getHq(), hkv = getHkv();
   int64_t dh = getDh(), dv = getDv();
@@ -281,6 +301,13 @@ LogicalResult AttentionOp::verify() {
   Type dtype = getQ().getType().getElementType();
   if (!isa<FloatType>(dtype))
     return emitOpError("q must be floating point, got ") << dtype;
+  if (getBackend() != "generated" && getBackend() != "cudnn")
+    return emitOpError("backend must be \"generated\" or \"cudnn\", got \"")
+           << getBackend() << "\"";
+  if (getBackend() == "cudnn")
+    if (std::string why = cudnnAttentionUnsupported(dtype, tq, tk, dh, dv, getCausal());
+        !why.empty())
+      return emitOpError("cannot run on cuDNN: ") << why;
   struct Expect {
     Value buffer;
     StringRef name;

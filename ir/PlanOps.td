@@ -268,6 +268,13 @@ def Plan_AttentionOp : Plan_StepOp<"attention"> {
     `i` sees keys `j <= i + (tk - tq)`. The sizes are explicit (the schema's `Attention`) and
     checked against the buffers' element counts, so any view of the right size will do.
 
+    `backend` says what runs it: `"generated"` (the default), the flash-attention kernel the
+    emitter generates; `"cudnn"`, cuDNN's fused flash attention at run time (the artifact's
+    `Attention` step; no kernel is generated). cuDNN takes bf16 and f16 only, `dh == dv`, head
+    sizes that are multiples of 8 up to 128 and, when causal with `tq != tk`, `tq <= tk` with
+    both multiples of 64 (`cudnnAttentionUnsupported` in PlanDialect.h, which the verifier
+    applies).
+
     ```mlir
     plan.attention %q, %k, %v, %o {batch = 2 : i64, tq = 16 : i64, tk = 16 : i64, hq = 8 : i64,
         hkv = 2 : i64, dh = 32 : i64, dv = 32 : i64, causal = true, scale = 0.17677669 : f64}
@@ -277,7 +284,8 @@ def Plan_AttentionOp : Plan_StepOp<"attention"> {
   }];
   let arguments = !con((ins Plan_Buffer:$q, Plan_Buffer:$k, Plan_Buffer:$v, Plan_Buffer:$out,
       I64Attr:$batch, I64Attr:$tq, I64Attr:$tk, I64Attr:$hq, I64Attr:$hkv, I64Attr:$dh,
-      I64Attr:$dv, DefaultValuedAttr<BoolAttr, "false">:$causal, F64Attr:$scale),
+      I64Attr:$dv, DefaultValuedAttr<BoolAttr, "false">:$causal, F64Attr:$scale,
+      DefaultValuedAttr<StrAttr, "\"generated\"">:$backend),
       Plan_StepArgs);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $out attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($out)

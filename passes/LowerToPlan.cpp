@@ -105,7 +105,9 @@ bool isZeroSplat(ElementsAttr value) {
 
 class FuncLowering {
 public:
-  explicit FuncLowering(func::FuncOp func) : func(func), b(func.getContext()) {}
+  /// `attention`: the pass's `attention` option (auto, cudnn or generated).
+  FuncLowering(func::FuncOp func, StringRef attention, bool explain)
+      : func(func), b(func.getContext()), attentionMode(attention), explain(explain) {}
 
   LogicalResult run();
 
@@ -117,7 +119,7 @@ private:
   void lowerQuantizedParam(QuantizedParamOp op);
   void lowerQuantize(QuantizeOp op);
   void lowerScaledMatmul(ScaledMatmulOp op);
-  void lowerAttention(AttentionOp op);
+  LogicalResult lowerAttention(AttentionOp op);
   void lowerConstant(ConstantOp op);
   void lowerSplit(SplitOp op);
   void lowerMoeDispatch(MoeDispatchOp op);
@@ -132,6 +134,8 @@ private:
 
   func::FuncOp func;
   OpBuilder b;
+  StringRef attentionMode;
+  bool explain;
   DenseMap<Value, Value> buffers;   // tensor value -> its buffer
   DenseMap<Value, Value> outputFor; // tensor value -> the output binding it is written into
   SmallVector<std::pair<Value, Value>> finalCopies; // (tensor, output) copied at the end
@@ -266,10 +270,7 @@ LogicalResult FuncLowering::lowerOp(Operation *op) {
         lowerConstant(c);
         return success();
       })
-      .Case([&](AttentionOp a) {
-        lowerAttention(a);
-        return success();
-      })
+      .Case([&](AttentionOp a) { return lowerAttention(a); })
       .Case([&](SplitOp s) {
         lowerSplit(s);
         return success();
@@ -427,16 +428,37 @@ LogicalResult FuncLowering::lowerMatmul(MatmulOp op) {
   return success();
 }
 
-void FuncLowering::lowerAttention(AttentionOp op) {
+/// The backend is cuDNN's fused attention where the mode allows it and cuDNN can take the op
+/// (plan::cudnnAttentionUnsupported), else the generated kernel; --attention=cudnn makes an op
+/// cuDNN cannot take an error rather than a fallback.
+LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
   ArrayRef<int64_t> q = cast<RankedTensorType>(op.getQ().getType()).getShape();
   ArrayRef<int64_t> k = cast<RankedTensorType>(op.getK().getType()).getShape();
   ArrayRef<int64_t> v = cast<RankedTensorType>(op.getV().getType()).getShape();
   double scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
                                    : 1.0 / std::sqrt(static_cast<double>(q[3]));
+  Type dtype = cast<RankedTensorType>(op.getQ().getType()).getElementType();
+  std::string why =
+      attentionMode == "generated"
+          ? std::string("--attention=generated")
+          : plan::cudnnAttentionUnsupported(dtype, q[1], k[1], q[3], v[3], op.getCausal());
+  if (attentionMode == "cudnn" && !why.empty())
+    return op.emitOpError("cannot run on cuDNN (--attention=cudnn): ")
+           << why << "; use --attention=auto to fall back to the generated kernel";
+  StringRef backend = why.empty() ? "cudnn" : "generated";
+  if (explain) {
+    InFlightDiagnostic remark = op.emitRemark();
+    if (why.empty())
+      remark << "dsc.attention: runs on cuDNN's fused flash attention (--attention="
+             << attentionMode << ")";
+    else
+      remark << "dsc.attention: runs on the generated flash-attention kernel: " << why;
+  }
   plan::AttentionOp::create(b, op.getLoc(), buffers.lookup(op.getQ()), buffers.lookup(op.getK()),
                             buffers.lookup(op.getV()), dest(op.getResult()), q[0], q[1], k[1], q[2],
-                            k[2], q[3], v[3], op.getCausal(), APFloat(scale),
+                            k[2], q[3], v[3], op.getCausal(), APFloat(scale), backend,
                             /*stream=*/0, /*wait_events=*/nullptr, /*record_event=*/nullptr);
+  return success();
 }
 
 /// One slice launch per piece; the emitter has no multi-output split kernel.
@@ -528,11 +550,19 @@ void FuncLowering::lowerFusion(FusionOp op) {
 }
 
 struct LowerToPlanPass : public dsc::impl::LowerToPlanPassBase<LowerToPlanPass> {
+  using LowerToPlanPassBase::LowerToPlanPassBase;
+
   void runOnOperation() override {
+    if (attention != "auto" && attention != "cudnn" && attention != "generated") {
+      getOperation().emitError("dsc-lower-to-plan: attention must be auto, cudnn or generated, "
+                               "got '")
+          << attention << "'";
+      return signalPassFailure();
+    }
     for (auto func : llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>())) {
       if (func.isExternal())
         continue;
-      if (failed(FuncLowering(func).run()))
+      if (failed(FuncLowering(func, attention, explain).run()))
         return signalPassFailure();
     }
   }

@@ -69,7 +69,12 @@ def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
       `alloc` plus a zero `memset` for an all-zero splat.
     * `dsc.matmul` becomes a cuBLASLt `plan.gemm` (row-major to column-major:
       C^T = B^T A^T; see LowerToPlan.cpp for the argument mapping), `dsc.attention` a
-      `plan.attention`, `dsc.reshape` a `plan.view` (no copy).
+      `plan.attention`, `dsc.reshape` a `plan.view` (no copy). With `attention=auto` (the
+      default) the attention's `backend` is `cudnn` (cuDNN's fused flash attention at run
+      time) where cuDNN can take it (bf16/f16, `dh == dv`, ...: `cudnnAttentionUnsupported` in
+      ir/PlanDialect.h), else `generated`; `attention=generated` always generates the kernel;
+      `attention=cudnn` makes an attention cuDNN cannot take an error. With `explain`, a remark
+      at each attention says which it got and why.
     * `dsc.fusion` becomes one `plan.launch` of a `fused` kernel that carries its body as a
       list of steps in `op_attrs` (see `plan.launch`).
     * every other dsc op becomes a `plan.launch` of the kernel kind the emitter generates for
@@ -79,6 +84,12 @@ def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
     `dsc-plan-memory`. An op with no lowering (integer matmul, fp8 GEMMs outside cuBLASLt's
     TN layout, ops of other dialects) is an error at its location.
   }];
+  let options = [
+    Option<"attention", "attention", "std::string", /*default=*/"\"auto\"",
+           "Attention backend: auto, cudnn or generated">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "A remark at each attention naming its backend and why">,
+  ];
   let dependentDialects = ["::dsc::plan::PlanDialect"];
 }
 

@@ -26,11 +26,6 @@ absl::StatusOr<std::unique_ptr<Executor>>
 Executor::create(const Device &device, const LoadedArtifact &artifact) {
   std::unique_ptr<Executor> executor(new Executor(device, artifact));
   const fb::Artifact &plan = artifact.artifact();
-  // Refuse what cannot run before touching device memory.
-  for (flatbuffers::uoffset_t i = 0; i < plan.steps()->size(); ++i)
-    if (plan.steps()->Get(i)->op_type() == fb::StepOp::Attention)
-      return absl::UnimplementedError(absl::StrCat(
-          executor->where(i), ": library attention steps (the schema's Attention table) are not supported by this dsrun; dsc compiles attention to a generated kernel launch"));
   DSC_RETURN_IF_ERROR(executor->loadModules());
   DSC_RETURN_IF_ERROR(executor->allocate());
   DSC_RETURN_IF_ERROR(executor->prepareSteps());
@@ -180,8 +175,45 @@ absl::Status Executor::prepareSteps() {
       if (!made.ok())
         return made.status();
       gemms[i] = std::move(*made);
+    } else if (const fb::Attention *attention = step.op_as_Attention()) {
+      DSC_RETURN_IF_ERROR(prepareAttention(i, *attention));
     }
   }
+  return bindAttention();
+}
+
+absl::Status Executor::prepareAttention(size_t index, const fb::Attention &attention) {
+  if (!cudnn) {
+    absl::StatusOr<std::unique_ptr<CudnnContext>> context = CudnnContext::create(stream);
+    if (!context.ok())
+      return absl::Status(context.status().code(),
+                          absl::StrCat(where(index), ": ", context.status().message()));
+    cudnn = std::move(*context);
+  }
+  attentions.resize(plan.steps()->size());
+  absl::StatusOr<std::unique_ptr<CudnnAttention>> made =
+      CudnnAttention::create(*cudnn, attention, address(*attention.q()), address(*attention.k()),
+                             address(*attention.v()), address(*attention.out()), where(index));
+  if (!made.ok())
+    return made.status();
+  attentions[index] = std::move(*made);
+  return absl::OkStatus();
+}
+
+absl::Status Executor::bindAttention() {
+  // One scratch region for every attention step: they run one after another
+  // on one stream.
+  uint64_t bytes = 0;
+  for (const std::unique_ptr<CudnnAttention> &attention : attentions)
+    if (attention)
+      bytes = std::max(bytes, attention->workspaceBytes());
+  if (bytes > 0)
+    DSC_RETURN_IF_ERROR(device.check(
+        device.driver().cuMemAlloc(&attentionWorkspace, bytes),
+        absl::StrCat("cuMemAlloc(cuDNN attention workspace, ", formatBytes(bytes), ")")));
+  for (const std::unique_ptr<CudnnAttention> &attention : attentions)
+    if (attention)
+      DSC_RETURN_IF_ERROR(attention->bind(attentionWorkspace));
   return absl::OkStatus();
 }
 
@@ -203,6 +235,8 @@ absl::Status Executor::enqueueStep(size_t index) {
   }
   case fb::StepOp::Gemm:
     return gemms[index]->run(stream);
+  case fb::StepOp::Attention:
+    return attentions[index]->run();
   case fb::StepOp::Memset: {
     const fb::Memset &memset = *step.op_as_Memset();
     return device.check(cu.cuMemsetD8Async(address(*memset.dst()),
@@ -218,7 +252,7 @@ absl::Status Executor::enqueueStep(size_t index) {
                         absl::StrCat(where(index), ": cuMemcpyDtoDAsync"));
   }
   default:
-    // Attention is refused in create(), Collective by the loader.
+    // Collective steps are refused by the loader.
     return absl::UnimplementedError(
         absl::StrCat(where(index), ": dsrun cannot run this step yet"));
   }
@@ -401,6 +435,10 @@ Executor::~Executor() {
   if (graph)
     cu.cuGraphDestroy(graph);
   gemms.clear();
+  attentions.clear();
+  cudnn.reset();
+  if (attentionWorkspace)
+    cu.cuMemFree(attentionWorkspace);
   if (blas)
     cublasLtDestroy(blas);
   for (CUdeviceptr region : {workspace, params, arena})

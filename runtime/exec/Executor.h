@@ -1,11 +1,12 @@
 //===- Executor.h - Runs a loaded artifact on one GPU -----------*- C++ -*-===//
 //
 // create() does everything that can fail before the first run: it picks the
-// image for the device's arch, loads every module and kernel, refuses steps
-// dsrun cannot run yet (attention), checks free memory against the plan
-// before allocating, allocates the arena and the parameter region (cuMemAlloc
-// aligns to 256 bytes, which Buffer.alignment relies on), and builds the
-// cuBLASLt descriptors and kernel argument arrays. The whole plan is then
+// image for the device's arch, loads every module and kernel, checks free
+// memory against the plan before allocating, allocates the arena and the
+// parameter region (cuMemAlloc aligns to 256 bytes, which Buffer.alignment
+// relies on), and builds the cuBLASLt descriptors, the cuDNN plans of
+// attention steps (CudnnAttention.h; cuDNN is opened only for an artifact
+// that has them) and kernel argument arrays. The whole plan is then
 // captured once into a CUDA graph on one stream and replayed.
 //
 // One stream: steps run in plan order, which satisfies every wait_events
@@ -19,6 +20,7 @@
 #define DSC_RUNTIME_EXEC_EXECUTOR_H
 
 #include "runtime/artifact/Artifact.h"
+#include "runtime/exec/CudnnAttention.h"
 #include "runtime/exec/Device.h"
 #include "runtime/exec/Gemm.h"
 #include "runtime/support/HostArray.h"
@@ -72,6 +74,8 @@ private:
 
   absl::Status loadModules();
   absl::Status prepareSteps();
+  absl::Status prepareAttention(size_t index, const fb::Attention &attention);
+  absl::Status bindAttention();
   absl::Status allocate();
   absl::Status capture();
   absl::Status enqueueStep(size_t index);
@@ -90,6 +94,10 @@ private:
   std::vector<Launch> launches;
   std::vector<std::unique_ptr<GemmPlan>> gemms;
   cublasLtHandle_t blas = nullptr;
+  std::unique_ptr<CudnnContext> cudnn;
+  /// By step index; null for other steps.
+  std::vector<std::unique_ptr<CudnnAttention>> attentions;
+  CUdeviceptr attentionWorkspace = 0;
   CUdeviceptr arena = 0, params = 0, workspace = 0;
   CUstream stream = nullptr;
   CUgraph graph = nullptr;

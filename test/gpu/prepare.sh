@@ -40,13 +40,22 @@ cases=(
   "llama_layer|examples/llama_layer.dsg|-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=512|$lowtol"
   "llama-7b|examples/llama-7b.dsg|-D B=1 -D T=128 -D V=512 -D L=2 -D D=256 -D H=2 -D HKV=2 -D F=688|$lowtol"
   "moe_layer-v3|examples/moe_layer-v3.dsg|-D B=2 -D T=32 -D D=128 -D FE=64 -D E=16 -D G=4 -D TG=2 -D K=4|$lowtol"
-  # The attention kernels: tensor cores (bf16, f16; head sizes 64 and 128, DV != DH),
-  # the f32 one, causal with TK > TQ, and TQ > TK where early queries see no key.
-  "attn_bf16|$m/attention.dsg||$lowtol"
-  "attn_bf16_d128|$m/attention.dsg|-D B=1 -D TQ=256 -D TK=256 -D HQ=4 -D HKV=4 -D DH=128 -D DV=128|$lowtol"
-  "attn_bf16_tq_gt_tk|$m/attention.dsg|-D TQ=70 -D TK=50 -D DV=32|$lowtol"
-  "attn_f16|$m/attention_f16.dsg|-D DH=128|$lowtol"
+  # The generated attention kernels (--attention=generated; the examples above take cuDNN's
+  # where it can run them): tensor cores (bf16, f16; head sizes 64 and 128, DV != DH), the f32
+  # one, causal with TK > TQ, and TQ > TK where early queries see no key.
+  "attn_bf16|$m/attention.dsg||$lowtol|--attention=generated"
+  "attn_bf16_d128|$m/attention.dsg|-D B=1 -D TQ=256 -D TK=256 -D HQ=4 -D HKV=4 -D DH=128 -D DV=128|$lowtol|--attention=generated"
+  "attn_bf16_tq_gt_tk|$m/attention.dsg|-D TQ=70 -D TK=50 -D DV=32|$lowtol|--attention=generated"
+  "attn_f16|$m/attention_f16.dsg|-D DH=128|$lowtol|--attention=generated"
   "attn_f32|$m/attention_f32.dsg|-D DH=48 -D DV=40|$f32tol"
+  # cuDNN's fused flash attention (--attention=cudnn; runtime/exec/CudnnAttention.h): causal
+  # grouped-query bf16 (head sizes 64 and 128), causal with TQ < TK (bottom-right aligned),
+  # f16 without the mask with TQ < TK and TQ > TK, sizes that are not multiples of 64.
+  "attn_cudnn_bf16|$m/attention.dsg|-D TQ=128 -D TK=128|$lowtol|--attention=cudnn"
+  "attn_cudnn_bf16_d128|$m/attention.dsg|-D B=1 -D TQ=256 -D TK=256 -D HQ=4 -D HKV=4 -D DH=128 -D DV=128|$lowtol|--attention=cudnn"
+  "attn_cudnn_bf16_tq_lt_tk|$m/attention.dsg|-D TQ=64 -D TK=192 -D DH=128 -D DV=128|$lowtol|--attention=cudnn"
+  "attn_cudnn_f16|$m/attention_f16.dsg|-D DH=128 -D DV=128|$lowtol|--attention=cudnn"
+  "attn_cudnn_f16_tq_gt_tk|$m/attention_f16.dsg|-D TQ=130 -D TK=70|$lowtol|--attention=cudnn"
   # The fused kernels (dsc-fuse-elementwise): row kernels with a prologue and two outputs,
   # broadcasts along rows and columns, a masked softmax, odd extents.
   "fusion|$m/fusion.dsg||$lowtol"

@@ -20,6 +20,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# cuDNN for the cases with cuDNN attention steps.
+source scripts/cudnn-env.sh
 dsrun=.device/bin/dsrun
 rtol=${RTOL:-1e-2}
 atol=${ATOL:-1e-3}

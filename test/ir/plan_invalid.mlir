@@ -203,6 +203,30 @@ func.func @attention_dtypes(%q: memref<2x16x8x32xbf16>, %k: memref<2x16x2x32xf16
 
 // -----
 
+func.func @attention_backend(%q: memref<2x16x8x32xbf16>, %k: memref<2x16x2x32xbf16>, %v: memref<2x16x2x32xbf16>, %o: memref<2x16x8x32xbf16>) {
+  // expected-error @+1 {{'plan.attention' op backend must be "generated" or "cudnn", got "cublas"}}
+  plan.attention %q, %k, %v, %o {batch = 2 : i64, tq = 16 : i64, tk = 16 : i64, hq = 8 : i64, hkv = 2 : i64, dh = 32 : i64, dv = 32 : i64, scale = 0.125 : f64, backend = "cublas"} : memref<2x16x8x32xbf16>, memref<2x16x2x32xbf16>, memref<2x16x2x32xbf16>, memref<2x16x8x32xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_cudnn_f32(%q: memref<2x16x8x32xf32>, %k: memref<2x16x2x32xf32>, %v: memref<2x16x2x32xf32>, %o: memref<2x16x8x32xf32>) {
+  // expected-error @+1 {{'plan.attention' op cannot run on cuDNN: it computes in f32; cuDNN's fused attention takes bf16 or f16}}
+  plan.attention %q, %k, %v, %o {batch = 2 : i64, tq = 16 : i64, tk = 16 : i64, hq = 8 : i64, hkv = 2 : i64, dh = 32 : i64, dv = 32 : i64, scale = 0.125 : f64, backend = "cudnn"} : memref<2x16x8x32xf32>, memref<2x16x2x32xf32>, memref<2x16x2x32xf32>, memref<2x16x8x32xf32>
+  return
+}
+
+// -----
+
+func.func @attention_cudnn_causal_more_queries(%q: memref<1x128x2x64xbf16>, %k: memref<1x64x2x64xbf16>, %v: memref<1x64x2x64xbf16>, %o: memref<1x128x2x64xbf16>) {
+  // expected-error @+1 {{'plan.attention' op cannot run on cuDNN: it is causal with more queries (128) than keys (64)}}
+  plan.attention %q, %k, %v, %o {batch = 1 : i64, tq = 128 : i64, tk = 64 : i64, hq = 2 : i64, hkv = 2 : i64, dh = 64 : i64, dv = 64 : i64, causal = true, scale = 0.125 : f64, backend = "cudnn"} : memref<1x128x2x64xbf16>, memref<1x64x2x64xbf16>, memref<1x64x2x64xbf16>, memref<1x128x2x64xbf16>
+  return
+}
+
+// -----
+
 func.func @copy_sizes(%x: memref<8xf32>, %y: memref<8xbf16>) {
   // expected-error @+1 {{'plan.copy' op copies 32 bytes into a buffer of 16}}
   plan.copy %x, %y : memref<8xf32>, memref<8xbf16>

@@ -88,13 +88,14 @@ func.func @matmul_fp8_tn(%a: tensor<16x64xf8E4M3FN>, %b: tensor<32x64xf8E4M3FN>)
 
 // -----
 
-// The default scale is 1/sqrt(Dh) = 1/sqrt(32).
+// The default scale is 1/sqrt(Dh) = 1/sqrt(32). bf16 goes to cuDNN (attention=auto; the choice
+// is tested in lower_to_plan_attention.mlir).
 // CHECK-LABEL: func.func @attention()
 // CHECK-NEXT:    %[[Q:.+]] = plan.input "arg0"
 // CHECK-NEXT:    %[[K:.+]] = plan.input "arg1"
 // CHECK-NEXT:    %[[V:.+]] = plan.input "arg2"
 // CHECK-NEXT:    %[[O:.+]] = plan.output "result0"
-// CHECK-NEXT:    plan.attention %[[Q]], %[[K]], %[[V]], %[[O]] {batch = 2 : i64, causal = true, dh = 32 : i64, dv = 32 : i64, hkv = 2 : i64, hq = 8 : i64, scale = 0.17677669529663687 : f64, tk = 16 : i64, tq = 16 : i64}
+// CHECK-NEXT:    plan.attention %[[Q]], %[[K]], %[[V]], %[[O]] {backend = "cudnn", batch = 2 : i64, causal = true, dh = 32 : i64, dv = 32 : i64, hkv = 2 : i64, hq = 8 : i64, scale = 0.17677669529663687 : f64, tk = 16 : i64, tq = 16 : i64}
 func.func @attention(%q: tensor<2x16x8x32xbf16>, %k: tensor<2x16x2x32xbf16>, %v: tensor<2x16x2x32xbf16>) -> tensor<2x16x8x32xbf16> {
   %o = dsc.attention %q, %k, %v {causal = true} : (tensor<2x16x8x32xbf16>, tensor<2x16x2x32xbf16>, tensor<2x16x2x32xbf16>) -> tensor<2x16x8x32xbf16>
   return %o : tensor<2x16x8x32xbf16>

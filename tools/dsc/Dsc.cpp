@@ -111,6 +111,13 @@ cl::list<std::string> precisionOverrides(
     cl::desc("Per op kind, in place of --precision: matmul=bf16, attention=as-written, ... "
              "(an op's @precision still wins; docs/precision.md)"),
     cl::value_desc("KIND=PRECISION[,...]"), cl::CommaSeparated, cl::cat(dscCategory));
+cl::opt<std::string> attentionBackend(
+    "attention",
+    cl::desc("What runs attention: auto (cuDNN's fused flash attention where it can take the "
+             "op: bf16/f16, dh == dv, ...; the generated kernel elsewhere; the default), cudnn "
+             "(an op cuDNN cannot take is an error), generated (always the generated kernel). "
+             "--explain says which each attention got"),
+    cl::value_desc("auto|cudnn|generated"), cl::init("auto"), cl::cat(dscCategory));
 cl::opt<bool> explain("explain",
                       cl::desc("Print, for every op, the type it computes in and why (a "
                                "remark at its location)"),
@@ -183,7 +190,10 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     pm.addPass(dsc::createFuseQuantizePass());
   }
   if (emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
-    pm.addPass(dsc::createLowerToPlanPass());
+    dsc::LowerToPlanPassOptions lowering;
+    lowering.attention = attentionBackend;
+    lowering.explain = explain;
+    pm.addPass(dsc::createLowerToPlanPass(lowering));
     pm.addPass(dsc::createPlanMemoryPass());
   }
   return pm.run(module);
@@ -268,6 +278,12 @@ int main(int argc, char **argv) {
   }
   if (fp8AmaxHistory.getNumOccurrences() && fp8Recipe != "delayed") {
     llvm::errs() << "dsc: --fp8-amax-history applies to --fp8-recipe=delayed only\n";
+    return 1;
+  }
+  if (attentionBackend != "auto" && attentionBackend != "cudnn" &&
+      attentionBackend != "generated") {
+    llvm::errs() << "dsc: --attention=" << attentionBackend
+                 << ": expected auto, cudnn or generated\n";
     return 1;
   }
   if (emitKind == EmitKind::Artifact && outputFilename == "-") {
