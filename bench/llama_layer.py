@@ -144,6 +144,7 @@ def main():
     ap.add_argument("--dsx-fp8-tensor", default=".device/bench/llama_layer_fp8_tensor.dsx")
     ap.add_argument("--dsrun", default=".device/bin/dsrun")
     ap.add_argument("--iters", type=int, default=50)
+    ap.add_argument("--no-jax", action="store_true", help="skip the JAX row (saves its compile time)")
     for k, v in dict(B=4, T=2048, D=4096, H=32, HKV=8, F=11008).items():
         ap.add_argument(f"--{k}", type=int, default=v)
     a = ap.parse_args()
@@ -168,7 +169,8 @@ def main():
         compiled = torch.compile(layer)
         attempt("torch.compile (default)", lambda: time_torch(compiled, (x, cos, sin, p), a.iters, torch))
         device = torch.cuda.get_device_name()
-        attempt("jax.jit", lambda: run_jax(a, x, cos, sin, p))
+        if not a.no_jax:
+            attempt("jax.jit", lambda: run_jax(a, x, cos, sin, p))
     except Exception as ex:
         rows.append(("torch", None, None, repr(ex)[:300]))
         device = "?"

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.device
 rm -rf "$out/bin" "$out/lib" && mkdir -p "$out/bin" "$out/lib"
-mkdir -p .git/info && grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
+# In a git worktree .git is a file; the exclude list lives in the common git folder.
+exclude="$(git rev-parse --git-common-dir)/info/exclude"
+mkdir -p "$(dirname "$exclude")" && { grep -qx '/.device/' "$exclude" 2>/dev/null || echo '/.device/' >> "$exclude"; }
 bins=(dsrun DscRuntimeTests DscSupportTests "$@")
 for b in "${bins[@]}"; do
   cp "build/bin/$b" "$out/bin/"
