@@ -17,10 +17,13 @@
 
 #include "passes/Passes.h"
 
+#include "passes/LowerCollectives.h"
+
 #include "ir/DscDialect.h"
 #include "ir/PlanDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringMap.h"
@@ -234,6 +237,13 @@ plan::LaunchOp FuncLowering::launch(Operation *op, StringRef kernel, ValueRange 
 }
 
 LogicalResult FuncLowering::lowerOp(Operation *op) {
+  if (isa_and_nonnull<shard::ShardDialect>(op->getDialect())) {
+    // Named: function_ref does not keep a temporary lambda alive.
+    auto bufferOf = [&](Value v) { return buffers.lookup(v); };
+    auto destOf = [&](Value v) { return dest(v); };
+    auto scratch = [&](MemRefType t, Location loc) { return workspace(t, loc); };
+    return lowerShardCollective(b, op, {bufferOf, destOf, scratch});
+  }
   if (!isa_and_nonnull<DscDialect>(op->getDialect()))
     return op->emitOpError("has no lowering to the execution plan");
   return TypeSwitch<Operation *, LogicalResult>(op)
@@ -301,7 +311,8 @@ void FuncLowering::lowerParam(ParamOp param) {
   if (!buffer)
     buffer = plan::ParamOp::create(b, param.getLoc(), bufferType(param.getType()), param.getName(),
                                    /*offset=*/nullptr, /*source=*/nullptr, /*source_type=*/nullptr,
-                                   /*fp8_recipe=*/nullptr, /*fp8_scales=*/false);
+                                   /*fp8_recipe=*/nullptr, /*fp8_scales=*/false,
+                                   param->getAttrOfType<ArrayAttr>(DscDialect::kSplitAxesAttr));
   buffers[param.getResult()] = buffer;
 }
 
@@ -315,7 +326,7 @@ void FuncLowering::lowerQuantizedParam(QuantizedParamOp op) {
     if (!buffer)
       buffer = plan::ParamOp::create(b, op.getLoc(), bufferType(result.getType()), name,
                                      /*offset=*/nullptr, op.getNameAttr(), op.getSourceTypeAttr(),
-                                     op.getRecipeAttr(), isScales);
+                                     op.getRecipeAttr(), isScales, /*split_axes=*/nullptr);
     buffers[result] = buffer;
   }
 }
@@ -517,6 +528,9 @@ struct LowerToPlanPass : public dsc::impl::LowerToPlanPassBase<LowerToPlanPass> 
       if (failed(FuncLowering(func).run()))
         return signalPassFailure();
     }
+    // After the functions: their collectives look the grid up by symbol.
+    if (failed(lowerShardGrid(getOperation())))
+      return signalPassFailure();
   }
 };
 
