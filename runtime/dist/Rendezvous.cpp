@@ -2,6 +2,8 @@
 
 #include "runtime/dist/Rendezvous.h"
 
+#include "runtime/dist/Launcher.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -53,9 +55,16 @@ int msLeft(absl::Time deadline) {
   return static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
 }
 
-/// Waits until `fd` is ready for `events` or the deadline passes.
+absl::Status stopped(absl::string_view what) {
+  return absl::AbortedError(absl::StrCat(what, ": stopped: ", StopSignal::reason()));
+}
+
+/// Waits until `fd` is ready for `events`, the deadline passes or the launcher says stop
+/// (its signal interrupts poll).
 absl::Status waitFor(int fd, short events, absl::Time deadline, absl::string_view what) {
   while (true) {
+    if (StopSignal::requested())
+      return stopped(what);
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, msLeft(deadline));
     if (n > 0)
@@ -122,6 +131,8 @@ absl::StatusOr<UniqueId> serve(const DistEnv &env, absl::Time deadline, const Un
   served[0] = true;
   for (int remaining = env.worldSize - 1; remaining > 0;) {
     if (absl::Status s = waitFor(listener.get(), POLLIN, deadline, where); !s.ok()) {
+      if (s.code() == absl::StatusCode::kAborted)
+        return s;
       std::vector<int> missing;
       for (int r = 0; r < env.worldSize; ++r)
         if (!served[r])
@@ -193,6 +204,8 @@ absl::StatusOr<UniqueId> fetch(const DistEnv &env, absl::Time deadline) {
         return id;
       lastError = std::string(s.message());
     }
+    if (StopSignal::requested())
+      return stopped(where);
     if (absl::Now() + absl::Milliseconds(100) >= deadline)
       return absl::DeadlineExceededError(
           absl::StrCat(where, ": rank 0 did not answer in time (last error: ", lastError, ")"));

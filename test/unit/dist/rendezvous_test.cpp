@@ -7,9 +7,12 @@
 
 #include "runtime/dist/Rendezvous.h"
 
+#include "runtime/dist/Launcher.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -143,6 +146,37 @@ TEST(Rendezvous, AnotherWorldSizeIsRefused) {
                         "size 2"));
   UniqueId fetched{};
   EXPECT_FALSE(readFetched(child, fetched));
+}
+
+TEST(Rendezvous, TheLaunchersStopEndsTheWait) {
+  absl::StatusOr<int> port = pickFreePort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    StopSignal::install();
+    // Rank 1 never comes; only the stop can end this before its 30 s.
+    absl::StatusOr<UniqueId> id =
+        exchangeUniqueId(envFor(0, 2, *port), absl::Seconds(30), [] { return testId(); });
+    std::string message(id.status().message());
+    ssize_t written = ::write(fds[1], message.data(), message.size());
+    ::_exit(written > 0 ? 0 : 1);
+  }
+  ::close(fds[1]);
+  absl::SleepFor(absl::Milliseconds(300));
+  sigval value{};
+  value.sival_int = 1; // what the launcher sends: the failed rank
+  ASSERT_EQ(::sigqueue(pid, SIGTERM, value), 0);
+  std::string message;
+  char buffer[512];
+  ssize_t got;
+  while ((got = ::read(fds[0], buffer, sizeof(buffer))) > 0)
+    message.append(buffer, static_cast<size_t>(got));
+  ::close(fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  EXPECT_THAT(message, HasSubstr("stopped: rank 1 failed"));
 }
 
 TEST(Rendezvous, UnresolvableAddressIsAnError) {
