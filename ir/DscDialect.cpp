@@ -1,7 +1,8 @@
 //===- DscDialect.cpp - the dsc dialect -----------------------------------===//
 //
 // Dialect registration, constant materialization for folders, and verification of the
-// discardable attributes (`dsc.name`, `dsc.shard`, `dsc.precision`) that later passes read.
+// discardable attributes (`dsc.name`, `dsc.shard`, `dsc.precision`, `dsc.split_axes`) that later
+// passes read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,6 +93,15 @@ LogicalResult verifyValueAttribute(NamedAttribute attr, Type type,
     if (!str || !isPrecisionName(str.getValue()))
       return emit() << "'dsc.precision' must be one of \"fp32\", \"tf32\", \"bf16\", \"fp16\", "
                        "\"fp8\"";
+    return success();
+  }
+  if (name == DscDialect::kSplitAxesAttr) {
+    auto dims = llvm::dyn_cast<ArrayAttr>(attr.getValue());
+    auto tensor = llvm::dyn_cast_if_present<RankedTensorType>(type);
+    if (!dims || !llvm::all_of(dims, llvm::IsaPred<DenseI32ArrayAttr>) ||
+        (tensor && static_cast<int64_t>(dims.size()) != tensor.getRank()))
+      return emit() << "'dsc.split_axes' must list, per dimension of the value, an "
+                       "array<i32> of grid axes";
     return success();
   }
   if (name == DscDialect::kNameAttr) {

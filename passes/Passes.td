@@ -80,6 +80,12 @@ def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
     * every other dsc op becomes a `plan.launch` of the kernel kind the emitter generates for
       it, with the op's name and attributes; `dsc.split` one slice launch per piece, MoE
       dispatch and combine a slot-assignment launch into workspace buffers before their own.
+    * shard-dialect collectives (`all_reduce`, `all_gather`, `reduce_scatter`, `all_to_all`,
+      `broadcast`, after SPMD partitioning) become `plan.collective` steps over the same grid
+      axes, with a transpose launch around them where the gathered, scattered or split
+      dimension is not the outermost (NCCL works on rank-major blocks); the module's
+      `shard.grid` becomes the `plan.mesh` module attribute, and a `dsc.param`'s
+      `dsc.split_axes` its `plan.param`'s `split_axes` (LowerCollectives.cpp).
     Every value that is not bound gets a `plan.alloc activation`; offsets are left to
     `dsc-plan-memory`. An op with no lowering (integer matmul, fp8 GEMMs outside cuBLASLt's
     TN layout, ops of other dialects) is an error at its location.

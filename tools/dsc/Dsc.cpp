@@ -25,6 +25,7 @@
 #endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -251,7 +252,9 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "dsc: compile a dataflow graph model\n");
 
   DialectRegistry registry;
-  registry.insert<dsc::DscDialect, dsc::plan::PlanDialect, func::FuncDialect>();
+  // shard: SPMD-partitioned .mlir input, whose collectives lower to the plan.
+  registry
+      .insert<dsc::DscDialect, dsc::plan::PlanDialect, func::FuncDialect, shard::ShardDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // --explain: each remark at its source line, without the op's IR.
