@@ -17,7 +17,7 @@
 // `dsc.reshape` maps shardings through its dim groups (own model); params, constants and iotas
 // are always produced whole: a split use slices them locally (`shard.all_slice`), which the
 // runtime can turn into reading only its slice of a weight.
-// Not modelled yet (propagation stops with "sharding interface is not implemented"): gather,
+// Not modelled yet (propagation stops with "sharding interface is not implemented"):
 // router_topk, moe_dispatch/combine, the quantized ops and dsc.fusion.
 //
 //===----------------------------------------------------------------------===//
@@ -207,6 +207,22 @@ LoopSpec sliceSpec(SliceOp op) {
   return spec;
 }
 
+LoopSpec gatherSpec(GatherOp op) {
+  // Loops: the result's dims, then the table's gathered dim, which stays whole (a
+  // vocabulary-parallel embedding would need masking and a sum).
+  int64_t axis = normalized(op.getAxis(), rankOf(op.getTable()));
+  int64_t indices = rankOf(op.getIndices()), out = rankOf(op.getResult());
+  LoopSpec spec(out + 1, op->getContext());
+  SmallVector<int64_t> table;
+  for (int64_t d = 0; d < rankOf(op.getTable()); ++d)
+    table.push_back(d < axis ? d : d == axis ? out : d - 1 + indices);
+  spec.add(table);
+  spec.add(llvm::to_vector(llvm::seq<int64_t>(axis, axis + indices)));
+  spec.addIdentity(out);
+  spec.splittable[out] = false;
+  return spec;
+}
+
 /// Params, constants and iotas: produced whole on every rank.
 LoopSpec sourceSpec(Operation *op) {
   LoopSpec spec = identitySpec(op);
@@ -228,6 +244,7 @@ LoopSpec loopSpec(Operation *op) {
       .Case([](BroadcastOp o) { return broadcastSpec(o); })
       .Case([](TransposeOp o) { return transposeSpec(o); })
       .Case([](SliceOp o) { return sliceSpec(o); })
+      .Case([](GatherOp o) { return gatherSpec(o); })
       .Case<ParamOp, ConstantOp, IotaOp>([](Operation *o) { return sourceSpec(o); })
       .Default([](Operation *o) { return identitySpec(o); });
 }
@@ -510,7 +527,7 @@ void attachShardingModels(MLIRContext *ctx) {
   attachLoopModels<ParamOp, ConstantOp, IotaOp, NegOp, AbsOp, ReluOp, ExpOp, LogOp, SqrtOp, RsqrtOp,
                    TanhOp, SigmoidOp, SiluOp, GeluOp, PowOp, AddOp, SubOp, MulOp, DivOp, MaxOp,
                    MinOp, CompareOp, SelectOp, CastOp, BroadcastOp, TransposeOp, SliceOp, ConcatOp,
-                   SplitOp, ReduceSumOp, ReduceMaxOp, ReduceMeanOp, SoftmaxOp, RmsNormOp,
+                   SplitOp, GatherOp, ReduceSumOp, ReduceMaxOp, ReduceMeanOp, SoftmaxOp, RmsNormOp,
                    LayerNormOp, MatmulOp, RopeOp, AttentionOp>(ctx);
   ReshapeOp::attachInterface<ReshapeShardingModel>(*ctx);
 }
