@@ -35,6 +35,11 @@ def Dsc_Dialect : Dialect {
     /// over, outermost first, as shard.sharding's split_axes. dsc-lower-to-plan carries it
     /// to `plan.param`.
     static constexpr llvm::StringLiteral kSplitAxesAttr = "dsc.split_axes";
+    /// On the `shard.grid` of the device mesh: its axis names, outermost first (the shard
+    /// dialect numbers grid axes; dsc.shard hints name them).
+    static constexpr llvm::StringLiteral kMeshAxesAttr = "dsc.mesh_axes";
+    /// The symbol of the mesh's grid that the frontend declares.
+    static constexpr llvm::StringLiteral kMeshGridName = "mesh";
   }];
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

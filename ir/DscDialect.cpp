@@ -8,6 +8,9 @@
 
 #include "ir/DscDialect.h"
 
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "llvm/ADT/StringSet.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -33,6 +36,7 @@ void DscDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "ir/DscAttrs.cpp.inc"
       >();
+  attachShardingModels(getContext());
 }
 
 Operation *DscDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
@@ -116,6 +120,18 @@ LogicalResult verifyValueAttribute(NamedAttribute attr, Type type,
 } // namespace
 
 LogicalResult DscDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  if (attr.getName() == kMeshAxesAttr) {
+    auto grid = llvm::dyn_cast<shard::GridOp>(op);
+    auto names = llvm::dyn_cast<ArrayAttr>(attr.getValue());
+    if (!grid || !names || !isStringArray(names) ||
+        static_cast<int64_t>(names.size()) != grid.getRank())
+      return op->emitError() << "'dsc.mesh_axes' belongs on a shard.grid: one name per grid axis";
+    llvm::StringSet<> seen;
+    for (Attribute name : names)
+      if (!seen.insert(llvm::cast<StringAttr>(name).getValue()).second)
+        return op->emitError() << "'dsc.mesh_axes' names axis " << name << " twice";
+    return success();
+  }
   if (attr.getName() == kNameAttr)
     return op->emitError() << "'dsc.name' belongs on function arguments and results";
   Type type = op->getNumResults() ? op->getResult(0).getType() : Type();
