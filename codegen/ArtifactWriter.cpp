@@ -65,11 +65,47 @@ private:
   fb::KernelLaunchT launchStep(Operation *op);
   fb::GemmT gemmStep(plan::GemmOp op);
   fb::AttentionT attentionStep(plan::AttentionOp op);
+  fb::CollectiveT collectiveStep(plan::CollectiveOp op);
 };
 
 DType elementDType(Value v) {
   // Plan buffers are verified to hold dsc element types.
   return *dtypeOf(cast<MemRefType>(v.getType()).getElementType());
+}
+
+/// A plan split_axes attribute (verified) as the schema's ShardDim list.
+std::vector<std::unique_ptr<fb::ShardDimT>> splitAxes(ArrayAttr attr) {
+  std::vector<std::unique_ptr<fb::ShardDimT>> dims;
+  for (Attribute dim : attr) {
+    auto entry = std::make_unique<fb::ShardDimT>();
+    for (int32_t axis : cast<DenseI32ArrayAttr>(dim).asArrayRef())
+      entry->mesh_axes.push_back(static_cast<uint32_t>(axis));
+    dims.push_back(std::move(entry));
+  }
+  return dims;
+}
+
+fb::CollectiveT ArtifactBuilder::collectiveStep(plan::CollectiveOp op) {
+  fb::CollectiveT c;
+  c.kind = static_cast<fb::CollectiveKind>(op.getKind());
+  c.reduce_op = static_cast<fb::ReduceOp>(op.getReduction().value_or(plan::Reduction::sum));
+  if (op.getSend())
+    c.send = ref(op.getSend());
+  if (op.getRecv())
+    c.recv = ref(op.getRecv());
+  // NCCL's count (Artifact.fbs): the per-rank block for the ops that scatter, the send
+  // buffer otherwise.
+  Value buffer = op.getSend() ? op.getSend() : op.getRecv();
+  int64_t elements = cast<MemRefType>(buffer.getType()).getNumElements();
+  if (op.getKind() == plan::CollectiveKind::reduce_scatter ||
+      op.getKind() == plan::CollectiveKind::all_to_all)
+    elements /= *op.groupSize();
+  c.count = static_cast<uint64_t>(elements);
+  c.dtype = toFb(elementDType(buffer));
+  c.peer = op.getPeer().value_or(-1);
+  for (int32_t axis : op.getMeshAxes())
+    c.mesh_axes.push_back(static_cast<uint32_t>(axis));
+  return c;
 }
 
 uint32_t ArtifactBuilder::addBuffer(Value value, fb::BufferKind kind,
@@ -231,6 +267,11 @@ LogicalResult ArtifactBuilder::addStep(Operation *op) {
         m.value = o.getValue();
         step->op.Set(std::move(m));
       })
+      .Case([&](plan::CollectiveOp o) {
+        setSchedule(o, *step);
+        step->op_name = ("collective." + plan::stringifyEnum(o.getKind())).str();
+        step->op.Set(collectiveStep(o));
+      })
       .Case([&](plan::CopyOp o) {
         setSchedule(o, *step);
         step->op_name = o->getName().getStringRef().str();
@@ -269,6 +310,8 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
               if (o.getSource())
                 a.params.back()->fp8_weight = fp8Weight(o);
               a.params.back()->state = o.getState();
+              if (auto split = o.getSplitAxesAttr())
+                a.params.back()->split_axes = splitAxes(split);
               return success();
             })
             .Case([&](plan::InputOp o) {
@@ -295,11 +338,9 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
                      << "cannot be written to an artifact yet: the artifact "
                         "format has no place for constant data";
             })
-            .Case<plan::LaunchOp, plan::GemmOp, plan::AttentionOp,
-                  plan::MemsetOp, plan::CopyOp>(
-                [&](Operation *o) { return addStep(o); })
-            .Case<plan::ViewOp, func::ReturnOp>(
-                [](Operation *) { return success(); })
+            .Case<plan::LaunchOp, plan::GemmOp, plan::AttentionOp, plan::MemsetOp, plan::CopyOp,
+                  plan::CollectiveOp>([&](Operation *o) { return addStep(o); })
+            .Case<plan::ViewOp, func::ReturnOp>([](Operation *) { return success(); })
             .Default([](Operation *o) {
               return o->emitOpError()
                      << "is not a plan op; run dsc-lower-to-plan first";
@@ -362,6 +403,15 @@ FailureOr<fb::ArtifactT> buildArtifact(ModuleOp module,
   a.target_archs = options.archs;
   a.arena_bytes = moduleAttr(module, "plan.arena_bytes");
   a.param_bytes = moduleAttr(module, "plan.param_bytes");
+  if (auto meshAttr = module->getAttrOfType<DictionaryAttr>(plan::PlanDialect::kMeshAttr)) {
+    FailureOr<plan::Mesh> mesh = plan::getMesh(main);
+    if (failed(mesh))
+      return failure();
+    a.mesh = std::make_unique<fb::MeshT>();
+    for (StringRef axis : mesh->axes)
+      a.mesh->axis_names.push_back(axis.str());
+    a.mesh->shape.assign(mesh->shape.begin(), mesh->shape.end());
+  }
   ArtifactBuilder builder(kernels, a);
   if (failed(builder.run(main)))
     return failure();
@@ -420,6 +470,8 @@ std::vector<uint8_t> serializeArtifact(const fb::ArtifactT &artifact) {
   auto outputs = packAll<fb::TensorInfo>(fbb, artifact.outputs);
   auto buffers = packAll<fb::Buffer>(fbb, artifact.buffers);
   auto steps = packAll<fb::Step>(fbb, artifact.steps);
+  auto mesh =
+      artifact.mesh ? fb::Mesh::Pack(fbb, artifact.mesh.get()) : flatbuffers::Offset<fb::Mesh>();
   // Every field of Artifact.fbs's Artifact; a field appended there must be
   // added here too.
   fb::ArtifactBuilder root(fbb);
@@ -437,6 +489,8 @@ std::vector<uint8_t> serializeArtifact(const fb::ArtifactT &artifact) {
   root.add_steps(steps);
   root.add_num_streams(artifact.num_streams);
   root.add_num_events(artifact.num_events);
+  if (artifact.mesh)
+    root.add_mesh(mesh);
   fbb.Finish(root.Finish(), fb::ArtifactIdentifier());
   return std::vector<uint8_t>(fbb.GetBufferPointer(),
                               fbb.GetBufferPointer() + fbb.GetSize());

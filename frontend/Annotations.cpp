@@ -12,12 +12,28 @@ using namespace mlir;
 
 namespace {
 
-/// A mesh axis list: `_` (none), `tp`, `"tp"` or `[dp, tp]` (outermost first).
-FailureOr<ArrayAttr> meshAxes(const ConstValue &v, Diagnoser &diag, Builder &b) {
+/// "dp, tp" for messages.
+std::string axisList(const MeshSpec &mesh) {
+  std::string list;
+  for (const MeshAxis &axis : mesh)
+    list += (list.empty() ? "" : ", ") + axis.name;
+  return list;
+}
+
+/// A mesh axis list: `_` (none), `tp`, `"tp"` or `[dp, tp]` (outermost first). With a mesh,
+/// every axis must be one of its axes.
+FailureOr<ArrayAttr> meshAxes(const ConstValue &v, Diagnoser &diag, Builder &b,
+                              const MeshSpec &mesh) {
   SmallVector<Attribute> axes;
   auto addAxis = [&](const ConstValue &axis) -> LogicalResult {
     if ((axis.kind == ConstValue::Symbol || axis.kind == ConstValue::String) &&
         !axis.text.empty() && axis.text != "_") {
+      if (!mesh.empty() &&
+          llvm::none_of(mesh, [&](const MeshAxis &m) { return m.name == axis.text; })) {
+        diag.error(axis.loc) << "unknown mesh axis '" << axis.text << "'; the mesh has "
+                             << axisList(mesh);
+        return failure();
+      }
       axes.push_back(b.getStringAttr(axis.text));
       return success();
     }
@@ -43,22 +59,46 @@ FailureOr<ArrayAttr> meshAxes(const ConstValue &v, Diagnoser &diag, Builder &b) 
 FailureOr<Attribute> shardAttr(const ast::Annotation &a, Type type, Diagnoser &diag,
                                Evaluator &eval) {
   Builder b(type.getContext());
+  const MeshSpec &mesh = eval.mesh();
   SmallVector<Attribute> dims;
-  for (const ast::ExprPtr &arg : a.args) {
-    std::optional<ConstValue> v = eval.evaluate(*arg);
-    if (!v)
-      return failure();
-    FailureOr<ArrayAttr> axes = meshAxes(*v, diag, b);
-    if (failed(axes))
-      return failure();
-    dims.push_back(*axes);
-  }
   auto tensor = llvm::cast<RankedTensorType>(type);
-  if (static_cast<int64_t>(dims.size()) != tensor.getRank()) {
-    diag.error(a.loc) << "@shard lists " << dims.size() << " dimensions but the value is "
+  if (static_cast<int64_t>(a.args.size()) != tensor.getRank()) {
+    diag.error(a.loc) << "@shard lists " << a.args.size() << " dimensions but the value is "
                       << typeString(type) << " of rank " << tensor.getRank()
                       << " (use _ for a dimension that is not split)";
     return failure();
+  }
+  // With a mesh, each axis splits at most one dim, and a dim's size must divide evenly.
+  llvm::StringSet<> used;
+  auto checkUnused = [&](ArrayAttr axes, llvm::SMLoc loc) -> LogicalResult {
+    for (Attribute axis : axes) {
+      StringRef name = llvm::cast<StringAttr>(axis).getValue();
+      if (!used.insert(name).second) {
+        diag.error(loc) << "mesh axis '" << name << "' is used twice in one @shard";
+        return failure();
+      }
+    }
+    return success();
+  };
+  for (auto [dim, arg] : llvm::enumerate(a.args)) {
+    std::optional<ConstValue> v = eval.evaluate(*arg);
+    if (!v)
+      return failure();
+    FailureOr<ArrayAttr> axes = meshAxes(*v, diag, b, mesh);
+    if (failed(axes) || failed(checkUnused(*axes, arg->loc)))
+      return failure();
+    int64_t parts = 1;
+    for (Attribute axis : *axes)
+      for (const MeshAxis &m : mesh)
+        if (m.name == llvm::cast<StringAttr>(axis).getValue())
+          parts *= m.size;
+    int64_t size = tensor.getDimSize(dim);
+    if (size % parts != 0) {
+      diag.error(arg->loc) << "dimension " << dim << " of " << typeString(type) << " (size " << size
+                           << ") does not split evenly over " << parts << " ranks";
+      return failure();
+    }
+    dims.push_back(*axes);
   }
   SmallVector<NamedAttribute> entries = {b.getNamedAttr("dims", b.getArrayAttr(dims))};
   for (const ast::KeywordArg &keyword : a.keywords) {
@@ -70,8 +110,8 @@ FailureOr<Attribute> shardAttr(const ast::Annotation &a, Type type, Diagnoser &d
     std::optional<ConstValue> v = eval.evaluate(*keyword.value);
     if (!v)
       return failure();
-    FailureOr<ArrayAttr> axes = meshAxes(*v, diag, b);
-    if (failed(axes))
+    FailureOr<ArrayAttr> axes = meshAxes(*v, diag, b, mesh);
+    if (failed(axes) || failed(checkUnused(*axes, keyword.value->loc)))
       return failure();
     entries.push_back(b.getNamedAttr("partial", *axes));
   }

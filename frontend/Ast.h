@@ -109,6 +109,10 @@ struct DimDef {
 
 struct Module {
   std::vector<DimDef> dims;
+  /// `mesh dp = 2, tp = 4`: the device mesh's axes and sizes, outermost first; empty when
+  /// not declared.
+  std::vector<DimDef> mesh;
+  llvm::SMLoc meshLoc;
   std::vector<Graph> graphs;
 };
 

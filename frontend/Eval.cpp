@@ -116,6 +116,34 @@ mlir::LogicalResult Evaluator::defineDims(const std::vector<DimDef> &defs,
   return mlir::success(ok);
 }
 
+mlir::LogicalResult Evaluator::defineMesh(const ast::Module &module,
+                                          const std::optional<MeshSpec> &override) {
+  if (override) {
+    meshAxes = *override;
+    return mlir::success();
+  }
+  bool ok = true;
+  llvm::StringSet<> seen;
+  for (const ast::DimDef &def : module.mesh) {
+    std::optional<int64_t> size = evaluateInt(*def.value, "a mesh axis size");
+    if (!seen.insert(def.name).second) {
+      diag.error(def.loc) << "mesh axis '" << def.name << "' is declared twice";
+      ok = false;
+    } else if (size && *size < 1) {
+      diag.error(def.value->loc) << "mesh axis '" << def.name << "' has size " << *size
+                                 << "; sizes must be at least 1";
+      ok = false;
+    } else if (!size) {
+      ok = false;
+    } else {
+      meshAxes.push_back({def.name.str(), *size});
+    }
+  }
+  if (!ok)
+    meshAxes.clear();
+  return mlir::success(ok);
+}
+
 std::optional<int64_t> Evaluator::evaluateInt(const Expr &expr, llvm::StringRef what) {
   std::optional<ConstValue> value = evaluate(expr);
   if (!value)

@@ -47,6 +47,12 @@ public:
   mlir::LogicalResult defineDims(const std::vector<ast::DimDef> &defs,
                                  const DimOverrides &overrides);
 
+  /// Evaluates the model's `mesh` declaration, or takes `override` (from `--mesh`) instead.
+  mlir::LogicalResult defineMesh(const ast::Module &module,
+                                 const std::optional<MeshSpec> &override);
+  /// The device mesh; empty when the model has none.
+  const MeshSpec &mesh() const { return meshAxes; }
+
   std::optional<ConstValue> evaluate(const ast::Expr &expr);
   /// An integer expression: `what` names it in messages ("dimension", "repeat count").
   std::optional<int64_t> evaluateInt(const ast::Expr &expr, llvm::StringRef what);
@@ -63,6 +69,7 @@ private:
   Diagnoser &diag;
   mlir::MLIRContext *context;
   llvm::StringMap<int64_t> dims;
+  MeshSpec meshAxes;
   /// Dims whose definition failed: expressions using them fail without another message.
   llvm::StringSet<> brokenDims;
 };

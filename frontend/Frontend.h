@@ -18,7 +18,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace dsc {
 
@@ -28,10 +30,26 @@ using DimOverrides = std::map<std::string, int64_t>;
 /// Parses `-D` values of the form `NAME=INTEGER`; a malformed or repeated one is an error.
 llvm::Expected<DimOverrides> parseDimOverrides(llvm::ArrayRef<std::string> specs);
 
+/// One named axis of the device mesh.
+struct MeshAxis {
+  std::string name;
+  int64_t size = 1;
+};
+
+/// A device mesh, outermost axis first: ranks map to mesh coordinates row-major, so the last
+/// axis (conventionally `tp`) varies fastest and stays inside a node.
+using MeshSpec = std::vector<MeshAxis>;
+
+/// Parses `--mesh dp=2,tp=4`: unique identifiers, sizes >= 1.
+llvm::Expected<MeshSpec> parseMeshSpec(llvm::StringRef spec);
+
 /// Parses the main buffer of `sourceMgr` as a .dsg model and generates dsc IR. Returns null
-/// after reporting every error it found; the module it returns has been verified.
+/// after reporting every error it found; the module it returns has been verified. `mesh`, when
+/// given, replaces the model's `mesh` declaration; with a mesh, the module holds a
+/// `shard.grid @mesh` and every `@shard` hint is checked against it.
 mlir::OwningOpRef<mlir::ModuleOp> parseDsg(llvm::SourceMgr &sourceMgr, mlir::MLIRContext *context,
-                                           const DimOverrides &overrides = {});
+                                           const DimOverrides &overrides = {},
+                                           const std::optional<MeshSpec> &mesh = std::nullopt);
 
 } // namespace dsc
 

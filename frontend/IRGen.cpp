@@ -7,6 +7,7 @@
 #include "ir/DscDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -534,6 +535,18 @@ func::FuncOp IRGenerator::createFunc(ModuleOp m, const Graph &graph, StringRef n
 OwningOpRef<ModuleOp> IRGenerator::generate(SMLoc moduleLoc) {
   (void)collectGraphs();
   OwningOpRef<ModuleOp> m = ModuleOp::create(diag.loc(moduleLoc));
+  if (!eval.mesh().empty()) {
+    builder.setInsertionPointToStart(m->getBody());
+    SmallVector<int64_t> shape;
+    SmallVector<Attribute> names;
+    for (const MeshAxis &axis : eval.mesh()) {
+      shape.push_back(axis.size);
+      names.push_back(builder.getStringAttr(axis.name));
+    }
+    Location loc = diag.loc(module.mesh.empty() ? moduleLoc : module.meshLoc);
+    auto grid = shard::GridOp::create(builder, loc, DscDialect::kMeshGridName, shape);
+    grid->setAttr(DscDialect::kMeshAxesAttr, builder.getArrayAttr(names));
+  }
   auto mainIt = graphs.find("main");
   if (mainIt == graphs.end()) {
     if (!diag.numErrors())

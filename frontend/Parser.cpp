@@ -1,7 +1,8 @@
 //===- Parser.cpp - .dsg text to syntax tree ------------------------------===//
 //
-// module    := (dim | graph | NEWLINE)*
+// module    := (dim | mesh | graph | NEWLINE)*
 // dim       := 'dim' NAME '=' expr (',' NAME '=' expr)*
+// mesh      := 'mesh' NAME '=' expr (',' NAME '=' expr)*     ('mesh' is not reserved elsewhere)
 // graph     := 'graph' NAME '(' [input (',' input)*] ')' '->' outputs '{' stmt* '}'
 // input     := NAME ':' type annotation*
 // outputs   := output | '(' output (',' output)* ')'      output := [NAME ':'] type annotation*
@@ -118,7 +119,9 @@ private:
     return expect(Tok::Newline, "end of line");
   }
 
-  bool parseDims(Module &module);
+  /// `NAME = expr (, NAME = expr)*` after the `dim` or `mesh` keyword.
+  bool parseDefinitions(std::vector<DimDef> &defs, const char *what);
+  bool parseMesh(Module &module);
   bool parseGraphHeader(Graph &graph);
   bool parseGraphBody(Graph &graph);
   bool parseOutputs(Graph &graph);
@@ -180,7 +183,14 @@ Module Parser::parseModule() {
     stmtStart = tok.loc.getPointer();
     stmtIndent = indentOf(tok.loc);
     if (tok.is(Tok::KwDim)) {
-      if (!parseDims(module) || !endStatement())
+      if (!parseDefinitions(module.dims, "a dimension name") || !endStatement())
+        skipStatement();
+      continue;
+    }
+    // `mesh` is a keyword only where a top-level statement starts, so models may still name
+    // values `mesh`.
+    if (tok.is(Tok::Ident) && tok.text == "mesh" && ahead.is(Tok::Ident)) {
+      if (!parseMesh(module) || !endStatement())
         skipStatement();
       continue;
     }
@@ -201,25 +211,34 @@ Module Parser::parseModule() {
         module.graphs.push_back(std::move(graph));
       continue;
     }
-    fail("'dim' or 'graph'");
+    fail("'dim', 'mesh' or 'graph'");
     advance();
     skipStatement();
   }
   return module;
 }
 
-bool Parser::parseDims(Module &module) {
-  advance(); // 'dim'
+bool Parser::parseDefinitions(std::vector<DimDef> &defs, const char *what) {
+  advance(); // 'dim' or 'mesh'
   do {
     DimDef def;
-    if (!parseName(def.name, def.loc, "a dimension name") || !expect(Tok::Equal, "'='"))
+    if (!parseName(def.name, def.loc, what) || !expect(Tok::Equal, "'='"))
       return false;
     def.value = parseExpr();
     if (!def.value)
       return false;
-    module.dims.push_back(std::move(def));
+    defs.push_back(std::move(def));
   } while (consumeIf(Tok::Comma));
   return true;
+}
+
+bool Parser::parseMesh(Module &module) {
+  if (!module.mesh.empty()) {
+    diag.error(tok.loc) << "the mesh is already declared";
+    return false;
+  }
+  module.meshLoc = tok.loc;
+  return parseDefinitions(module.mesh, "a mesh axis name");
 }
 
 bool Parser::parseGraphHeader(Graph &graph) {

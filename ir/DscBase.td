@@ -30,6 +30,16 @@ def Dsc_Dialect : Dialect {
     static constexpr llvm::StringLiteral kNameAttr = "dsc.name";
     static constexpr llvm::StringLiteral kShardAttr = "dsc.shard";
     static constexpr llvm::StringLiteral kPrecisionAttr = "dsc.precision";
+    /// On a `dsc.param` after SPMD partitioning: its type is this rank's slice and entry d
+    /// (an array<i32> of grid axes) says which grid axes the weight's dimension d is split
+    /// over, outermost first, as shard.sharding's split_axes. dsc-lower-to-plan carries it
+    /// to `plan.param`.
+    static constexpr llvm::StringLiteral kSplitAxesAttr = "dsc.split_axes";
+    /// On the `shard.grid` of the device mesh: its axis names, outermost first (the shard
+    /// dialect numbers grid axes; dsc.shard hints name them).
+    static constexpr llvm::StringLiteral kMeshAxesAttr = "dsc.mesh_axes";
+    /// The symbol of the mesh's grid that the frontend declares.
+    static constexpr llvm::StringLiteral kMeshGridName = "mesh";
   }];
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

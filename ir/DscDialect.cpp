@@ -1,11 +1,15 @@
 //===- DscDialect.cpp - the dsc dialect -----------------------------------===//
 //
 // Dialect registration, constant materialization for folders, and verification of the
-// discardable attributes (`dsc.name`, `dsc.shard`, `dsc.precision`) that later passes read.
+// discardable attributes (`dsc.name`, `dsc.shard`, `dsc.precision`, `dsc.split_axes`) that later
+// passes read.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/DscDialect.h"
+
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "llvm/ADT/StringSet.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -32,6 +36,7 @@ void DscDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "ir/DscAttrs.cpp.inc"
       >();
+  attachShardingModels(getContext());
 }
 
 Operation *DscDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
@@ -94,6 +99,15 @@ LogicalResult verifyValueAttribute(NamedAttribute attr, Type type,
                        "\"fp8\"";
     return success();
   }
+  if (name == DscDialect::kSplitAxesAttr) {
+    auto dims = llvm::dyn_cast<ArrayAttr>(attr.getValue());
+    auto tensor = llvm::dyn_cast_if_present<RankedTensorType>(type);
+    if (!dims || !llvm::all_of(dims, llvm::IsaPred<DenseI32ArrayAttr>) ||
+        (tensor && static_cast<int64_t>(dims.size()) != tensor.getRank()))
+      return emit() << "'dsc.split_axes' must list, per dimension of the value, an "
+                       "array<i32> of grid axes";
+    return success();
+  }
   if (name == DscDialect::kNameAttr) {
     auto str = llvm::dyn_cast<StringAttr>(attr.getValue());
     if (!str || str.getValue().empty())
@@ -106,6 +120,18 @@ LogicalResult verifyValueAttribute(NamedAttribute attr, Type type,
 } // namespace
 
 LogicalResult DscDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  if (attr.getName() == kMeshAxesAttr) {
+    auto grid = llvm::dyn_cast<shard::GridOp>(op);
+    auto names = llvm::dyn_cast<ArrayAttr>(attr.getValue());
+    if (!grid || !names || !isStringArray(names) ||
+        static_cast<int64_t>(names.size()) != grid.getRank())
+      return op->emitError() << "'dsc.mesh_axes' belongs on a shard.grid: one name per grid axis";
+    llvm::StringSet<> seen;
+    for (Attribute name : names)
+      if (!seen.insert(llvm::cast<StringAttr>(name).getValue()).second)
+        return op->emitError() << "'dsc.mesh_axes' names axis " << name << " twice";
+    return success();
+  }
   if (attr.getName() == kNameAttr)
     return op->emitError() << "'dsc.name' belongs on function arguments and results";
   Type type = op->getNumResults() ? op->getResult(0).getType() : Type();

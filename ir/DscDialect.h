@@ -29,6 +29,9 @@ namespace dsc {
 /// A row-wise op that a dsc.fusion can end in: rms_norm, layer_norm, or softmax over the last
 /// axis. Its operands after the first (weight, bias) are per-column parameters of the row.
 bool isFusibleRowOp(mlir::Operation *op);
+
+/// Attaches the shard dialect's ShardingInterface to the dsc ops (DscShardingModels.cpp).
+void attachShardingModels(mlir::MLIRContext *ctx);
 } // namespace dsc
 
 #endif // DSC_IR_DSCDIALECT_H

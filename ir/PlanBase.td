@@ -36,10 +36,15 @@ def Plan_Dialect : Dialect {
     Memrefs here are only names for byte ranges: no memref dialect op is used on them.
 
     The planner writes module attributes `plan.arena_bytes`, `plan.param_bytes` and
-    `plan.peak_activation_bytes`.
+    `plan.peak_activation_bytes`. An SPMD plan (one per rank of a device mesh) has the module
+    attribute `plan.mesh = {axes = [names], shape = array<i64: sizes>}` (ranks row-major,
+    the last axis fastest); its collectives and sharded params name mesh axes by index.
   }];
   let useDefaultAttributePrinterParser = 1;
   let extraClassDeclaration = [{
+    /// The device mesh of an SPMD plan, on the module:
+    /// `plan.mesh = {axes = ["dp", "tp"], shape = array<i64: 2, 4>}`.
+    static constexpr llvm::StringLiteral kMeshAttr = "plan.mesh";
     static constexpr llvm::StringLiteral kArenaBytesAttr = "plan.arena_bytes";
     static constexpr llvm::StringLiteral kParamBytesAttr = "plan.param_bytes";
     static constexpr llvm::StringLiteral kPeakActivationBytesAttr = "plan.peak_activation_bytes";
@@ -60,6 +65,19 @@ def Plan_Epilogue : I32EnumAttr<"Epilogue", "GEMM epilogue", [
   let cppNamespace = "::dsc::plan";
   let genSpecializedAttr = 0;
 }
+// Value for value the schema's `CollectiveKind` and `ReduceOp`.
+def Plan_CollectiveKindAttr : I32EnumAttr<"CollectiveKind", "an NCCL collective", [
+    I32EnumAttrCase<"all_reduce", 0>, I32EnumAttrCase<"all_gather", 1>,
+    I32EnumAttrCase<"reduce_scatter", 2>, I32EnumAttrCase<"all_to_all", 3>,
+    I32EnumAttrCase<"broadcast", 4>, I32EnumAttrCase<"send", 5>, I32EnumAttrCase<"recv", 6>]> {
+  let cppNamespace = "::dsc::plan";
+}
+def Plan_ReductionAttr : I32EnumAttr<"Reduction", "the reduction of a collective", [
+    I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"prod", 1>, I32EnumAttrCase<"max", 2>,
+    I32EnumAttrCase<"min", 3>, I32EnumAttrCase<"avg", 4>]> {
+  let cppNamespace = "::dsc::plan";
+}
+
 def Plan_EpilogueAttr : EnumAttr<Plan_Dialect, Plan_Epilogue, "epilogue"> {
   let assemblyFormat = "`<` $value `>`";
 }

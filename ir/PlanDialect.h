@@ -45,6 +45,18 @@ std::pair<mlir::Value, int64_t> rootBuffer(mlir::Value buffer);
 /// exactly where this is empty, and the plan verifier refuses the rest.
 std::string cudnnAttentionUnsupported(mlir::Type dtype, int64_t tq, int64_t tk, int64_t dh,
                                       int64_t dv, bool causal);
+/// The module attribute `plan.mesh` (PlanBase.td): axis names and sizes.
+struct Mesh {
+  llvm::SmallVector<llvm::StringRef> axes;
+  llvm::SmallVector<int64_t> shape;
+};
+
+/// The mesh of the module holding `op`; an error at `op` when it is absent or malformed.
+mlir::FailureOr<Mesh> getMesh(mlir::Operation *op);
+
+/// Checks a `split_axes` attribute (one i32 array of mesh axes per dimension, each axis used
+/// once) against a buffer of `rank` dimensions and the module's mesh.
+mlir::LogicalResult verifySplitAxes(mlir::Operation *op, mlir::ArrayAttr splitAxes, int64_t rank);
 
 } // namespace dsc::plan
 

@@ -10,6 +10,7 @@
 #include "runtime/support/Fp8Layout.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -142,7 +143,115 @@ LogicalResult ParamOp::verify() {
   }
   if (getState() && quantized)
     return emitOpError("state is zeroed at load, not made from a weight source");
+  if (auto split = getSplitAxesAttr()) {
+    if (getSource())
+      return emitOpError("a quantized param cannot be split (yet): quantize after slicing");
+    if (failed(verifySplitAxes(*this, split, getResult().getType().getRank())))
+      return failure();
+  }
   return verifyBinding(*this, getName(), getOffset());
+}
+
+FailureOr<Mesh> dsc::plan::getMesh(Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto dict = module ? module->getAttrOfType<DictionaryAttr>(PlanDialect::kMeshAttr) : nullptr;
+  if (!dict)
+    return op->emitOpError("needs the module attribute 'plan.mesh' (the device mesh)");
+  auto axes = dict.getAs<ArrayAttr>("axes");
+  auto shape = dict.getAs<DenseI64ArrayAttr>("shape");
+  if (!axes || !shape || axes.size() != shape.size() || axes.empty())
+    return op->emitOpError("'plan.mesh' must be {axes = [names], shape = array<i64: sizes>} "
+                           "with one name per size");
+  Mesh mesh;
+  for (auto [name, size] : llvm::zip(axes, shape.asArrayRef())) {
+    auto str = dyn_cast<StringAttr>(name);
+    if (!str || str.getValue().empty() || size < 1)
+      return op->emitOpError("'plan.mesh' axes need non-empty names and sizes of at least 1");
+    mesh.axes.push_back(str.getValue());
+    mesh.shape.push_back(size);
+  }
+  return mesh;
+}
+
+LogicalResult dsc::plan::verifySplitAxes(Operation *op, ArrayAttr splitAxes, int64_t rank) {
+  FailureOr<Mesh> mesh = getMesh(op);
+  if (failed(mesh))
+    return failure();
+  if (static_cast<int64_t>(splitAxes.size()) != rank)
+    return op->emitOpError("split_axes has ")
+           << splitAxes.size() << " entries for " << rank << " dimensions";
+  SmallVector<bool> used(mesh->shape.size(), false);
+  for (Attribute dim : splitAxes) {
+    auto axes = dyn_cast<DenseI32ArrayAttr>(dim);
+    if (!axes)
+      return op->emitOpError("split_axes entries are array<i32: mesh axes>");
+    for (int32_t axis : axes.asArrayRef()) {
+      if (axis < 0 || axis >= static_cast<int32_t>(used.size()) || used[axis])
+        return op->emitOpError("split_axes uses mesh axis ")
+               << axis << " out of range or twice (the mesh has " << used.size() << " axes)";
+      used[axis] = true;
+    }
+  }
+  return success();
+}
+
+FailureOr<int64_t> CollectiveOp::groupSize() {
+  FailureOr<Mesh> mesh = getMesh(*this);
+  if (failed(mesh))
+    return failure();
+  int64_t size = 1;
+  SmallVector<bool> seen(mesh->shape.size(), false);
+  for (int32_t axis : getMeshAxes()) {
+    if (axis < 0 || axis >= static_cast<int32_t>(seen.size()) || seen[axis])
+      return emitOpError("mesh axis ")
+             << axis << " is out of range or repeated (the mesh has " << seen.size() << " axes)";
+    seen[axis] = true;
+    size *= mesh->shape[axis];
+  }
+  return size;
+}
+
+LogicalResult CollectiveOp::verify() {
+  CollectiveKind kind = getKind();
+  if (getMeshAxes().empty())
+    return emitOpError("names no mesh axes");
+  FailureOr<int64_t> group = groupSize();
+  if (failed(group))
+    return failure();
+  bool reduces = kind == CollectiveKind::all_reduce || kind == CollectiveKind::reduce_scatter;
+  if (reduces != getReduction().has_value())
+    return emitOpError(reduces ? "needs a reduction" : "takes no reduction");
+  bool hasSend = kind != CollectiveKind::recv, hasRecv = kind != CollectiveKind::send;
+  if (hasSend != static_cast<bool>(getSend()) || hasRecv != static_cast<bool>(getRecv()))
+    return emitOpError(hasSend && hasRecv ? "needs send and recv buffers"
+                       : hasSend          ? "needs a send buffer and no recv buffer"
+                                          : "needs a recv buffer and no send buffer");
+  bool peered = kind == CollectiveKind::broadcast || kind == CollectiveKind::send ||
+                kind == CollectiveKind::recv;
+  if (peered != getPeer().has_value())
+    return emitOpError(peered ? "needs a peer (the in-group rank)" : "takes no peer");
+  if (peered && (*getPeer() < 0 || *getPeer() >= *group))
+    return emitOpError("peer ") << *getPeer() << " is not in the group of " << *group << " ranks";
+  if (!hasSend || !hasRecv)
+    return success();
+  MemRefType send = getSend().getType(), recv = getRecv().getType();
+  if (send.getElementType() != recv.getElementType())
+    return emitOpError("send and recv element types differ: ") << send << " vs " << recv;
+  int64_t sendElements = send.getNumElements(), recvElements = recv.getNumElements();
+  int64_t expected = kind == CollectiveKind::all_gather       ? sendElements * *group
+                     : kind == CollectiveKind::reduce_scatter ? sendElements / *group
+                                                              : sendElements;
+  if (kind == CollectiveKind::reduce_scatter && sendElements % *group != 0)
+    return emitOpError("reduce_scatter of ")
+           << sendElements << " elements over " << *group << " ranks does not divide";
+  if (kind == CollectiveKind::all_to_all && sendElements % *group != 0)
+    return emitOpError("all_to_all of ")
+           << sendElements << " elements over " << *group << " ranks does not divide";
+  if (recvElements != expected)
+    return emitOpError("recv holds ")
+           << recvElements << " elements; " << stringifyEnum(kind) << " of " << sendElements
+           << " over " << *group << " ranks makes " << expected;
+  return success();
 }
 LogicalResult InputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
 LogicalResult OutputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }

@@ -57,11 +57,20 @@ def Plan_ParamOp : Plan_BufferOp<"param"> {
     ```mlir
     %h = plan.param "amax_history.0" {state = true} : memref<18xf32>
     ```
+
+    In an SPMD plan (module attribute `plan.mesh`), `split_axes` lists per dimension the
+    mesh axes it is split over (outermost first): the type is this rank's slice, the weights
+    file holds the whole. Schema: `TensorInfo.split_axes`.
+
+    ```mlir
+    %wq = plan.param "wq" {split_axes = [array<i32>, array<i32: 1>]} : memref<256x64xbf16>
+    ```
   }];
   let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset,
       OptionalAttr<StrAttr>:$source, OptionalAttr<TypeAttr>:$source_type,
       OptionalAttr<StrAttr>:$fp8_recipe, DefaultValuedAttr<BoolAttr, "false">:$fp8_scales,
-      DefaultValuedAttr<BoolAttr, "false">:$state);
+      DefaultValuedAttr<BoolAttr, "false">:$state,
+      OptionalAttr<ArrayAttr>:$split_axes);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
@@ -321,6 +330,42 @@ def Plan_CopyOp : Plan_StepOp<"copy"> {
   }];
   let arguments = !con((ins Plan_Buffer:$src, Plan_Buffer:$dst), Plan_StepArgs);
   let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `,` type($dst)";
+  let hasVerifier = 1;
+}
+
+def Plan_CollectiveOp : Plan_StepOp<"collective", [AttrSizedOperandSegments]> {
+  let summary = "an NCCL collective over axes of the device mesh";
+  let description = [{
+    Runs among the ranks that differ only in their coordinates along `mesh_axes` (indices
+    into the module's `plan.mesh`); the group's size G is the product of those axes' sizes.
+    The layouts are NCCL's, with the rank-major blocks outermost (the schema's `Collective`):
+    `all_reduce` and `broadcast` (root `peer`) keep the size; `all_gather` makes G times the
+    elements of `send` (block i from in-group rank i); `reduce_scatter` the reverse;
+    `all_to_all` sends block j of `send` to rank j and receives block i from rank i; `send`
+    and `recv` (no result buffer / no source buffer) move a whole buffer to or from in-group
+    rank `peer`. Both buffers have one element type; `reduction` is required for
+    `all_reduce` and `reduce_scatter` only. A send and recv buffer may be the same
+    (in place) for `all_reduce` and `broadcast`.
+
+    ```mlir
+    plan.collective all_reduce sum send %partial : memref<4x8xf32>
+        recv %sum : memref<4x8xf32> {mesh_axes = array<i32: 1>}
+    plan.collective all_gather send %x : memref<4x8xbf16>
+        recv %all : memref<2x4x8xbf16> {mesh_axes = array<i32: 0>}
+    ```
+  }];
+  let arguments = !con((ins Plan_CollectiveKindAttr:$kind,
+      OptionalAttr<Plan_ReductionAttr>:$reduction,
+      Optional<Plan_Buffer>:$send, Optional<Plan_Buffer>:$recv,
+      DenseI32ArrayAttr:$mesh_axes, OptionalAttr<I32Attr>:$peer), Plan_StepArgs);
+  let assemblyFormat = [{
+    $kind ($reduction^)? (`send` $send^ `:` type($send))? (`recv` $recv^ `:` type($recv))?
+    attr-dict
+  }];
+  let extraClassDeclaration = [{
+    /// The number of ranks in this collective's group, from the module's mesh.
+    ::mlir::FailureOr<int64_t> groupSize();
+  }];
   let hasVerifier = 1;
 }
 

@@ -17,10 +17,13 @@
 
 #include "passes/Passes.h"
 
+#include "passes/LowerCollectives.h"
+
 #include "ir/DscDialect.h"
 #include "ir/PlanDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringMap.h"
@@ -240,6 +243,13 @@ plan::LaunchOp FuncLowering::launch(Operation *op, StringRef kernel, ValueRange 
 }
 
 LogicalResult FuncLowering::lowerOp(Operation *op) {
+  if (isa_and_nonnull<shard::ShardDialect>(op->getDialect())) {
+    // Named: function_ref does not keep a temporary lambda alive.
+    auto bufferOf = [&](Value v) { return buffers.lookup(v); };
+    auto destOf = [&](Value v) { return dest(v); };
+    auto scratch = [&](MemRefType t, Location loc) { return workspace(t, loc); };
+    return lowerShardCollective(b, op, {bufferOf, destOf, scratch});
+  }
   if (!isa_and_nonnull<DscDialect>(op->getDialect()))
     return op->emitOpError("has no lowering to the execution plan");
   return TypeSwitch<Operation *, LogicalResult>(op)
@@ -304,7 +314,8 @@ void FuncLowering::lowerParam(ParamOp param) {
   if (!buffer)
     buffer = plan::ParamOp::create(b, param.getLoc(), bufferType(param.getType()), param.getName(),
                                    /*offset=*/nullptr, /*source=*/nullptr, /*source_type=*/nullptr,
-                                   /*fp8_recipe=*/nullptr, /*fp8_scales=*/false);
+                                   /*fp8_recipe=*/nullptr, /*fp8_scales=*/false, /*state=*/false,
+                                   param->getAttrOfType<ArrayAttr>(DscDialect::kSplitAxesAttr));
   buffers[param.getResult()] = buffer;
 }
 
@@ -318,7 +329,8 @@ void FuncLowering::lowerQuantizedParam(QuantizedParamOp op) {
     if (!buffer)
       buffer = plan::ParamOp::create(b, op.getLoc(), bufferType(result.getType()), name,
                                      /*offset=*/nullptr, op.getNameAttr(), op.getSourceTypeAttr(),
-                                     op.getRecipeAttr(), isScales);
+                                     op.getRecipeAttr(), isScales, /*state=*/false,
+                                     /*split_axes=*/nullptr);
     buffers[result] = buffer;
   }
 }
@@ -343,7 +355,7 @@ void FuncLowering::lowerQuantize(QuantizeOp op) {
         b, op.getLoc(), MemRefType::get({*length + 2}, b.getF32Type()),
         "amax_history." + std::to_string(numAmaxHistories++), /*offset=*/nullptr,
         /*source=*/nullptr, /*source_type=*/nullptr, /*fp8_recipe=*/nullptr,
-        /*fp8_scales=*/false, /*state=*/true));
+        /*fp8_scales=*/false, /*state=*/true, /*split_axes=*/nullptr));
   launch(op, "quantize_fp8", {x, amax}, outputs, kernelAttrs(op));
 }
 
@@ -565,6 +577,9 @@ struct LowerToPlanPass : public dsc::impl::LowerToPlanPassBase<LowerToPlanPass> 
       if (failed(FuncLowering(func, attention, explain).run()))
         return signalPassFailure();
     }
+    // After the functions: their collectives look the grid up by symbol.
+    if (failed(lowerShardGrid(getOperation())))
+      return signalPassFailure();
   }
 };
 

@@ -10,6 +10,47 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AnnotateShardingsPass : Pass<"dsc-annotate-shardings", "mlir::ModuleOp"> {
+  let summary = "Turns dsc.shard hints into shard.shard annotations on the mesh grid";
+  let description = [{
+    Reads the module's mesh (the `shard.grid` carrying `dsc.mesh_axes`, which the frontend
+    declares for `mesh ...` or `--mesh`) and replaces every `dsc.shard` hint by upstream
+    `shard.shard` annotations, ready for `sharding-propagation` and `shard-partition`:
+    * entry inputs get their hint, or replicated; entry outputs are used replicated (gathered
+      whole) unless they have a hint;
+    * params, constants and iotas are produced replicated and, with a hint, used split, which
+      partitioning turns into a local `shard.all_slice`;
+    * an op result with a hint is used with it (the op produces it so where it can;
+      partitioning reshards otherwise). `partial` axes are checked and dropped:
+      MLIR 22's shardings have no partial state, a row-parallel matmul reduces its own sums.
+    With `auto-parallel`, values without a hint first get Megatron defaults: column-parallel
+    projections (a fused projection followed by a split is rewritten to split the weight),
+    row-parallel where a matmul reads a value split along its last dim, heads split through
+    reshape, rope and attention, inputs of rank >= 2 split over `dp` on their first dim.
+    Errors: no mesh, an axis the mesh does not have, a dim the axes do not divide.
+    `dsc` runs it (then propagation, partition, canonicalize: the `dsc-shard` pipeline) when
+    the model has a mesh of more than one rank.
+  }];
+  let options = [
+    Option<"autoParallel", "auto-parallel", "bool", /*default=*/"false",
+           "Add Megatron-style hints (tp, dp) where the model gives none">,
+  ];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
+def SplitReshardingsPass : Pass<"dsc-split-reshardings", "mlir::func::FuncOp"> {
+  let summary = "Breaks a resharding into steps that upstream shard-partition can make";
+  let description = [{
+    Between two chained `shard.shard` ops whose shardings differ by more than one mesh axis
+    added to, removed from or moved between tensor dims, inserts intermediate annotations:
+    axes come off one at a time (last first) until the value is replicated, then go on one at
+    a time. Each step then becomes one upstream collective (all_gather, all_slice); without
+    this, shard-partition finds no pattern for the change. Part of the `dsc-shard` pipeline,
+    after sharding-propagation.
+  }];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
 def FuseElementwisePass : Pass<"dsc-fuse-elementwise", "mlir::ModuleOp"> {
   let summary = "Fuses chains of elementwise ops (and a row-wise op after them) into dsc.fusion";
   let description = [{
@@ -80,6 +121,12 @@ def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
     * every other dsc op becomes a `plan.launch` of the kernel kind the emitter generates for
       it, with the op's name and attributes; `dsc.split` one slice launch per piece, MoE
       dispatch and combine a slot-assignment launch into workspace buffers before their own.
+    * shard-dialect collectives (`all_reduce`, `all_gather`, `reduce_scatter`, `all_to_all`,
+      `broadcast`, after SPMD partitioning) become `plan.collective` steps over the same grid
+      axes, with a transpose launch around them where the gathered, scattered or split
+      dimension is not the outermost (NCCL works on rank-major blocks); the module's
+      `shard.grid` becomes the `plan.mesh` module attribute, and a `dsc.param`'s
+      `dsc.split_axes` its `plan.param`'s `split_axes` (LowerCollectives.cpp).
     Every value that is not bound gets a `plan.alloc activation`; offsets are left to
     `dsc-plan-memory`. An op with no lowering (integer matmul, fp8 GEMMs outside cuBLASLt's
     TN layout, ops of other dialects) is an error at its location.

@@ -69,6 +69,7 @@ public:
     DSC_RETURN_IF_ERROR(checkArchs());
     DSC_RETURN_IF_ERROR(checkModules());
     DSC_RETURN_IF_ERROR(checkBuffers());
+    DSC_RETURN_IF_ERROR(checkMesh());
     DSC_RETURN_IF_ERROR(
         checkTensors(a.params(), fb::BufferKind::Param, "param"));
     DSC_RETURN_IF_ERROR(
@@ -93,6 +94,12 @@ private:
   absl::Status checkLaunch(const fb::KernelLaunch &launch);
   absl::Status checkGemm(const fb::Gemm &gemm);
   absl::Status checkAttention(const fb::Attention &attention);
+  absl::Status checkMesh();
+  absl::Status checkSplitAxes(const fb::TensorInfo &tensor, fb::BufferKind kind);
+  absl::Status checkCollective(const fb::Collective &collective);
+  /// The group size of a collective over `axes`, checking each axis.
+  absl::StatusOr<uint64_t> groupSize(const flatbuffers::Vector<uint32_t> *axes,
+                                     absl::string_view what) const;
 
   /// `bytes` bytes at `ref` lie inside its buffer.
   absl::Status checkRef(const fb::BufferRef *ref, std::optional<uint64_t> bytes,
@@ -188,6 +195,123 @@ absl::Status Checker::checkBuffers() {
   return absl::OkStatus();
 }
 
+// The mesh's size is bounded like a world size (DistEnv.h): 1 << 20 ranks.
+constexpr int64_t kMaxMeshRanks = 1 << 20;
+
+absl::Status Checker::checkMesh() {
+  const fb::Mesh *mesh = a.mesh();
+  if (!mesh)
+    return absl::OkStatus();
+  if (!aligned8(mesh->shape()))
+    return invalid(name, ": mesh: malformed (misaligned shape)");
+  if (sizeOf(mesh->shape()) == 0 || sizeOf(mesh->shape()) != sizeOf(mesh->axis_names()))
+    return invalid(name, ": mesh: ", sizeOf(mesh->axis_names()), " axis names for ",
+                   sizeOf(mesh->shape()), " axes (at least one axis, one name each)");
+  absl::flat_hash_set<absl::string_view> names;
+  int64_t ranks = 1;
+  for (flatbuffers::uoffset_t i = 0; i < mesh->shape()->size(); ++i) {
+    absl::string_view axis = toAbsl(mesh->axis_names()->Get(i)->string_view());
+    int64_t size = mesh->shape()->Get(i);
+    if (axis.empty() || !names.insert(axis).second)
+      return invalid(name, ": mesh: axis ", i, " has an empty or repeated name '", axis, "'");
+    if (size < 1 || size > kMaxMeshRanks / ranks)
+      return invalid(name, ": mesh: axis '", axis, "' of size ", size,
+                     " (sizes are at least 1 and multiply to at most ", kMaxMeshRanks, ")");
+    ranks *= size;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Checker::checkSplitAxes(const fb::TensorInfo &tensor, fb::BufferKind kind) {
+  if (sizeOf(tensor.split_axes()) == 0)
+    return absl::OkStatus();
+  if (kind == fb::BufferKind::Output)
+    return invalid("outputs are whole on every rank (the compiler gathers them); this one is "
+                   "split");
+  if (!a.mesh())
+    return invalid("split over mesh axes, but the artifact has no mesh");
+  if (sizeOf(tensor.split_axes()) != sizeOf(tensor.shape()))
+    return invalid("split_axes has ", sizeOf(tensor.split_axes()), " entries for ",
+                   sizeOf(tensor.shape()), " dimensions");
+  std::vector<bool> used(a.mesh()->shape()->size(), false);
+  for (const fb::ShardDim *dim : *tensor.split_axes())
+    for (flatbuffers::uoffset_t i = 0; dim && i < sizeOf(dim->mesh_axes()); ++i) {
+      uint32_t axis = dim->mesh_axes()->Get(i);
+      if (axis >= used.size())
+        return invalid("split over mesh axis ", axis, ", out of range (the mesh has ", used.size(),
+                       " axes)");
+      if (used[axis])
+        return invalid("splits two dimensions, or one twice, over mesh axis ", axis);
+      used[axis] = true;
+    }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Checker::groupSize(const flatbuffers::Vector<uint32_t> *axes,
+                                            absl::string_view what) const {
+  if (!a.mesh())
+    return invalid(what, " needs the artifact's mesh, which is absent");
+  if (sizeOf(axes) == 0)
+    return invalid(what, " names no mesh axes");
+  uint64_t size = 1;
+  std::vector<bool> seen(a.mesh()->shape()->size(), false);
+  for (uint32_t axis : *axes) {
+    if (axis >= seen.size())
+      return invalid(what, " over mesh axis ", axis, ", out of range (the mesh has ", seen.size(),
+                     " axes)");
+    if (seen[axis])
+      return invalid(what, " lists mesh axis ", axis, " twice");
+    seen[axis] = true;
+    size *= static_cast<uint64_t>(a.mesh()->shape()->Get(axis));
+  }
+  return size;
+}
+
+absl::Status Checker::checkCollective(const fb::Collective &c) {
+  if (!inRange(c.kind()) || !inRange(c.reduce_op()) || !inRange(c.dtype()))
+    return invalid("collective: unknown kind, reduction or dtype");
+  std::string what = absl::StrCat("collective ", fb::EnumNameCollectiveKind(c.kind()));
+  absl::StatusOr<uint64_t> group = groupSize(c.mesh_axes(), what);
+  if (!group.ok())
+    return group.status();
+  // (send elements, recv elements) in units of count; 0: the operand is absent.
+  uint64_t sendUnits = 1, recvUnits = 1;
+  switch (c.kind()) {
+  case fb::CollectiveKind::AllGather:
+    recvUnits = *group;
+    break;
+  case fb::CollectiveKind::ReduceScatter:
+    sendUnits = *group;
+    break;
+  case fb::CollectiveKind::AllToAll:
+    sendUnits = recvUnits = *group;
+    break;
+  case fb::CollectiveKind::Send:
+    recvUnits = 0;
+    break;
+  case fb::CollectiveKind::Recv:
+    sendUnits = 0;
+    break;
+  default:
+    break;
+  }
+  bool peered = c.kind() == fb::CollectiveKind::Broadcast || c.kind() == fb::CollectiveKind::Send ||
+                c.kind() == fb::CollectiveKind::Recv;
+  if (peered && (c.peer() < 0 || static_cast<uint64_t>(c.peer()) >= *group))
+    return invalid(what, ": peer ", c.peer(), " is not in the group of ", *group, " ranks");
+  for (auto [ref, units, role] : {std::make_tuple(c.send(), sendUnits, "send"),
+                                  std::make_tuple(c.recv(), recvUnits, "recv")}) {
+    if (units == 0)
+      continue;
+    if (!ref)
+      return invalid(what, ": no ", role, " buffer");
+    DSC_RETURN_IF_ERROR(
+        checkRef(ref, byteSize(static_cast<unsigned __int128>(c.count()) * units, c.dtype()),
+                 absl::StrCat(what, " ", role)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Checker::checkTensors(
     const flatbuffers::Vector<flatbuffers::Offset<fb::TensorInfo>> *table,
     fb::BufferKind kind, absl::string_view what) {
@@ -203,13 +327,12 @@ absl::Status Checker::checkTensors(
     if (!inRange(tensor.dtype()))
       return invalid(where, ": unknown dtype ",
                      static_cast<int>(tensor.dtype()));
-    if (!aligned8(tensor.shape()) || !aligned8(tensor.shard_offsets()))
+    if (!aligned8(tensor.shape()))
       return invalid(where, ": malformed (misaligned shape)");
-    if (sizeOf(tensor.shard_dims()) || sizeOf(tensor.shard_offsets()))
-      return invalid(where, ": sharded tensors need format version > ",
-                     kArtifactFormatVersion);
     if (tensor.state() && (kind != fb::BufferKind::Param || tensor.fp8_weight()))
       return invalid(where, ": state must be a param of its own, not made from a weight");
+    if (absl::Status s = checkSplitAxes(tensor, kind); !s.ok())
+      return invalid(where, ": ", s.message());
     std::vector<int64_t> shape;
     if (tensor.shape())
       shape.assign(tensor.shape()->begin(), tensor.shape()->end());
@@ -286,8 +409,7 @@ absl::Status Checker::checkStep(const fb::Step &step,
   case fb::StepOp::Attention:
     return checkAttention(*step.op_as_Attention());
   case fb::StepOp::Collective:
-    return invalid("collective steps need format version > ",
-                   kArtifactFormatVersion, " (it will carry the device mesh)");
+    return checkCollective(*step.op_as_Collective());
   case fb::StepOp::Memset: {
     const fb::Memset &memset = *step.op_as_Memset();
     return checkRef(memset.dst(), memset.bytes(), "memset dst");

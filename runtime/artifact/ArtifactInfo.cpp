@@ -102,6 +102,12 @@ std::string formatArtifactInfo(const LoadedArtifact &loaded) {
   for (auto [kind, count] : byKind)
     kinds.push_back(absl::StrCat(
         fb::EnumNameStepOp(static_cast<fb::StepOp>(kind)), " ", count));
+  if (const fb::Mesh *mesh = a.mesh()) {
+    std::vector<std::string> axes;
+    for (flatbuffers::uoffset_t i = 0; i < mesh->shape()->size(); ++i)
+      axes.push_back(absl::StrCat(mesh->axis_names()->Get(i)->str(), "=", mesh->shape()->Get(i)));
+    absl::StrAppend(&out, "mesh: ", absl::StrJoin(axes, ", "), "\n");
+  }
   absl::StrAppend(&out, "steps: ", sizeOf(a.steps()));
   if (!kinds.empty())
     absl::StrAppend(&out, " (", absl::StrJoin(kinds, ", "), ")");

@@ -23,6 +23,7 @@
 #include "runtime/exec/CudnnAttention.h"
 #include "runtime/exec/Device.h"
 #include "runtime/exec/Gemm.h"
+#include "runtime/exec/Nccl.h"
 #include "runtime/support/HostArray.h"
 
 #include "absl/status/statusor.h"
@@ -39,8 +40,11 @@ struct BenchResult {
 class Executor {
 public:
   /// `artifact` and `device` must outlive the executor.
+  /// A plan with collective steps needs `comms` (which must outlive the executor); it then
+  /// runs step by step on its stream rather than as a CUDA graph, and every wait polls the
+  /// communicators (Nccl.h) so that a failed peer ends the run instead of hanging it.
   static absl::StatusOr<std::unique_ptr<Executor>>
-  create(const Device &device, const LoadedArtifact &artifact);
+  create(const Device &device, const LoadedArtifact &artifact, Communicators *comms = nullptr);
   ~Executor();
   Executor(const Executor &) = delete;
   Executor &operator=(const Executor &) = delete;
@@ -62,8 +66,8 @@ public:
   absl::StatusOr<std::vector<double>> profile(int iterations);
 
 private:
-  Executor(const Device &device, const LoadedArtifact &artifact)
-      : device(device), loaded(artifact), plan(artifact.artifact()) {}
+  Executor(const Device &device, const LoadedArtifact &artifact, Communicators *comms)
+      : device(device), loaded(artifact), plan(artifact.artifact()), comms(comms) {}
 
   struct Launch {
     CUfunction function = nullptr;
@@ -88,6 +92,7 @@ private:
   const Device &device;
   const LoadedArtifact &loaded;
   const fb::Artifact &plan;
+  Communicators *comms;
   std::vector<CUmodule> modules;
   /// functions[module][kernel].
   std::vector<std::vector<CUfunction>> functions;

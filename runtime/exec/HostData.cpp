@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 
@@ -57,6 +58,10 @@ std::vector<int64_t> tensorShape(const fb::TensorInfo &info) {
   return shape;
 }
 
+static size_t sizeOf(const flatbuffers::Vector<flatbuffers::Offset<fb::ShardDim>> *v) {
+  return v ? v->size() : 0;
+}
+
 static std::string tensorName(const fb::TensorInfo &info) {
   return info.name() ? info.name()->str() : std::string();
 }
@@ -74,6 +79,58 @@ static absl::StatusOr<HostArray> readWeight(SafetensorsFile &file,
         "weight '", name, "': expected ", describeArray(dtype, shape),
         ", file has ", describeArray(found->dtype, found->shape)));
   return file.readTensor(name);
+}
+
+std::vector<int64_t> fullShape(const fb::TensorInfo &info, const fb::Mesh &mesh) {
+  std::vector<int64_t> shape = tensorShape(info);
+  for (size_t d = 0; info.split_axes() && d < info.split_axes()->size(); ++d)
+    if (const fb::ShardDim *dim = info.split_axes()->Get(d); dim && dim->mesh_axes())
+      for (uint32_t axis : *dim->mesh_axes())
+        shape[d] *= mesh.shape()->Get(axis);
+  return shape;
+}
+
+absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorInfo &info,
+                                       const fb::Mesh &mesh, const std::vector<int64_t> &coords) {
+  std::vector<int64_t> local = tensorShape(info);
+  size_t rank = local.size();
+  std::vector<int64_t> start(rank, 0);
+  for (size_t d = 0; d < rank; ++d) {
+    const fb::ShardDim *dim = info.split_axes()->Get(d);
+    int64_t index = 0;
+    for (size_t i = 0; dim && dim->mesh_axes() && i < dim->mesh_axes()->size(); ++i) {
+      uint32_t axis = dim->mesh_axes()->Get(i);
+      index = index * mesh.shape()->Get(axis) + coords[axis];
+    }
+    start[d] = index * local[d];
+  }
+  HostArray out;
+  out.dtype = full.dtype;
+  out.shape = local;
+  size_t element = dtypeSize(full.dtype);
+  int64_t count = 1;
+  for (int64_t d : local)
+    count *= d;
+  out.data.resize(static_cast<size_t>(count) * element);
+  if (count == 0)
+    return out;
+  // Copy contiguous rows of the innermost dimension; `at` walks the slice's row indices.
+  int64_t rowElements = rank ? local.back() : 1, rows = count / rowElements;
+  std::vector<int64_t> at(rank, 0);
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < rank; ++d)
+      offset = offset * full.shape[d] + start[d] + (d + 1 < rank ? at[d] : 0);
+    std::memcpy(out.data.data() + static_cast<size_t>(row * rowElements) * element,
+                full.data.data() + static_cast<size_t>(offset) * element,
+                static_cast<size_t>(rowElements) * element);
+    for (int64_t d = static_cast<int64_t>(rank) - 2; d >= 0; --d) {
+      if (++at[d] < local[d])
+        break;
+      at[d] = 0;
+    }
+  }
+  return out;
 }
 
 absl::Status forEachWeight(
@@ -128,7 +185,11 @@ absl::Status forEachWeight(
       continue;
     }
     if (!fp8) {
-      absl::StatusOr<HostArray> array = load(name, dtype, shape);
+      bool split = sizeOf(info.split_axes()) && artifact.mesh() && !options.meshCoords.empty();
+      absl::StatusOr<HostArray> array =
+          load(name, dtype, split ? fullShape(info, *artifact.mesh()) : shape);
+      if (array.ok() && split)
+        array = sliceForRank(*array, info, *artifact.mesh(), options.meshCoords);
       if (!array.ok())
         return array.status();
       if (absl::Status s = sink(i, *array); !s.ok())

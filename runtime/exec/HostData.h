@@ -43,7 +43,18 @@ std::vector<int64_t> tensorShape(const fb::TensorInfo &info);
 struct WeightOptions {
   std::string safetensorsPath;
   std::optional<uint64_t> randomSeed;
+  /// This rank's coordinates on the artifact's mesh (empty: one GPU). A param with
+  /// split_axes is then this rank's slice of the whole weight (Artifact.fbs).
+  std::vector<int64_t> meshCoords;
 };
+
+/// The slice of the whole `full` that the rank at `coords` holds of a tensor split as
+/// `info` says over `mesh` (`info`'s shape is the slice's).
+absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorInfo &info,
+                                       const fb::Mesh &mesh, const std::vector<int64_t> &coords);
+
+/// The whole tensor's shape of a split `info`.
+std::vector<int64_t> fullShape(const fb::TensorInfo &info, const fb::Mesh &mesh);
 
 /// Produces the bytes of every parameter, in artifact order, calling `sink`
 /// with (index into params, bytes). One tensor at a time, so peak host memory

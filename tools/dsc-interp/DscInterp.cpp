@@ -318,6 +318,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::shard::registerShardPasses();
   dsc::registerDscPasses();
+  dsc::registerShardingPipeline();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "dsc reference interpreter: runs a model on "

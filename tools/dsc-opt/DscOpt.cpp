@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/Dialect/Shard/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -22,7 +23,9 @@ int main(int argc, char **argv) {
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
                   mlir::shard::ShardDialect>();
   mlir::registerTransformsPasses();
+  mlir::shard::registerShardPasses();
   dsc::registerDscPasses();
+  dsc::registerShardingPipeline();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "dsc optimizer driver\n", registry));
 }

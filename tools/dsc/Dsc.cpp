@@ -25,6 +25,7 @@
 #endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -128,6 +129,20 @@ cl::opt<OptLevel> optLevel(cl::desc("Optimization level"), cl::init(O2),
                                       clEnumVal(O2, "also fusion (default)")),
                            cl::cat(dscCategory));
 
+cl::opt<std::string> meshSpec(
+    "mesh",
+    cl::desc("Device mesh: named axes, outermost first, product = world size; replaces the "
+             "model's `mesh` declaration (ranks map row-major, the last axis innermost)"),
+    cl::value_desc("dp=2,tp=4"), cl::cat(dscCategory));
+
+enum class Parallel { Hints, Auto };
+cl::opt<Parallel> parallel(
+    "parallel", cl::desc("How a model with a mesh is sharded"), cl::init(Parallel::Hints),
+    cl::values(clEnumValN(Parallel::Hints, "hints", "as its @shard hints say (the default)"),
+               clEnumValN(Parallel::Auto, "auto",
+                          "Megatron defaults (tp, dp) where the model gives no hint")),
+    cl::cat(dscCategory));
+
 OwningOpRef<ModuleOp> loadModel(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   std::string error;
   auto file = openInputFile(inputFilename, &error);
@@ -137,8 +152,8 @@ OwningOpRef<ModuleOp> loadModel(llvm::SourceMgr &sourceMgr, MLIRContext &context
   }
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   if (llvm::StringRef(inputFilename).ends_with(".mlir")) {
-    if (!dimOverrides.empty()) {
-      llvm::errs() << "dsc: -D applies to .dsg models only\n";
+    if (!dimOverrides.empty() || meshSpec.getNumOccurrences()) {
+      llvm::errs() << "dsc: -D and --mesh apply to .dsg models only\n";
       return nullptr;
     }
     return parseSourceFile<ModuleOp>(sourceMgr, &context);
@@ -148,7 +163,16 @@ OwningOpRef<ModuleOp> loadModel(llvm::SourceMgr &sourceMgr, MLIRContext &context
     llvm::errs() << "dsc: " << llvm::toString(overrides.takeError()) << "\n";
     return nullptr;
   }
-  return dsc::parseDsg(sourceMgr, &context, *overrides);
+  std::optional<dsc::MeshSpec> mesh;
+  if (meshSpec.getNumOccurrences()) {
+    auto parsed = dsc::parseMeshSpec(meshSpec);
+    if (!parsed) {
+      llvm::errs() << "dsc: " << llvm::toString(parsed.takeError()) << "\n";
+      return nullptr;
+    }
+    mesh = std::move(*parsed);
+  }
+  return dsc::parseDsg(sourceMgr, &context, *overrides, mesh);
 }
 
 /// The pipeline grows with the passes of later work (fusion, precision, sharding, ...).
@@ -157,6 +181,11 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
+  // Sharding first (DESIGN.md): the passes after it see one rank's shapes.
+  if (dsc::meshSize(module) > 1)
+    dsc::buildShardingPipeline(pm, parallel == Parallel::Auto);
+  else if (parallel == Parallel::Auto)
+    llvm::errs() << "dsc: note: --parallel=auto has no effect without a mesh of several ranks\n";
   if (precision == Precision::Fp32) {
     if (!precisionOverrides.empty()) {
       llvm::errs() << "dsc: --precision-override does not apply to --precision=fp32 (the f32 "
@@ -251,7 +280,9 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "dsc: compile a dataflow graph model\n");
 
   DialectRegistry registry;
-  registry.insert<dsc::DscDialect, dsc::plan::PlanDialect, func::FuncDialect>();
+  // shard: SPMD-partitioned .mlir input, whose collectives lower to the plan.
+  registry
+      .insert<dsc::DscDialect, dsc::plan::PlanDialect, func::FuncDialect, shard::ShardDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // --explain: each remark at its source line, without the op's IR.

@@ -1,6 +1,7 @@
 //===- dsrun.cpp - Load, verify and run a dsc artifact --------------------===//
 //
 //   dsrun MODEL.dsx [--info] [--device_arch=sm_XY]
+//   dsrun -n N MODEL.dsx ...  (N local ranks; or one rank under torchrun, srun or mpirun)
 //   dsrun MODEL.dsx [--device=N] [--weights=W.safetensors |
 //   --random_weights=SEED]
 //                   [--inputs=DIR | --seed=N] [--out=DIR]
@@ -17,12 +18,15 @@
 
 #include "runtime/artifact/Artifact.h"
 #include "runtime/artifact/ArtifactInfo.h"
+#include "runtime/dist/DistEnv.h"
+#include "runtime/dist/Launcher.h"
 #include "runtime/exec/HostData.h"
 #include "runtime/support/Npy.h"
 
 #ifdef DSC_HAVE_EXEC
 #include "runtime/exec/Device.h"
 #include "runtime/exec/Executor.h"
+#include "runtime/exec/Nccl.h"
 #endif
 
 #include "absl/flags/flag.h"
@@ -34,9 +38,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <vector>
 
 ABSL_FLAG(bool, info, false,
@@ -75,6 +80,13 @@ ABSL_FLAG(int, runs, 1,
 ABSL_FLAG(int, bench, 0,
           "after the run, time this many CUDA graph replays (after 3 "
           "warm-up replays) and print median/min/max ms, TFLOP/s and GB/s");
+ABSL_FLAG(int, n, 0,
+          "start this many local ranks (one per GPU) of the same command, with RANK, "
+          "WORLD_SIZE, LOCAL_RANK, MASTER_ADDR=127.0.0.1 and a free MASTER_PORT; returns the "
+          "worst exit code");
+ABSL_FLAG(int, timeout, 300,
+          "seconds NCCL initialization and each run may take before every communicator is "
+          "aborted and the rank exits non-zero");
 ABSL_FLAG(int, profile, 0,
           "after the run, time every step over this many step-by-step runs "
           "(outside the CUDA graph) and print a table: median ms, the step's "
@@ -158,16 +170,32 @@ bool checkOutput(const std::string &name, const dsc::HostArray &actual,
 
 int runArtifact(const dsc::LoadedArtifact &loaded) {
   const dsc::fb::Artifact &plan = loaded.artifact();
+  absl::StatusOr<dsc::dist::DistEnv> env =
+      dsc::dist::parseDistEnv([](const char *name) { return std::getenv(name); });
+  if (!env.ok())
+    return fail(env.status().message());
+  bool distributed = env->worldSize > 1 || plan.mesh();
+  // One GPU per local rank under a launcher; --device otherwise.
   absl::StatusOr<std::unique_ptr<dsc::Device>> device =
-      dsc::Device::open(absl::GetFlag(FLAGS_device));
+      dsc::Device::open(env->launcher == "single" ? absl::GetFlag(FLAGS_device) : env->localRank);
   if (!device.ok())
     return fail(device.status().message());
+  std::unique_ptr<dsc::Communicators> comms;
+  if (distributed) {
+    absl::StatusOr<std::unique_ptr<dsc::Communicators>> made = dsc::Communicators::create(
+        *env, plan, **device, absl::Seconds(absl::GetFlag(FLAGS_timeout)));
+    if (!made.ok())
+      return fail(made.status().message());
+    comms = std::move(*made);
+  }
   absl::StatusOr<std::unique_ptr<dsc::Executor>> executor =
-      dsc::Executor::create(**device, loaded);
+      dsc::Executor::create(**device, loaded, comms.get());
   if (!executor.ok())
     return fail(executor.status().message());
 
   dsc::WeightOptions weights;
+  if (comms)
+    weights.meshCoords = comms->coords();
   weights.safetensorsPath = absl::GetFlag(FLAGS_weights);
   if (int64_t seed = absl::GetFlag(FLAGS_random_weights); seed >= 0)
     weights.randomSeed = static_cast<uint64_t>(seed);
@@ -185,6 +213,12 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
   // Run `run`'s inputs (a folder may give a run inputs of its own: loadInput).
   auto uploadInputs = [&](int run) -> absl::Status {
     for (flatbuffers::uoffset_t i = 0; plan.inputs() && i < plan.inputs()->size(); ++i) {
+      if (comms && plan.inputs()->Get(i)->split_axes() &&
+          plan.inputs()->Get(i)->split_axes()->size() > 0)
+        return absl::UnimplementedError(
+            absl::StrCat("input '", plan.inputs()->Get(i)->name()->str(),
+                         "' is split over the mesh; dsrun feeds whole inputs only "
+                         "(not yet implemented)"));
       absl::StatusOr<dsc::HostArray> input =
           dsc::loadInput(*plan.inputs()->Get(i), inputsDir, absl::GetFlag(FLAGS_seed), run);
       if (!input.ok())
@@ -216,6 +250,9 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
       return fail(s.message());
   }
 
+  // Outputs are whole on every rank (Artifact.fbs): rank 0 reports and writes them once.
+  if (env->rank != 0)
+    return 0;
   std::string checkDir = absl::GetFlag(FLAGS_check);
   bool allMatch = true;
   for (flatbuffers::uoffset_t i = 0;
@@ -276,6 +313,20 @@ int main(int argc, char **argv) {
       "  dsrun MODEL.dsx [--weights=W.safetensors | --random_weights=SEED] "
       "[--inputs=DIR] [--out=DIR] [--check=DIR] [--bench=N]");
   std::vector<char *> args = absl::ParseCommandLine(argc, argv);
+  if (int n = absl::GetFlag(FLAGS_n); n != 0) {
+    // The children run this same command line; the last --n wins, so they run one rank each.
+    dsc::dist::LaunchOptions launch;
+    launch.numProcesses = n;
+    launch.program = "/proc/self/exe";
+    launch.args.assign(argv + 1, argv + argc);
+    launch.args.push_back("--n=0");
+    absl::StatusOr<int> worst = dsc::dist::launchLocal(launch);
+    if (!worst.ok())
+      return fail(worst.status().message());
+    return *worst;
+  }
+  // A rank records the launcher's stop from here on (a launcher forwards signals instead).
+  dsc::dist::StopSignal::install();
   if (args.size() != 2)
     return fail("expected one artifact: dsrun MODEL.dsx [--info]");
 
@@ -298,7 +349,10 @@ int main(int argc, char **argv) {
     return 0;
   }
 #ifdef DSC_HAVE_EXEC
-  return runArtifact(*loaded);
+  int code = runArtifact(*loaded);
+  if (code != 0 && dsc::dist::StopSignal::requested())
+    std::fprintf(stderr, "dsrun: stopped: %s\n", dsc::dist::StopSignal::reason().c_str());
+  return code;
 #else
   return fail(loaded->name() +
               ": verified, but this dsrun was built without the CUDA toolkit "

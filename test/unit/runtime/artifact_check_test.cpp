@@ -40,8 +40,44 @@ fb::AttentionT &attention(fb::ArtifactT &a) {
   return *a.steps[2]->op.AsAttention();
 }
 
+std::unique_ptr<fb::MeshT> tpMesh() {
+  auto mesh = std::make_unique<fb::MeshT>();
+  mesh->axis_names = {"tp"};
+  mesh->shape = {2};
+  return mesh;
+}
+
+/// An all-reduce of buffer 2 (f32[8]) in place over mesh axis 0.
+fb::CollectiveT allReduce() {
+  fb::CollectiveT c;
+  c.kind = fb::CollectiveKind::AllReduce;
+  c.send = std::make_unique<fb::BufferRef>(2, 0);
+  c.recv = std::make_unique<fb::BufferRef>(2, 0);
+  c.count = 8;
+  c.dtype = fb::DType::F32;
+  c.mesh_axes = {0};
+  return c;
+}
+
+std::unique_ptr<fb::ShardDimT> splitOver(std::vector<uint32_t> axes) {
+  auto dim = std::make_unique<fb::ShardDimT>();
+  dim->mesh_axes = std::move(axes);
+  return dim;
+}
+
 TEST(ArtifactCheck, ValidArtifactLoads) {
   EXPECT_EQ(loadError([](fb::ArtifactT &) {}), "");
+}
+
+TEST(ArtifactCheck, MeshCollectivesAndSplitParamsLoad) {
+  EXPECT_EQ(loadError([](fb::ArtifactT &a) {
+              a.mesh = tpMesh();
+              a.steps[3]->op.Set(allReduce());
+              a.params[0]->split_axes.push_back(splitOver({0}));
+              for (size_t i = 1; i < a.params[0]->shape.size(); ++i)
+                a.params[0]->split_axes.push_back(splitOver({}));
+            }),
+            "");
 }
 
 TEST(ArtifactCheck, NewerFormatVersionNamesBothSides) {
@@ -216,8 +252,11 @@ const BadCase kBadCases[] = {
        a.params.push_back(std::make_unique<fb::TensorInfoT>(*a.params[0]));
      },
      "param 'w': defined twice"},
-    {"ShardedParam", [](fb::ArtifactT &a) { a.params[0]->shard_dims = {0}; },
-     "param 'w': sharded tensors need format version > 1"},
+    {"SplitWithoutMesh",
+     [](fb::ArtifactT &a) {
+       a.params[0]->split_axes.push_back(std::make_unique<fb::ShardDimT>());
+     },
+     "param 'w': split over mesh axes, but the artifact has no mesh"},
     {"AttentionGroups", [](fb::ArtifactT &a) { attention(a).hkv = 2; },
      "attention: hq 1 is not a multiple of hkv 2"},
     {"AttentionOverrun", [](fb::ArtifactT &a) { attention(a).tk = 4; },
@@ -237,9 +276,60 @@ const BadCase kBadCases[] = {
      "step 4: copy source and destination overlap"},
     {"StepWithoutOp", [](fb::ArtifactT &a) { a.steps[3]->op.Reset(); },
      "step 3 (dsc.zeros): no operation"},
-    {"CollectiveReserved",
-     [](fb::ArtifactT &a) { a.steps[3]->op.Set(fb::CollectiveT()); },
-     "step 3 (dsc.zeros): collective steps need format version > 1"},
+    {"CollectiveWithoutMesh",
+     [](fb::ArtifactT &a) { a.steps[3]->op.Set(allReduce()); },
+     "step 3 (dsc.zeros): collective AllReduce needs the artifact's mesh, which is absent"},
+    {"CollectiveAxisOutOfRange",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       fb::CollectiveT c = allReduce();
+       c.mesh_axes = {1};
+       a.steps[3]->op.Set(std::move(c));
+     },
+     "collective AllReduce over mesh axis 1, out of range (the mesh has 1 axes)"},
+    {"AllGatherOverrun",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       fb::CollectiveT c = allReduce();
+       c.kind = fb::CollectiveKind::AllGather;
+       a.steps[3]->op.Set(std::move(c));
+     },
+     "collective AllGather recv: 64 bytes at offset 0 overrun buffer 2 (32 bytes)"},
+    {"SendPeerOutsideTheGroup",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       fb::CollectiveT c = allReduce();
+       c.kind = fb::CollectiveKind::Send;
+       c.peer = 2;
+       a.steps[3]->op.Set(std::move(c));
+     },
+     "collective Send: peer 2 is not in the group of 2 ranks"},
+    {"MeshNamesMissing",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       a.mesh->shape.push_back(4);
+     },
+     "mesh: 1 axis names for 2 axes"},
+    {"MeshAxisOfSizeZero",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       a.mesh->shape[0] = 0;
+     },
+     "mesh: axis 'tp' of size 0"},
+    {"SplitOutput",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       a.outputs[0]->split_axes.push_back(splitOver({0}));
+     },
+     "output 'y': outputs are whole on every rank"},
+    {"SplitTwiceOverOneAxis",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       a.params[0]->shape = {2, 4};
+       a.params[0]->split_axes.push_back(splitOver({0}));
+       a.params[0]->split_axes.push_back(splitOver({0}));
+     },
+     "param 'w': splits two dimensions, or one twice, over mesh axis 0"},
     {"NoTargetArch", [](fb::ArtifactT &a) { a.target_archs.clear(); },
      "tiny.dsx: no target archs"},
     {"BadTargetArch", [](fb::ArtifactT &a) { a.target_archs[1] = "sm80"; },

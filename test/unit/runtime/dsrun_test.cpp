@@ -19,9 +19,9 @@ struct DsrunResult {
   std::string output;
 };
 
-/// Runs dsrun with `args`, stdout and stderr together.
-DsrunResult dsrun(const std::string &args) {
-  std::string command = std::string(DSC_DSRUN) + " " + args + " 2>&1";
+/// Runs dsrun with `args`, stdout and stderr together; `env` prefixes variables.
+DsrunResult dsrun(const std::string &args, const std::string &env = "") {
+  std::string command = env + " " + std::string(DSC_DSRUN) + " " + args + " 2>&1";
   FILE *pipe = popen(command.c_str(), "r");
   DsrunResult run{-1, ""};
   if (!pipe)
@@ -66,6 +66,32 @@ TEST(Dsrun, RunWithoutAGpuSaysSo) {
   EXPECT_THAT(run.output, HasSubstr("dsrun: no CUDA device: "));
 #else
   EXPECT_THAT(run.output, HasSubstr("built without the CUDA toolkit"));
+#endif
+}
+
+TEST(Dsrun, LaunchedRanksReportTheFailedRank) {
+  test::ScratchDir dir;
+  std::string path = dir.file("model.dsx");
+  ASSERT_TRUE(writeArtifact(path, test::packPayload(*test::makeValidArtifact())).ok());
+  DsrunResult run = dsrun("-n 2 " + path + " --random_weights=1");
+#ifdef DSC_HAVE_EXEC
+  if (hasCudaDriver())
+    GTEST_SKIP() << "a CUDA driver is installed; the GPU suite covers runs";
+#endif
+  // Without a GPU every rank fails; the launcher names the first. The worst exit code is
+  // 1, or 143 when the stop reached the other rank before it could record it.
+  EXPECT_TRUE(run.exitCode == 1 || run.exitCode == 128 + 15) << run.output;
+  EXPECT_THAT(run.output, testing::ContainsRegex("dsrun: rank [01] failed \\(exit code 1\\)"));
+}
+
+TEST(Dsrun, BadLauncherEnvironmentIsAnError) {
+  test::ScratchDir dir;
+  std::string path = dir.file("model.dsx");
+  ASSERT_TRUE(writeArtifact(path, test::packPayload(*test::makeValidArtifact())).ok());
+  DsrunResult run = dsrun(path + " --random_weights=1", "RANK=3 WORLD_SIZE=2");
+#ifdef DSC_HAVE_EXEC
+  EXPECT_EQ(run.exitCode, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("dsrun: RANK=3 is not below WORLD_SIZE=2"));
 #endif
 }
 

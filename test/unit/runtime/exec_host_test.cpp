@@ -153,6 +153,51 @@ TEST(Weights, SafetensorsShapeMismatchNamesTheTensor) {
   EXPECT_THAT(s.message(), HasSubstr("weight 'w': not in " + path));
 }
 
+/// The tiny artifact with w (f32[4, 4] whole) split over a 2x2 mesh: rows over axis 1,
+/// columns over axis 0, so each rank holds f32[2, 2].
+LoadedArtifact loadSplit() {
+  std::unique_ptr<fb::ArtifactT> a = test::makeValidArtifact();
+  a->mesh = std::make_unique<fb::MeshT>();
+  a->mesh->axis_names = {"dp", "tp"};
+  a->mesh->shape = {2, 2};
+  a->params[0]->shape = {2, 2};
+  for (uint32_t axis : {1u, 0u}) {
+    auto dim = std::make_unique<fb::ShardDimT>();
+    dim->mesh_axes = {axis};
+    a->params[0]->split_axes.push_back(std::move(dim));
+  }
+  absl::StatusOr<LoadedArtifact> loaded = parseArtifact("split.dsx", test::packFile(*a), {});
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+  return std::move(*loaded);
+}
+
+TEST(Weights, EachRankGetsItsSliceOfTheWholeWeight) {
+  LoadedArtifact loaded = loadSplit();
+  HostArray whole = *randomWeightArray(5, "w", DType::F32, {4, 4});
+  auto at = [&](int64_t r, int64_t c) {
+    float v;
+    std::memcpy(&v, whole.data.data() + (r * 4 + c) * sizeof(float), sizeof(v));
+    return v;
+  };
+  for (int64_t dp : {0, 1})
+    for (int64_t tp : {0, 1}) {
+      WeightOptions options;
+      options.randomSeed = 5;
+      options.meshCoords = {dp, tp};
+      absl::Status s =
+          forEachWeight(loaded.artifact(), options, [&](size_t, const HostArray &slice) {
+            EXPECT_EQ(slice.shape, (std::vector<int64_t>{2, 2}));
+            const float *v = reinterpret_cast<const float *>(slice.data.data());
+            // Rows follow tp (axis 1), columns dp (axis 0).
+            for (int64_t r = 0; r < 2; ++r)
+              for (int64_t c = 0; c < 2; ++c)
+                EXPECT_EQ(v[r * 2 + c], at(tp * 2 + r, dp * 2 + c)) << dp << tp << r << c;
+            return absl::OkStatus();
+          });
+      EXPECT_TRUE(s.ok()) << s;
+    }
+}
+
 TEST(Inputs, NpyMustMatchTheDeclaredTensor) {
   test::ScratchDir dir;
   LoadedArtifact loaded = loadTiny();

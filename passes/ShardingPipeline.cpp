@@ -1,0 +1,59 @@
+//===- ShardingPipeline.cpp - the dsc-shard pass pipeline -----------------===//
+//
+// Sharding is upstream's job once the hints are annotations: dsc-annotate-shardings, then
+// MLIR's sharding-propagation, dsc-split-reshardings (one collective per step) and
+// shard-partition (with the dsc ops' ShardingInterface models,
+// ir/DscShardingModels.cpp), then canonicalize, which folds the same-type tensor.casts that
+// partitioning leaves after each gather. The output keeps upstream's collectives
+// (shard.all_reduce, all_gather, all_slice, all_to_all) for the plan lowering to take.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/DscDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/Dialect/Shard/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void dsc::buildShardingPipeline(OpPassManager &pm, bool autoParallel) {
+  AnnotateShardingsPassOptions options;
+  options.autoParallel = autoParallel;
+  pm.addPass(createAnnotateShardingsPass(options));
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(shard::createShardingPropagation());
+  func.addPass(createSplitReshardingsPass());
+  func.addPass(shard::createPartition());
+  pm.addPass(createCanonicalizerPass());
+}
+
+namespace {
+struct ShardingPipelineOptions : public PassPipelineOptions<ShardingPipelineOptions> {
+  Option<bool> autoParallel{*this, "auto-parallel",
+                            llvm::cl::desc("Megatron-style hints where the model gives none"),
+                            llvm::cl::init(false)};
+};
+} // namespace
+
+void dsc::registerShardingPipeline() {
+  PassPipelineRegistration<ShardingPipelineOptions>(
+      "dsc-shard", "Annotate, propagate and partition shardings (per-rank IR with collectives)",
+      [](OpPassManager &pm, const ShardingPipelineOptions &options) {
+        buildShardingPipeline(pm, options.autoParallel);
+      });
+}
+
+int64_t dsc::meshSize(ModuleOp module) {
+  for (auto grid : module.getOps<shard::GridOp>())
+    if (grid->hasAttr(DscDialect::kMeshAxesAttr)) {
+      int64_t size = 1;
+      for (int64_t axis : grid.getShape())
+        size *= axis;
+      return size;
+    }
+  return 1;
+}
