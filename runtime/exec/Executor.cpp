@@ -23,7 +23,8 @@ namespace dsc {
 static constexpr uint32_t kDefaultDynamicSharedBytes = 48 * 1024;
 
 absl::StatusOr<std::unique_ptr<Executor>>
-Executor::create(const Device &device, const LoadedArtifact &artifact, Communicators *comms) {
+Executor::create(const Device &device, const LoadedArtifact &artifact, Communicators *comms,
+                 const ExecutorOptions &options) {
   std::unique_ptr<Executor> executor(new Executor(device, artifact, comms));
   const fb::Artifact &plan = artifact.artifact();
   for (flatbuffers::uoffset_t i = 0; !comms && i < plan.steps()->size(); ++i)
@@ -33,6 +34,14 @@ Executor::create(const Device &device, const LoadedArtifact &artifact, Communica
   DSC_RETURN_IF_ERROR(executor->loadModules());
   DSC_RETURN_IF_ERROR(executor->allocate());
   DSC_RETURN_IF_ERROR(executor->prepareSteps());
+  if (options.gemmTuneIterations > 0) {
+    absl::StatusOr<GemmTuningReport> tuned = tuneGemms(
+        device, executor->stream, executor->gemms, options.gemmTuneIterations);
+    if (!tuned.ok())
+      return absl::Status(tuned.status().code(),
+                          absl::StrCat("tuning the GEMMs: ", tuned.status().message()));
+    executor->tuning = *tuned;
+  }
   DSC_RETURN_IF_ERROR(executor->capture());
   return executor;
 }

@@ -23,6 +23,7 @@
 #include "runtime/exec/CudnnAttention.h"
 #include "runtime/exec/Device.h"
 #include "runtime/exec/Gemm.h"
+#include "runtime/exec/GemmTuning.h"
 #include "runtime/exec/Nccl.h"
 #include "runtime/support/HostArray.h"
 
@@ -32,6 +33,12 @@
 #include <vector>
 
 namespace dsc {
+
+struct ExecutorOptions {
+  /// Timed runs of each cuBLASLt candidate at load (GemmTuning.h); 0 keeps the heuristic's
+  /// first pick.
+  int gemmTuneIterations = 0;
+};
 
 struct BenchResult {
   double medianMs = 0, minMs = 0, maxMs = 0;
@@ -44,7 +51,8 @@ public:
   /// runs step by step on its stream rather than as a CUDA graph, and every wait polls the
   /// communicators (Nccl.h) so that a failed peer ends the run instead of hanging it.
   static absl::StatusOr<std::unique_ptr<Executor>>
-  create(const Device &device, const LoadedArtifact &artifact, Communicators *comms = nullptr);
+  create(const Device &device, const LoadedArtifact &artifact, Communicators *comms = nullptr,
+         const ExecutorOptions &options = {});
   ~Executor();
   Executor(const Executor &) = delete;
   Executor &operator=(const Executor &) = delete;
@@ -64,6 +72,8 @@ public:
   /// run). Launch gaps are not in it; steps on other streams overlap, so the
   /// times of a multi-stream plan are upper bounds.
   absl::StatusOr<std::vector<double>> profile(int iterations);
+  /// What tuning the GEMMs at load found (all zero without ExecutorOptions::gemmTuneIterations).
+  const GemmTuningReport &gemmTuning() const { return tuning; }
 
 private:
   Executor(const Device &device, const LoadedArtifact &artifact, Communicators *comms)
@@ -107,6 +117,7 @@ private:
   CUstream stream = nullptr;
   CUgraph graph = nullptr;
   CUgraphExec graphExec = nullptr;
+  GemmTuningReport tuning;
 };
 
 } // namespace dsc

@@ -235,12 +235,12 @@ GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
                                preference, attribute, &align, sizeof(align)),
                            where, "alignment preference"));
   }
-  cublasLtMatmulHeuristicResult_t result{};
+  cublasLtMatmulHeuristicResult_t results[kGemmCandidates] = {};
   int found = 0;
   DSC_RETURN_IF_ERROR(
       lt(cublasLtMatmulAlgoGetHeuristic(
              handle, plan->op, plan->layoutA, plan->layoutB, plan->layoutC,
-             plan->layoutC, preference, 1, &result, &found),
+             plan->layoutC, preference, kGemmCandidates, results, &found),
          where, "cublasLtMatmulAlgoGetHeuristic"));
   if (found == 0)
     return absl::UnimplementedError(absl::StrCat(
@@ -248,7 +248,19 @@ GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
         name(gemm.a_dtype()), " x ", name(gemm.b_dtype()), " -> ",
         name(gemm.c_dtype()), ", m=", m, " n=", n, " k=", k, " batch=", batch,
         ", transa=", gemm.transa(), " transb=", gemm.transb(), ")"));
-  plan->algo = result.algo;
+  for (int i = 0; i < found; ++i)
+    if (results[i].state == CUBLAS_STATUS_SUCCESS)
+      plan->candidates.push_back(results[i].algo);
+  if (plan->candidates.empty())
+    plan->candidates.push_back(results[0].algo);
+  plan->select(0);
+  plan->key = absl::StrCat(
+      name(gemm.a_dtype()), name(gemm.b_dtype()), name(gemm.c_dtype()), ":", m, "x", n, "x", k,
+      "x", batch, ":", gemm.transa(), gemm.transb(), ":", gemm.lda(), ",", gemm.ldb(), ",",
+      gemm.ldc(), ":", gemm.stride_a(), ",", gemm.stride_b(), ",", gemm.stride_c(), ":",
+      static_cast<int>(gemm.epilogue()), ":", static_cast<int>(gemm.fp8_recipe()), ":",
+      name(gemm.compute_dtype()), ":", gemm.alpha(), ":", bias != 0, aScale != 0, c != d && d != 0, ":",
+      alignmentOf(a), ",", alignmentOf(b), ",", alignmentOf(c), ":", gemm.beta());
   return plan;
 }
 

@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace dsc {
 
@@ -27,6 +28,9 @@ namespace dsc {
 /// Hopper, 4 MiB otherwise"); Hopper's fastest kernels (split-K, stream-K)
 /// are only offered by the heuristic when it fits.
 inline constexpr uint64_t kGemmWorkspaceBytes = 32ull << 20;
+
+/// How many algorithms to ask cuBLASLt's heuristic for, to time at load.
+inline constexpr int kGemmCandidates = 8;
 
 class GemmPlan {
 public:
@@ -47,6 +51,18 @@ public:
   /// Enqueues the product on `stream` (capturable).
   absl::Status run(CUstream stream) const;
 
+  /// The algorithms cuBLASLt's heuristic offered (up to kGemmCandidates, best guess first);
+  /// `select` makes one of them the one `run` uses (GemmTuning.h times them).
+  size_t candidateCount() const { return candidates.size(); }
+  size_t selected() const { return selectedIndex; }
+  void select(size_t index) {
+    selectedIndex = index;
+    algo = candidates[index];
+  }
+  /// Identifies the problem (types, shapes, strides, epilogue, alignments): plans with equal
+  /// keys get the same candidates and the same timings.
+  const std::string &problemKey() const { return key; }
+
 private:
   GemmPlan() = default;
 
@@ -55,6 +71,9 @@ private:
   cublasLtMatrixLayout_t layoutA = nullptr, layoutB = nullptr,
                          layoutC = nullptr;
   cublasLtMatmulAlgo_t algo{};
+  std::vector<cublasLtMatmulAlgo_t> candidates;
+  size_t selectedIndex = 0;
+  std::string key;
   CUdeviceptr a = 0, b = 0, c = 0, d = 0, workspace = 0;
   // The scalars in the scale type: float for 32F compute, double for 64F.
   float alpha32 = 1, beta32 = 0;

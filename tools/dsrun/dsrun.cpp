@@ -87,6 +87,9 @@ ABSL_FLAG(int, n, 0,
 ABSL_FLAG(int, timeout, 300,
           "seconds NCCL initialization and each run may take before every communicator is "
           "aborted and the rank exits non-zero");
+ABSL_FLAG(int, gemm_tune, 5,
+          "at load, time each cuBLASLt algorithm the heuristic offers for each distinct GEMM "
+          "this many times and keep the fastest; 0 keeps the heuristic's first pick");
 ABSL_FLAG(int, profile, 0,
           "after the run, time every step over this many step-by-step runs "
           "(outside the CUDA graph) and print a table: median ms, the step's "
@@ -189,7 +192,8 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
     comms = std::move(*made);
   }
   absl::StatusOr<std::unique_ptr<dsc::Executor>> executor =
-      dsc::Executor::create(**device, loaded, comms.get());
+      dsc::Executor::create(**device, loaded, comms.get(),
+                            {/*gemmTuneIterations=*/std::max(0, absl::GetFlag(FLAGS_gemm_tune))});
   if (!executor.ok())
     return fail(executor.status().message());
 
@@ -283,6 +287,10 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
       flops += static_cast<double>(step->flops());
       bytes += static_cast<double>(step->bytes());
     }
+    if (const dsc::GemmTuningReport &t = (*executor)->gemmTuning(); t.problems > 0)
+      std::printf("gemm tuning: %d distinct GEMMs, %d changed algorithm; GEMM time per run "
+                  "%.4f ms with the heuristic's picks, %.4f ms tuned (each timed alone)\n",
+                  t.problems, t.changed, t.heuristicMs, t.tunedMs);
     double seconds = timed->medianMs / 1e3;
     std::printf("bench: %d replays: median %.4f ms (min %.4f, max %.4f); "
                 "%.2f TFLOP/s, %.1f GB/s\n",
