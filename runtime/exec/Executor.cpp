@@ -22,9 +22,10 @@ namespace dsc {
 /// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
 static constexpr uint32_t kDefaultDynamicSharedBytes = 48 * 1024;
 
-absl::StatusOr<std::unique_ptr<Executor>>
-Executor::create(const Device &device, const LoadedArtifact &artifact, Communicators *comms,
-                 const ExecutorOptions &options) {
+absl::StatusOr<std::unique_ptr<Executor>> Executor::create(const Device &device,
+                                                           const LoadedArtifact &artifact,
+                                                           Communicators *comms,
+                                                           const ExecutorOptions &options) {
   std::unique_ptr<Executor> executor(new Executor(device, artifact, comms));
   const fb::Artifact &plan = artifact.artifact();
   for (flatbuffers::uoffset_t i = 0; !comms && i < plan.steps()->size(); ++i)
@@ -35,8 +36,8 @@ Executor::create(const Device &device, const LoadedArtifact &artifact, Communica
   DSC_RETURN_IF_ERROR(executor->allocate());
   DSC_RETURN_IF_ERROR(executor->prepareSteps());
   if (options.gemmTuneIterations > 0) {
-    absl::StatusOr<GemmTuningReport> tuned = tuneGemms(
-        device, executor->stream, executor->gemms, options.gemmTuneIterations);
+    absl::StatusOr<GemmTuningReport> tuned =
+        tuneGemms(device, executor->stream, executor->gemms, options.gemmTuneIterations);
     if (!tuned.ok())
       return absl::Status(tuned.status().code(),
                           absl::StrCat("tuning the GEMMs: ", tuned.status().message()));

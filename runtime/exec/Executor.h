@@ -50,9 +50,10 @@ public:
   /// A plan with collective steps needs `comms` (which must outlive the executor); it then
   /// runs step by step on its stream rather than as a CUDA graph, and every wait polls the
   /// communicators (Nccl.h) so that a failed peer ends the run instead of hanging it.
-  static absl::StatusOr<std::unique_ptr<Executor>>
-  create(const Device &device, const LoadedArtifact &artifact, Communicators *comms = nullptr,
-         const ExecutorOptions &options = {});
+  static absl::StatusOr<std::unique_ptr<Executor>> create(const Device &device,
+                                                          const LoadedArtifact &artifact,
+                                                          Communicators *comms = nullptr,
+                                                          const ExecutorOptions &options = {});
   ~Executor();
   Executor(const Executor &) = delete;
   Executor &operator=(const Executor &) = delete;

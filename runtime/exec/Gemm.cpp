@@ -237,11 +237,10 @@ GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
   }
   cublasLtMatmulHeuristicResult_t results[kGemmCandidates] = {};
   int found = 0;
-  DSC_RETURN_IF_ERROR(
-      lt(cublasLtMatmulAlgoGetHeuristic(
-             handle, plan->op, plan->layoutA, plan->layoutB, plan->layoutC,
-             plan->layoutC, preference, kGemmCandidates, results, &found),
-         where, "cublasLtMatmulAlgoGetHeuristic"));
+  DSC_RETURN_IF_ERROR(lt(
+      cublasLtMatmulAlgoGetHeuristic(handle, plan->op, plan->layoutA, plan->layoutB, plan->layoutC,
+                                     plan->layoutC, preference, kGemmCandidates, results, &found),
+      where, "cublasLtMatmulAlgoGetHeuristic"));
   if (found == 0)
     return absl::UnimplementedError(absl::StrCat(
         where, ": cuBLASLt has no algorithm for this GEMM (",
@@ -255,12 +254,12 @@ GemmPlan::create(cublasLtHandle_t handle, const fb::Gemm &gemm, CUdeviceptr a,
     plan->candidates.push_back(results[0].algo);
   plan->select(0);
   plan->key = absl::StrCat(
-      name(gemm.a_dtype()), name(gemm.b_dtype()), name(gemm.c_dtype()), ":", m, "x", n, "x", k,
-      "x", batch, ":", gemm.transa(), gemm.transb(), ":", gemm.lda(), ",", gemm.ldb(), ",",
-      gemm.ldc(), ":", gemm.stride_a(), ",", gemm.stride_b(), ",", gemm.stride_c(), ":",
+      name(gemm.a_dtype()), name(gemm.b_dtype()), name(gemm.c_dtype()), ":", m, "x", n, "x", k, "x",
+      batch, ":", gemm.transa(), gemm.transb(), ":", gemm.lda(), ",", gemm.ldb(), ",", gemm.ldc(),
+      ":", gemm.stride_a(), ",", gemm.stride_b(), ",", gemm.stride_c(), ":",
       static_cast<int>(gemm.epilogue()), ":", static_cast<int>(gemm.fp8_recipe()), ":",
-      name(gemm.compute_dtype()), ":", gemm.alpha(), ":", bias != 0, aScale != 0, c != d && d != 0, ":",
-      alignmentOf(a), ",", alignmentOf(b), ",", alignmentOf(c), ":", gemm.beta());
+      name(gemm.compute_dtype()), ":", gemm.alpha(), ":", bias != 0, aScale != 0, c != d && d != 0,
+      ":", alignmentOf(a), ",", alignmentOf(b), ",", alignmentOf(c), ":", gemm.beta());
   return plan;
 }
 

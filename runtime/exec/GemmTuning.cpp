@@ -73,9 +73,9 @@ struct Choice {
 
 } // namespace
 
-absl::StatusOr<GemmTuningReport>
-tuneGemms(const Device &device, CUstream stream,
-          const std::vector<std::unique_ptr<GemmPlan>> &gemms, int iterations) {
+absl::StatusOr<GemmTuningReport> tuneGemms(const Device &device, CUstream stream,
+                                           const std::vector<std::unique_ptr<GemmPlan>> &gemms,
+                                           int iterations) {
   GemmTuningReport report;
   if (iterations <= 0)
     return report;

@@ -23,18 +23,18 @@
 namespace dsc {
 
 struct GemmTuningReport {
-  int problems = 0;           // distinct GEMM problems timed
-  int changed = 0;            // of them, how many got another algorithm than the heuristic's first
-  double heuristicMs = 0;     // the heuristic's picks, summed over every GEMM step, one run each
-  double tunedMs = 0;         // the chosen algorithms, the same way
+  int problems = 0;       // distinct GEMM problems timed
+  int changed = 0;        // of them, how many got another algorithm than the heuristic's first
+  double heuristicMs = 0; // the heuristic's picks, summed over every GEMM step, one run each
+  double tunedMs = 0;     // the chosen algorithms, the same way
 };
 
 /// Times each candidate of each distinct problem among `gemms` (null entries are skipped)
 /// `iterations` times on `stream`, after one warm-up run, and selects the fastest by median.
 /// A candidate that fails to run is skipped; if all fail, the error of the first is returned.
-absl::StatusOr<GemmTuningReport>
-tuneGemms(const Device &device, CUstream stream,
-          const std::vector<std::unique_ptr<GemmPlan>> &gemms, int iterations);
+absl::StatusOr<GemmTuningReport> tuneGemms(const Device &device, CUstream stream,
+                                           const std::vector<std::unique_ptr<GemmPlan>> &gemms,
+                                           int iterations);
 
 } // namespace dsc
 
