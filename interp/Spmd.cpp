@@ -137,8 +137,11 @@ Interpreter::evaluateSpmd(func::FuncOp func, const DeviceGrid &grid,
     }
     if (llvm::isa<shard::ShardOp>(op)) {
       // An annotation: the value is unchanged on every rank.
-      for (RankContext &context : ranks)
-        context.values[op.getResult(0)] = context.values.find(op.getOperand(0))->second;
+      for (RankContext &context : ranks) {
+        // Copied out first: inserting the result may grow the map under a reference into it.
+        HostTensor value = context.values.find(op.getOperand(0))->second;
+        context.values[op.getResult(0)] = std::move(value);
+      }
     } else if (op.getDialect() && op.getDialect()->getNamespace() == "shard" &&
                op.getNumOperands() >= 1 && op.getNumResults() == 1) {
       PerRank in;
