@@ -67,6 +67,8 @@ run)
     [[ -n $nccl ]] && export LD_LIBRARY_PATH=$nccl:$LD_LIBRARY_PATH
   fi
   export LD_LIBRARY_PATH=/usr/local/cuda/lib64:$LD_LIBRARY_PATH
+  # cuDNN for llama_layer's attention (--attention=auto picks cuDNN where it can).
+  source scripts/cudnn-env.sh
   dsrun=.device/bin/dsrun
   log=${OUT:-.device/dist-out}
   mkdir -p "$log"
