@@ -315,8 +315,11 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
               return success();
             })
             .Case([&](plan::InputOp o) {
-              return addTensor(o, o.getName(), o, fb::BufferKind::Input,
-                               o.getOffset());
+              if (failed(addTensor(o, o.getName(), o, fb::BufferKind::Input, o.getOffset())))
+                return failure();
+              if (auto split = o.getSplitAxesAttr())
+                a.inputs.back()->split_axes = splitAxes(split);
+              return success();
             })
             .Case([&](plan::OutputOp o) {
               return addTensor(o, o.getName(), o, fb::BufferKind::Output,

@@ -253,7 +253,12 @@ LogicalResult CollectiveOp::verify() {
            << " over " << *group << " ranks makes " << expected;
   return success();
 }
-LogicalResult InputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
+LogicalResult InputOp::verify() {
+  if (auto split = getSplitAxesAttr())
+    if (failed(verifySplitAxes(*this, split, getResult().getType().getRank())))
+      return failure();
+  return verifyBinding(*this, getName(), getOffset());
+}
 LogicalResult OutputOp::verify() { return verifyBinding(*this, getName(), getOffset()); }
 LogicalResult AllocOp::verify() { return verifyOffset(*this, getOffset()); }
 

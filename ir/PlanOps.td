@@ -84,8 +84,16 @@ def Plan_InputOp : Plan_BufferOp<"input"> {
     ```mlir
     %tokens = plan.input "tokens" : memref<2x16xi32>
     ```
+
+    In an SPMD plan, `split_axes` (as on `plan.param`) says the type is this rank's slice of
+    the user's whole input, which the runtime cuts for each rank (data parallelism).
+
+    ```mlir
+    %x = plan.input "x" {split_axes = [array<i32: 0>, array<i32>]} : memref<4x64xf32>
+    ```
   }];
-  let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset);
+  let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset,
+      OptionalAttr<ArrayAttr>:$split_axes);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }

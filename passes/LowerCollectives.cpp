@@ -7,19 +7,21 @@
 // the collective that needs it:
 //   all_gather     NCCL into [G, d...], then G moved to just before dimension k;
 //   reduce_scatter dimension k split as [G, dk/G] and G moved to the front, then NCCL;
+//   all_slice      a reduce_scatter with max (the input is equal on every rank);
 //   all_to_all     both: split dimension s with G to the front, NCCL, G moved before c.
 // A transpose that only moves size-1 dimensions keeps the byte order and becomes a view.
 // Collectives over a mesh axis of size 1 still go through NCCL (a world of one is cheap and
 // keeps one path).
 //
-// Left alone with an error: all_slice and the process-index ops (their result depends on the
-// rank, which the SPMD plan does not bake in), send / recv (pipeline stages come later), and
+// Left alone with an error: the process-index ops (their result depends on the rank, which
+// the SPMD plan does not bake in), send / recv (pipeline stages come later), and
 // reductions into another element type.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/LowerCollectives.h"
 
+#include "ir/DscDialect.h"
 #include "ir/PlanDialect.h"
 
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -62,6 +64,10 @@ public:
 private:
   LogicalResult lowerAllGather(shard::AllGatherOp c);
   LogicalResult lowerReduceScatter(shard::ReduceScatterOp c);
+  LogicalResult lowerAllSlice(shard::AllSliceOp c);
+  /// `tensor` reduced over `axes` and scattered along dimension `k` into `result`.
+  void scatter(Value tensor, Value result, ArrayRef<shard::GridAxis> axes, int64_t k,
+               plan::Reduction reduction, shard::GridOp grid);
   LogicalResult lowerAllToAll(shard::AllToAllOp c);
   /// `src` read as `shape`, with dimension `from` moved to position `to`, written to `dst`
   /// (which holds as many elements); a view-only move needs no kernel.
@@ -171,22 +177,42 @@ LogicalResult CollectiveLowering::lowerReduceScatter(shard::ReduceScatterOp c) {
   plan::Reduction reduction = reductionOf(c.getReduction(), ok);
   if (!ok)
     return c.emitOpError("has a reduction NCCL does not run");
-  int64_t g = groupSize(c.getGridAxes(), grid), k = c.getScatterAxis().getSExtValue();
-  auto full = cast<RankedTensorType>(c.getInput().getType());
-  Value input = hooks.bufferOf(c.getInput());
-  Value result = hooks.dest(c.getResult());
+  scatter(c.getInput(), c.getResult(), c.getGridAxes(), c.getScatterAxis().getSExtValue(),
+          reduction, grid);
+  return success();
+}
+
+// The input of an all_slice is the same on every rank of the group, and the max of equal
+// values is each of them, bit for bit: a reduce_scatter with max hands each rank its slice
+// without a rank-dependent step. It moves the whole tensor where a local copy at the rank's
+// offset would do (the plan has no rank-dependent steps); weights and entry inputs never get
+// here (dsc-fold-param-slices).
+LogicalResult CollectiveLowering::lowerAllSlice(shard::AllSliceOp c) {
+  auto grid = shard::getGrid(c, symbols);
+  if (!grid)
+    return c.emitOpError("has no grid");
+  scatter(c.getInput(), c.getResult(), c.getGridAxes(), c.getSliceAxis().getSExtValue(),
+          plan::Reduction::max, grid);
+  return success();
+}
+
+void CollectiveLowering::scatter(Value tensor, Value resultTensor, ArrayRef<shard::GridAxis> axes,
+                                 int64_t k, plan::Reduction reduction, shard::GridOp grid) {
+  int64_t g = groupSize(axes, grid);
+  auto full = cast<RankedTensorType>(tensor.getType());
+  Value input = hooks.bufferOf(tensor);
+  Value result = hooks.dest(resultTensor);
   if (outerSize(full.getShape(), k) != 1) {
     // [.., dk, ..] as [.., G, dk/G, ..], G to the front.
     SmallVector<int64_t> split(full.getShape());
     split[k] /= g;
     split.insert(split.begin() + k, g);
     Value blocks =
-        hooks.workspace(MemRefType::get(full.getShape(), full.getElementType()), c.getLoc());
+        hooks.workspace(MemRefType::get(full.getShape(), full.getElementType()), op->getLoc());
     moveDim(input, split, k, 0, blocks);
     input = blocks;
   }
-  collective(plan::CollectiveKind::reduce_scatter, reduction, input, result, c.getGridAxes());
-  return success();
+  collective(plan::CollectiveKind::reduce_scatter, reduction, input, result, axes);
 }
 
 LogicalResult CollectiveLowering::lowerAllToAll(shard::AllToAllOp c) {
@@ -252,10 +278,11 @@ LogicalResult CollectiveLowering::run() {
                    hooks.dest(c.getResult()), c.getGridAxes(), static_cast<int32_t>(root));
         return success();
       })
+      .Case([&](shard::AllSliceOp c) { return lowerAllSlice(c); })
       .Default([&](Operation *other) {
         return other->emitOpError(
             "has no lowering to the execution plan (NCCL collectives: all_reduce, all_gather, "
-            "reduce_scatter, all_to_all, broadcast)");
+            "reduce_scatter, all_to_all, broadcast, all_slice)");
       });
 }
 
@@ -281,8 +308,11 @@ LogicalResult lowerShardGrid(ModuleOp module) {
   auto existing = module->getAttrOfType<DictionaryAttr>(plan::PlanDialect::kMeshAttr);
   auto existingShape = existing ? existing.getAs<DenseI64ArrayAttr>("shape") : nullptr;
   auto existingAxes = existing ? existing.getAs<ArrayAttr>("axes") : nullptr;
+  auto declared = grid->getAttrOfType<ArrayAttr>(DscDialect::kMeshAxesAttr);
   if (existingShape && existingAxes && existingShape.asArrayRef() == shape)
     llvm::append_range(names, existingAxes);
+  else if (declared && declared.size() == shape.size())
+    llvm::append_range(names, declared);
   else
     for (size_t i = 0; i < shape.size(); ++i)
       names.push_back(b.getStringAttr("axis" + std::to_string(i)));

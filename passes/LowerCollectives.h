@@ -25,13 +25,13 @@ struct CollectiveLoweringHooks {
 };
 
 /// Lowers one shard-dialect op (all_reduce, all_gather, reduce_scatter, all_to_all,
-/// broadcast) at the builder's insertion point; errors for the others.
+/// broadcast, all_slice) at the builder's insertion point; errors for the others.
 mlir::LogicalResult lowerShardCollective(mlir::OpBuilder &b, mlir::Operation *op,
                                          const CollectiveLoweringHooks &hooks);
 
 /// Sets the module's `plan.mesh` from its one `shard.grid` (axis names from an existing
-/// `plan.mesh` of the same shape, else "axis0", "axis1", ...) and erases the grid; nothing
-/// when the module has no grid. Fails on several grids or a dynamic shape.
+/// `plan.mesh` of the same shape, else the grid's `dsc.mesh_axes`, else "axis0", ...) and erases
+/// the grid; nothing when the module has no grid. Fails on several grids or a dynamic shape.
 mlir::LogicalResult lowerShardGrid(mlir::ModuleOp module);
 
 } // namespace dsc

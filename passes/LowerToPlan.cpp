@@ -188,8 +188,9 @@ void FuncLowering::bindArgumentsAndResults(func::ReturnOp ret) {
   };
   for (BlockArgument arg : func.getArguments()) {
     std::string name = nameOf(func.getArgAttrDict(arg.getArgNumber()), "arg", arg.getArgNumber());
-    buffers[arg] = plan::InputOp::create(b, arg.getLoc(), bufferType(arg.getType()), name,
-                                         /*offset=*/nullptr);
+    buffers[arg] = plan::InputOp::create(
+        b, arg.getLoc(), bufferType(arg.getType()), name, /*offset=*/nullptr,
+        func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), DscDialect::kSplitAxesAttr));
   }
   for (auto [i, result] : llvm::enumerate(ret.getOperands())) {
     std::string name = nameOf(func.getResultAttrDict(i), "result", i);

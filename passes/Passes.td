@@ -51,6 +51,34 @@ def SplitReshardingsPass : Pass<"dsc-split-reshardings", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::shard::ShardDialect"];
 }
 
+def PinEntryShardingsPass : Pass<"dsc-pin-entry-shardings", "mlir::func::FuncOp"> {
+  let summary = "Records the split of entry inputs and makes split entry outputs whole";
+  let description = [{
+    Between sharding-propagation and shard-partition (part of `dsc-shard`): an entry input
+    produced split (`shard.shard %arg`) gets a `dsc.split_axes` argument attribute, which
+    partitioning keeps while it gives the argument this rank's type, so that the runtime
+    slices the user's whole input for each rank. A return operand annotated split is
+    re-annotated replicated: partitioning gathers it and every rank returns the whole output,
+    which is what the runtime writes (once, from rank 0). Nothing else changes.
+  }];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
+def FoldParamSlicesPass : Pass<"dsc-fold-param-slices", "mlir::func::FuncOp"> {
+  let summary = "Folds dsc.param + shard.all_slice chains into a param of this rank's slice";
+  let description = [{
+    After shard-partition, a weight is a whole `dsc.param` followed by `shard.all_slice`s,
+    whose offsets depend on the rank. This folds each such chain into one `dsc.param` of the
+    local type with `dsc.split_axes` (per dim, the mesh axes it is split over, outermost
+    first), which dsc-lower-to-plan turns into plan.param `split_axes`: the runtime loads
+    only this rank's slice. Entry arguments sliced right away are folded the same way (the
+    argument takes the local type and `dsc.split_axes`). Errors: a weight or input read both
+    whole and sliced, or sliced two ways. `all_slice` of computed values is left alone.
+    The dsc driver runs it after `dsc-shard` when it lowers to a plan; `--emit=mlir` keeps
+    the upstream form that dsc-interp runs.
+  }];
+}
+
 def FuseElementwisePass : Pass<"dsc-fuse-elementwise", "mlir::ModuleOp"> {
   let summary = "Fuses chains of elementwise ops (and a row-wise op after them) into dsc.fusion";
   let description = [{

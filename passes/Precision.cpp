@@ -128,8 +128,12 @@ std::string PolicyApplier::fp8Obstacle(MatmulOp op) {
   if (!isa<BFloat16Type, Float16Type, Float32Type>(a.getElementType()) ||
       !isa<BFloat16Type, Float16Type, Float32Type>(out))
     return "fp8 GEMMs take bf16/f16/f32 activations and outputs";
-  if (!op.getB().getDefiningOp<ParamOp>())
+  auto weight = op.getB().getDefiningOp<ParamOp>();
+  if (!weight)
     return "the right operand is not a weight (a product of two activations)";
+  if (weight->hasAttr(DscDialect::kSplitAxesAttr))
+    return "the weight is split over the mesh (quantizing a rank's slice when the weights load "
+           "is not done yet)";
   if (op.getTransposeA() || op.getTransposeB())
     return "a transposed operand";
   if (bt.getRank() != 2 || a.getRank() < 2)

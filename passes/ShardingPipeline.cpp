@@ -1,7 +1,8 @@
 //===- ShardingPipeline.cpp - the dsc-shard pass pipeline -----------------===//
 //
 // Sharding is upstream's job once the hints are annotations: dsc-annotate-shardings, then
-// MLIR's sharding-propagation, dsc-split-reshardings (one collective per step) and
+// MLIR's sharding-propagation, dsc-pin-entry-shardings (split inputs recorded, outputs made
+// whole), dsc-split-reshardings (one collective per step) and
 // shard-partition (with the dsc ops' ShardingInterface models,
 // ir/DscShardingModels.cpp), then canonicalize, which folds the same-type tensor.casts that
 // partitioning leaves after each gather. The output keeps upstream's collectives
@@ -26,6 +27,7 @@ void dsc::buildShardingPipeline(OpPassManager &pm, bool autoParallel) {
   pm.addPass(createAnnotateShardingsPass(options));
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(shard::createShardingPropagation());
+  func.addPass(createPinEntryShardingsPass());
   func.addPass(createSplitReshardingsPass());
   func.addPass(shard::createPartition());
   pm.addPass(createCanonicalizerPass());

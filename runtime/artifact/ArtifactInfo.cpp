@@ -43,9 +43,27 @@ std::string formatCount(double value, const char *unit) {
   return absl::StrFormat("%.3g %s%s", value, prefixes[prefix], unit);
 }
 
-void appendTensors(
-    std::string &out, const char *title,
-    const flatbuffers::Vector<flatbuffers::Offset<fb::TensorInfo>> *table) {
+/// " split [_, tp]" for a tensor split over mesh axes (the checker has checked
+/// the axes), else "".
+std::string describeSplit(const fb::TensorInfo &t, const fb::Mesh *mesh) {
+  if (!t.split_axes() || t.split_axes()->size() == 0 || !mesh || !mesh->axis_names())
+    return "";
+  std::vector<std::string> dims;
+  for (const fb::ShardDim *dim : *t.split_axes()) {
+    std::vector<std::string> axes;
+    for (uint32_t i = 0; dim && dim->mesh_axes() && i < dim->mesh_axes()->size(); ++i) {
+      uint32_t axis = dim->mesh_axes()->Get(i);
+      axes.push_back(axis < mesh->axis_names()->size() ? mesh->axis_names()->Get(axis)->str()
+                                                       : absl::StrCat("axis", axis));
+    }
+    dims.push_back(axes.empty() ? "_" : absl::StrJoin(axes, "+"));
+  }
+  return absl::StrCat(" split [", absl::StrJoin(dims, ", "), "]");
+}
+
+void appendTensors(std::string &out, const char *title,
+                   const flatbuffers::Vector<flatbuffers::Offset<fb::TensorInfo>> *table,
+                   const fb::Mesh *mesh) {
   absl::StrAppend(&out, title, " (", sizeOf(table), "):\n");
   for (flatbuffers::uoffset_t i = 0; i < sizeOf(table); ++i) {
     const fb::TensorInfo &t = *table->Get(i);
@@ -53,7 +71,8 @@ void appendTensors(
     if (t.shape())
       shape.assign(t.shape()->begin(), t.shape()->end());
     absl::StrAppend(&out, "  ", t.name()->c_str(), "  ",
-                    describeArray(static_cast<DType>(t.dtype()), shape), "\n");
+                    describeArray(static_cast<DType>(t.dtype()), shape), describeSplit(t, mesh),
+                    "\n");
   }
 }
 
@@ -72,9 +91,9 @@ std::string formatArtifactInfo(const LoadedArtifact &loaded) {
     archs.push_back(arch->str());
   absl::StrAppend(&out, "\ntargets: ", absl::StrJoin(archs, ", "), "\n");
 
-  appendTensors(out, "params", a.params());
-  appendTensors(out, "inputs", a.inputs());
-  appendTensors(out, "outputs", a.outputs());
+  appendTensors(out, "params", a.params(), a.mesh());
+  appendTensors(out, "inputs", a.inputs(), a.mesh());
+  appendTensors(out, "outputs", a.outputs(), a.mesh());
 
   absl::StrAppend(&out, "memory: arena ", formatBytes(a.arena_bytes()),
                   ", params ", formatBytes(a.param_bytes()), ", ",

@@ -66,21 +66,6 @@ static std::string tensorName(const fb::TensorInfo &info) {
   return info.name() ? info.name()->str() : std::string();
 }
 
-/// The weight `name` of `file`, which must be `dtype[shape]`.
-static absl::StatusOr<HostArray> readWeight(SafetensorsFile &file,
-                                            const std::string &name, DType dtype,
-                                            const std::vector<int64_t> &shape) {
-  const SafetensorsTensorInfo *found = file.find(name);
-  if (!found)
-    return absl::NotFoundError(
-        absl::StrCat("weight '", name, "': not in ", file.path()));
-  if (found->dtype != dtype || found->shape != shape)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "weight '", name, "': expected ", describeArray(dtype, shape),
-        ", file has ", describeArray(found->dtype, found->shape)));
-  return file.readTensor(name);
-}
-
 std::vector<int64_t> fullShape(const fb::TensorInfo &info, const fb::Mesh &mesh) {
   std::vector<int64_t> shape = tensorShape(info);
   for (size_t d = 0; info.split_axes() && d < info.split_axes()->size(); ++d)
@@ -90,12 +75,11 @@ std::vector<int64_t> fullShape(const fb::TensorInfo &info, const fb::Mesh &mesh)
   return shape;
 }
 
-absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorInfo &info,
-                                       const fb::Mesh &mesh, const std::vector<int64_t> &coords) {
+std::vector<int64_t> sliceStart(const fb::TensorInfo &info, const fb::Mesh &mesh,
+                                const std::vector<int64_t> &coords) {
   std::vector<int64_t> local = tensorShape(info);
-  size_t rank = local.size();
-  std::vector<int64_t> start(rank, 0);
-  for (size_t d = 0; d < rank; ++d) {
+  std::vector<int64_t> start(local.size(), 0);
+  for (size_t d = 0; d < local.size() && d < sizeOf(info.split_axes()); ++d) {
     const fb::ShardDim *dim = info.split_axes()->Get(d);
     int64_t index = 0;
     for (size_t i = 0; dim && dim->mesh_axes() && i < dim->mesh_axes()->size(); ++i) {
@@ -104,14 +88,17 @@ absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorIn
     }
     start[d] = index * local[d];
   }
-  HostArray out;
-  out.dtype = full.dtype;
-  out.shape = local;
+  return start;
+}
+
+absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorInfo &info,
+                                       const fb::Mesh &mesh, const std::vector<int64_t> &coords) {
+  std::vector<int64_t> local = tensorShape(info);
+  size_t rank = local.size();
+  std::vector<int64_t> start = sliceStart(info, mesh, coords);
+  HostArray out = zeroedHostArray(full.dtype, local);
   size_t element = dtypeSize(full.dtype);
-  int64_t count = 1;
-  for (int64_t d : local)
-    count *= d;
-  out.data.resize(static_cast<size_t>(count) * element);
+  int64_t count = static_cast<int64_t>(out.data.size() / element);
   if (count == 0)
     return out;
   // Copy contiguous rows of the innermost dimension; `at` walks the slice's row indices.
@@ -131,6 +118,28 @@ absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorIn
     }
   }
   return out;
+}
+
+/// The weight `name` of `file`, which must be `dtype[shape]`; with `box`, only
+/// the box (start, shape) of it is read.
+static absl::StatusOr<HostArray>
+readWeight(SafetensorsFile &file, const std::string &name, DType dtype,
+           const std::vector<int64_t> &shape,
+           const std::optional<std::pair<std::vector<int64_t>, std::vector<int64_t>>> &box =
+               std::nullopt) {
+  const SafetensorsTensorInfo *found = file.find(name);
+  if (!found)
+    return absl::NotFoundError(absl::StrCat("weight '", name, "': not in ", file.path()));
+  if (found->dtype != dtype || found->shape != shape)
+    return absl::InvalidArgumentError(absl::StrCat("weight '", name, "': expected ",
+                                                   describeArray(dtype, shape), ", file has ",
+                                                   describeArray(found->dtype, found->shape)));
+  absl::StatusOr<HostArray> array =
+      box ? file.readTensorBox(name, box->first, box->second) : file.readTensor(name);
+  if (!array.ok())
+    return absl::Status(array.status().code(),
+                        absl::StrCat("weight '", name, "': ", array.status().message()));
+  return array;
 }
 
 absl::Status forEachWeight(
@@ -186,9 +195,16 @@ absl::Status forEachWeight(
     }
     if (!fp8) {
       bool split = sizeOf(info.split_axes()) && artifact.mesh() && !options.meshCoords.empty();
+      std::vector<int64_t> whole = split ? fullShape(info, *artifact.mesh()) : shape;
+      // A file gives only this rank's slice; a random weight is drawn whole, as one GPU draws
+      // it, then sliced, so that sharded and unsharded runs see the same numbers.
       absl::StatusOr<HostArray> array =
-          load(name, dtype, split ? fullShape(info, *artifact.mesh()) : shape);
-      if (array.ok() && split)
+          file && split
+              ? readWeight(
+                    *file, name, dtype, whole,
+                    std::make_pair(sliceStart(info, *artifact.mesh(), options.meshCoords), shape))
+              : load(name, dtype, whole);
+      if (array.ok() && split && !file)
         array = sliceForRank(*array, info, *artifact.mesh(), options.meshCoords);
       if (!array.ok())
         return array.status();
@@ -224,16 +240,25 @@ absl::Status forEachWeight(
     if (absl::Status s = sink(i, part); !s.ok())
       return s;
   }
+  if (file && options.tensorBytesRead)
+    *options.tensorBytesRead += file->tensorBytesRead();
   return absl::OkStatus();
 }
 
 absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info, const std::string &dir,
-                                    uint64_t seed, int run) {
+                                    uint64_t seed, int run, const fb::Mesh *mesh,
+                                    const std::vector<int64_t> &coords) {
+  bool split = sizeOf(info.split_axes()) && mesh && !coords.empty();
   std::string name = tensorName(info);
   DType dtype = tensorDType(info);
-  std::vector<int64_t> shape = tensorShape(info);
+  std::vector<int64_t> shape = split ? fullShape(info, *mesh) : tensorShape(info);
+  auto slice = [&](absl::StatusOr<HostArray> whole) -> absl::StatusOr<HostArray> {
+    if (!whole.ok() || !split)
+      return whole;
+    return sliceForRank(*whole, info, *mesh, coords);
+  };
   if (dir.empty())
-    return randomInputArray(seed, name, dtype, shape, kRandomIntInputBound);
+    return slice(randomInputArray(seed, name, dtype, shape, kRandomIntInputBound));
   std::string path = absl::StrCat(dir, "/", name, ".run", run, ".npy");
   if (!std::filesystem::exists(path))
     path = dir + "/" + name + ".npy";
@@ -249,7 +274,7 @@ absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info, const std::strin
     return absl::InvalidArgumentError(absl::StrCat(
         "input '", name, "': expected ", describeArray(dtype, shape), ", ",
         path, " has ", describeArray(array->dtype, array->shape)));
-  return array;
+  return slice(std::move(array));
 }
 
 static std::vector<float> decodeAll(const HostArray &array) {

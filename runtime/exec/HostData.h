@@ -46,6 +46,8 @@ struct WeightOptions {
   /// This rank's coordinates on the artifact's mesh (empty: one GPU). A param with
   /// split_axes is then this rank's slice of the whole weight (Artifact.fbs).
   std::vector<int64_t> meshCoords;
+  /// Where set, the tensor bytes read from the safetensors file are added here.
+  uint64_t *tensorBytesRead = nullptr;
 };
 
 /// The slice of the whole `full` that the rank at `coords` holds of a tensor split as
@@ -53,12 +55,17 @@ struct WeightOptions {
 absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorInfo &info,
                                        const fb::Mesh &mesh, const std::vector<int64_t> &coords);
 
+/// Where the slice of the rank at `coords` starts in the whole tensor.
+std::vector<int64_t> sliceStart(const fb::TensorInfo &info, const fb::Mesh &mesh,
+                                const std::vector<int64_t> &coords);
+
 /// The whole tensor's shape of a split `info`.
 std::vector<int64_t> fullShape(const fb::TensorInfo &info, const fb::Mesh &mesh);
 
 /// Produces the bytes of every parameter, in artifact order, calling `sink`
 /// with (index into params, bytes). One tensor at a time, so peak host memory
-/// is the largest tensor. Errors name the tensor: "weight 'layers.3.wq':
+/// is the largest tensor. A split param (options.meshCoords set) reads only
+/// this rank's slice from the safetensors file. Errors name the tensor: "weight 'layers.3.wq':
 /// expected bf16[4096, 1024], file has bf16[4096, 4096]".
 absl::Status forEachWeight(
     const fb::Artifact &artifact, const WeightOptions &options,
@@ -67,9 +74,12 @@ absl::Status forEachWeight(
 /// The input `info`: DIR/<name>.npy when `dir` is set (dtype and shape must
 /// match), otherwise random from `seed` (see randomInputArray; ints below
 /// kRandomIntInputBound). In run `run` of several (dsrun --runs),
-/// DIR/<name>.run<run>.npy replaces DIR/<name>.npy where it exists.
+/// DIR/<name>.run<run>.npy replaces DIR/<name>.npy where it exists. An input
+/// split over `mesh` (split_axes; `coords` this rank's) is read or drawn whole,
+/// as one GPU would, and this rank's slice returned.
 absl::StatusOr<HostArray> loadInput(const fb::TensorInfo &info, const std::string &dir,
-                                    uint64_t seed, int run = 0);
+                                    uint64_t seed, int run = 0, const fb::Mesh *mesh = nullptr,
+                                    const std::vector<int64_t> &coords = {});
 
 /// The bound of random int inputs. A plan does not say what an int input
 /// indexes, so gather tables, expert counts and positions must all accept

@@ -27,6 +27,15 @@ absl::StatusOr<uint64_t> checkedNumElements(const std::vector<int64_t> &shape,
   return count;
 }
 
+HostArray zeroedHostArray(DType dtype, std::vector<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  HostArray array{dtype, std::move(shape), {}};
+  array.data.resize(static_cast<size_t>(count) * dtypeSize(dtype));
+  return array;
+}
+
 absl::Status checkHostArray(const HostArray &array) {
   absl::StatusOr<uint64_t> count = checkedNumElements(array.shape, array.dtype);
   if (!count.ok())

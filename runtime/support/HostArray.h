@@ -35,6 +35,10 @@ struct HostArray {
 absl::StatusOr<uint64_t> checkedNumElements(const std::vector<int64_t> &shape,
                                             DType dtype);
 
+/// A zeroed array of `shape` in `dtype`; the shape's byte size must be known
+/// to fit (checkedNumElements).
+HostArray zeroedHostArray(DType dtype, std::vector<int64_t> shape);
+
 /// OK when `array.data` holds exactly the bytes its dtype and shape need.
 absl::Status checkHostArray(const HostArray &array);
 

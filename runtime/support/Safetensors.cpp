@@ -283,7 +283,58 @@ absl::Status SafetensorsFile::readTensorData(std::string_view name, void *dst,
         path(), ": tensor '", std::string(name),
         "': ", describeArray(info->dtype, info->shape), " has ", info->byteSize,
         " bytes but the destination holds ", dstSize));
+  *bytesRead += dstSize;
   return file.readAt(info->fileOffset, dst, dstSize);
+}
+
+absl::StatusOr<HostArray> SafetensorsFile::readTensorBox(std::string_view name,
+                                                         const std::vector<int64_t> &start,
+                                                         const std::vector<int64_t> &shape) const {
+  const SafetensorsTensorInfo *info = find(name);
+  if (!info)
+    return absl::NotFoundError(absl::StrCat(path(), ": no tensor named '", std::string(name), "'"));
+  size_t rank = info->shape.size();
+  bool inside = start.size() == rank && shape.size() == rank;
+  for (size_t d = 0; inside && d < rank; ++d)
+    inside = start[d] >= 0 && shape[d] >= 0 && start[d] <= info->shape[d] - shape[d];
+  if (!inside)
+    return tensorError(path(), std::string(name),
+                       absl::StrCat(describeArray(info->dtype, info->shape),
+                                    " has no box of shape ", describeArray(info->dtype, shape),
+                                    " at the requested start"));
+  HostArray box = zeroedHostArray(info->dtype, shape);
+  size_t element = dtypeSize(info->dtype);
+  int64_t count = static_cast<int64_t>(box.data.size() / element);
+  if (count == 0)
+    return box;
+  // One run covers the innermost dims the box takes whole, and the partial dim
+  // outside them; the dims further out are walked.
+  size_t inner = rank;
+  int64_t run = 1;
+  while (inner > 0) {
+    --inner;
+    run *= shape[inner];
+    if (shape[inner] != info->shape[inner])
+      break;
+  }
+  std::vector<int64_t> at(inner, 0);
+  size_t runBytes = static_cast<size_t>(run) * element;
+  for (int64_t r = 0; r < count / run; ++r) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < rank; ++d)
+      offset = offset * info->shape[d] + start[d] + (d < inner ? at[d] : 0);
+    if (absl::Status s = file.readAt(info->fileOffset + static_cast<uint64_t>(offset) * element,
+                                     box.data.data() + r * runBytes, runBytes);
+        !s.ok())
+      return tensorError(path(), std::string(name), s.message());
+    *bytesRead += runBytes;
+    for (int64_t d = static_cast<int64_t>(inner) - 1; d >= 0; --d) {
+      if (++at[d] < shape[d])
+        break;
+      at[d] = 0;
+    }
+  }
+  return box;
 }
 
 absl::StatusOr<HostArray>

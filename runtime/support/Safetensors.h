@@ -28,7 +28,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,10 +72,22 @@ public:
   /// Tensor `name` as a HostArray.
   absl::StatusOr<HostArray> readTensor(std::string_view name) const;
 
+  /// The box of tensor `name` at `start` of shape `shape` (inside the tensor),
+  /// read as its contiguous runs: only the box's bytes come from the file (a
+  /// rank's slice of a sharded weight).
+  absl::StatusOr<HostArray> readTensorBox(std::string_view name, const std::vector<int64_t> &start,
+                                          const std::vector<int64_t> &shape) const;
+
+  /// Tensor bytes read from the file so far, all threads together (for tests
+  /// and statistics).
+  uint64_t tensorBytesRead() const { return *bytesRead; }
+
 private:
   explicit SafetensorsFile(ReadOnlyFile opened) : file(std::move(opened)) {}
 
   ReadOnlyFile file;
+  /// Boxed so that the file stays movable.
+  std::unique_ptr<std::atomic<uint64_t>> bytesRead = std::make_unique<std::atomic<uint64_t>>(0);
   std::vector<SafetensorsTensorInfo> infos;
   std::map<std::string, size_t, std::less<>> indexByName;
   std::map<std::string, std::string> meta;

@@ -7,9 +7,13 @@
 #     1. dsrun -n 1 on the collectives model: world communicator, one split, all_reduce,
 #        all_gather, reduce_scatter, all_to_all and a split weight, checked against the
 #        interpreter;
-#     2. dsrun -n 2 on the two-rank model with one GPU: rank 1 cannot open GPU 1, and every
-#        rank must end non-zero within 60 s, naming rank 1.
-# Prints `dist: N passed, M failed`.
+#     2. dsrun -n 2 on the two-rank model with one GPU visible (CUDA_VISIBLE_DEVICES=0): rank 1
+#        cannot open GPU 1, and every rank must end non-zero within 60 s, naming rank 1;
+#     3. end to end, with >= 2 GPUs (else one SKIP line per case): `dsrun -n 2` on examples
+#        compiled with `dsc --mesh ...` (tp=2 Megatron MLP and llama_layer, dp=2 MLP with each
+#        rank slicing the user's input, and a tp=2 MLP reading its slices from a safetensors
+#        file), each checked against the unsharded model in the interpreter.
+# Prints `dist: N passed, M failed, K skipped`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=.device/dist
@@ -21,6 +25,38 @@ prepare)
   build/bin/dsc-interp test/gpu/models/collectives.mlir --random-weights 1 --seed 7 \
     --save-inputs "$out/collectives/inputs" --out "$out/collectives/ref" >/dev/null
   build/bin/dsc test/gpu/models/all_reduce_2.mlir -o "$out/fault/model.dsx"
+  # End to end: name | model | -D overrides | mesh | --parallel | tolerances (test/gpu/prepare.sh
+  # says why: f32 element-wise, bf16 by the relative Frobenius error) | weights (random, or the
+  # f32 shapes of a safetensors file written here, from which each rank reads its slices)
+  f32tol="--rtol=1e-2 --atol=1e-3"
+  lowtol="--rtol=0.1 --atol=0.1 --max_rel_l2=2e-2"
+  layer="-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=512"
+  e2e=(
+    "mlp_tp2|examples/mlp.dsg||tp=2|auto|$f32tol|random"
+    "mlp_dp2|examples/mlp.dsg||dp=2|auto|$f32tol|random"
+    "mlp_tp2_file|examples/mlp.dsg||tp=2|auto|$f32tol|w1=64,256 b1=256 w2=256,10 b2=10"
+    "llama_layer_tp2|examples/llama_layer.dsg|$layer|tp=2|hints|$lowtol|random"
+    "llama_layer_tp2_auto|examples/llama_layer.dsg|$layer|tp=2|auto|$lowtol|random"
+  )
+  for c in "${e2e[@]}"; do
+    IFS='|' read -r name model defs mesh parallel tol weights <<<"$c"
+    dir="$out/e2e/$name"
+    mkdir -p "$dir"
+    # shellcheck disable=SC2086
+    build/bin/dsc "$model" $defs --mesh "$mesh" --parallel="$parallel" -o "$dir/model.dsx"
+    source=(--random-weights 1)
+    run=(--random_weights=1)
+    if [[ $weights != random ]]; then # f32 weights of these shapes, in a safetensors file
+      # shellcheck disable=SC2086
+      python3 test/gpu/random_safetensors.py "$dir/weights.safetensors" $weights
+      source=(--weights "$dir/weights.safetensors")
+      run=(--weights="$dir/weights.safetensors")
+    fi
+    # shellcheck disable=SC2086
+    build/bin/dsc-interp "$model" $defs "${source[@]}" --seed 7 --save-inputs "$dir/inputs" \
+      --out "$dir/ref" >/dev/null
+    echo "${run[*]} $tol" >"$dir/run_args"
+  done
   echo "prepared $out"
   ;;
 run)
@@ -31,6 +67,8 @@ run)
     [[ -n $nccl ]] && export LD_LIBRARY_PATH=$nccl:$LD_LIBRARY_PATH
   fi
   export LD_LIBRARY_PATH=/usr/local/cuda/lib64:$LD_LIBRARY_PATH
+  # cuDNN for llama_layer's attention (--attention=auto picks cuDNN where it can).
+  source scripts/cudnn-env.sh
   dsrun=.device/bin/dsrun
   log=${OUT:-.device/dist-out}
   mkdir -p "$log"
@@ -44,7 +82,8 @@ run)
   cat "$log/dist-collectives.log"
   if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "collectives: FAIL (rc=$rc)"; fi
   start=$(date +%s)
-  timeout 90 "$dsrun" -n 2 "$out/fault/model.dsx" --seed=1 --timeout=60 >"$log/dist-fault.log" 2>&1
+  CUDA_VISIBLE_DEVICES=0 timeout 90 "$dsrun" -n 2 "$out/fault/model.dsx" --seed=1 --timeout=60 \
+    >"$log/dist-fault.log" 2>&1
   rc=$?
   took=$(($(date +%s) - start))
   cat "$log/dist-fault.log"
@@ -55,7 +94,23 @@ run)
     failed=$((failed + 1))
     echo "fault: FAIL"
   fi
-  echo "dist: $passed passed, $failed failed"
+  skipped=0
+  gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
+  for dir in "$out"/e2e/*/; do
+    name=$(basename "$dir")
+    if [[ $gpus -lt 2 ]]; then
+      echo "SKIP e2e $name: dsrun -n 2 needs 2 GPUs, this machine has $gpus"
+      skipped=$((skipped + 1))
+      continue
+    fi
+    read -r -a args <"$dir/run_args"
+    NCCL_DEBUG=WARN timeout 180 "$dsrun" -n 2 "$dir/model.dsx" --inputs="$dir/inputs" \
+      --check="$dir/ref" "${args[@]}" --timeout=60 >"$log/dist-e2e-$name.log" 2>&1
+    rc=$?
+    cat "$log/dist-e2e-$name.log"
+    if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "e2e $name: FAIL (rc=$rc)"; fi
+  done
+  echo "dist: $passed passed, $failed failed, $skipped skipped"
   [[ $failed -eq 0 ]]
   ;;
 *)

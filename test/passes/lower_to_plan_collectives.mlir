@@ -112,3 +112,19 @@ func.func @two_axes_and_broadcast(%x: tensor<8xf32>) -> tensor<8xf32> {
   %b = shard.broadcast %m on @grid grid_axes = [1] root = [1] : (tensor<8xf32>) -> tensor<8xf32>
   return %b : tensor<8xf32>
 }
+
+// -----
+
+// all_slice of a value every rank holds whole: a reduce_scatter with max (equal inputs, so
+// each rank gets its slice bit for bit); slicing columns moves the blocks to the front first.
+// CHECK-LABEL: func.func @all_slice_inner()
+// CHECK:         %[[Y:.+]] = plan.output "result0" : memref<4x4xf32>
+// CHECK:         %[[BLOCKS:.+]] = plan.alloc workspace : memref<4x8xf32>
+// CHECK:         plan.launch "transpose"
+// CHECK-NEXT:    plan.collective reduce_scatter max send %[[BLOCKS]] : memref<4x8xf32> recv %[[Y]] : memref<4x4xf32> {mesh_axes = array<i32: 0>}
+shard.grid @grid(shape = 2)
+func.func @all_slice_inner(%x: tensor<4x8xf32>) -> tensor<4x4xf32> {
+  %e = dsc.exp %x : tensor<4x8xf32>
+  %y = shard.all_slice %e on @grid grid_axes = [0] slice_axis = 1 : tensor<4x8xf32> -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}

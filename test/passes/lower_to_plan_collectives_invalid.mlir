@@ -3,15 +3,6 @@
 // RUN: dsc-opt %s --split-input-file --dsc-lower-to-plan --verify-diagnostics
 
 shard.grid @grid(shape = 2)
-func.func @all_slice(%x: tensor<8xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{has no lowering to the execution plan (NCCL collectives: all_reduce, all_gather, reduce_scatter, all_to_all, broadcast)}}
-  %y = shard.all_slice %x on @grid grid_axes = [0] slice_axis = 0 : tensor<8xf32> -> tensor<4xf32>
-  return %y : tensor<4xf32>
-}
-
-// -----
-
-shard.grid @grid(shape = 2)
 func.func @widening_all_reduce(%x: tensor<8xbf16>) -> tensor<8xf32> {
   // expected-error @+1 {{reduces into another element type, which NCCL cannot; cast before or after it}}
   %y = shard.all_reduce %x on @grid grid_axes = [0] reduction = sum : tensor<8xbf16> -> tensor<8xf32>

@@ -59,9 +59,10 @@ func.func @heads_split(%x: tensor<1x4x64xf32>, %pos: tensor<4xi32>) -> tensor<1x
 // -----
 
 // DP over the batch with TP inside: each rank gets its batch rows as input (the argument
-// type is per rank), the norm runs on them, and the output is gathered whole along the batch.
+// type is per rank, the split recorded for the runtime), the norm runs on them, and the output
+// is gathered whole along the batch.
 // CHECK-LABEL: func.func @dp_batch
-// CHECK-SAME:    (%[[X:.*]]: tensor<4x16xf32>, %{{.*}}: tensor<16xf32>) -> tensor<8x16xf32>
+// CHECK-SAME:    (%[[X:.*]]: tensor<4x16xf32> {dsc.split_axes = [array<i32: 0>, array<i32>]}, %{{.*}}: tensor<16xf32>) -> tensor<8x16xf32>
 // CHECK:         %[[N:.*]] = dsc.rms_norm %[[X]], %{{.*}} : tensor<4x16xf32>, tensor<16xf32>
 // CHECK:         %[[Y:.*]] = shard.all_gather %[[N]] on @mesh grid_axes = [0] gather_axis = 0 : tensor<4x16xf32> -> tensor<8x16xf32>
 // CHECK:         return %[[Y]]
@@ -98,4 +99,20 @@ func.func @two_axis_change(%x: tensor<4x8xf32> {dsc.shard = {dims = [["dp"], ["t
   %n = dsc.rms_norm %x, %w {dsc.shard = {dims = [["tp"], ["dp"]]}} : tensor<4x8xf32>, tensor<8xf32>
   %y = dsc.neg %n : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// An output hinted split is still returned whole (the runtime writes outputs once, whole):
+// gathered over tp, then over dp (one axis per step).
+// CHECK-LABEL: func.func @split_output_gathered
+// CHECK-SAME:    (%{{.*}}: tensor<2x16xf32> {dsc.split_axes = [array<i32: 0, 1>, array<i32>]}, %{{.*}}: tensor<16xf32>) -> tensor<8x16xf32>
+// CHECK:         %[[TP:.*]] = shard.all_gather %{{.*}} on @mesh grid_axes = [1] gather_axis = 0 : tensor<2x16xf32> -> tensor<4x16xf32>
+// CHECK:         %[[DP:.*]] = shard.all_gather %[[TP]] on @mesh grid_axes = [0] gather_axis = 0 : tensor<4x16xf32> -> tensor<8x16xf32>
+// CHECK:         return %[[DP]]
+shard.grid @mesh(shape = 2x2) {dsc.mesh_axes = ["dp", "tp"]}
+func.func @split_output_gathered(%x: tensor<8x16xf32> {dsc.shard = {dims = [["dp", "tp"], []]}}, %w: tensor<16xf32>)
+    -> (tensor<8x16xf32> {dsc.shard = {dims = [["dp", "tp"], []]}}) {
+  %n = dsc.rms_norm %x, %w : tensor<8x16xf32>, tensor<16xf32>
+  return %n : tensor<8x16xf32>
 }

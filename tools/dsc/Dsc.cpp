@@ -182,9 +182,14 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
   // Sharding first (DESIGN.md): the passes after it see one rank's shapes.
-  if (dsc::meshSize(module) > 1)
+  bool lowersToPlan =
+      emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact;
+  if (dsc::meshSize(module) > 1) {
     dsc::buildShardingPipeline(pm, parallel == Parallel::Auto);
-  else if (parallel == Parallel::Auto)
+    // Each rank loads its slices (--emit=mlir keeps the all_slices that dsc-interp runs).
+    if (lowersToPlan)
+      pm.addNestedPass<func::FuncOp>(dsc::createFoldParamSlicesPass());
+  } else if (parallel == Parallel::Auto)
     llvm::errs() << "dsc: note: --parallel=auto has no effect without a mesh of several ranks\n";
   if (precision == Precision::Fp32) {
     if (!precisionOverrides.empty()) {
@@ -218,7 +223,7 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     // Then fp8 quantization into the fusions that produce its input (after the groups form).
     pm.addPass(dsc::createFuseQuantizePass());
   }
-  if (emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact) {
+  if (lowersToPlan) {
     dsc::LowerToPlanPassOptions lowering;
     lowering.attention = attentionBackend;
     lowering.explain = explain;

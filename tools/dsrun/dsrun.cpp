@@ -217,14 +217,10 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
   // Run `run`'s inputs (a folder may give a run inputs of its own: loadInput).
   auto uploadInputs = [&](int run) -> absl::Status {
     for (flatbuffers::uoffset_t i = 0; plan.inputs() && i < plan.inputs()->size(); ++i) {
-      if (comms && plan.inputs()->Get(i)->split_axes() &&
-          plan.inputs()->Get(i)->split_axes()->size() > 0)
-        return absl::UnimplementedError(
-            absl::StrCat("input '", plan.inputs()->Get(i)->name()->str(),
-                         "' is split over the mesh; dsrun feeds whole inputs only "
-                         "(not yet implemented)"));
+      // A split input: each rank reads the user's whole input and keeps its slice.
       absl::StatusOr<dsc::HostArray> input =
-          dsc::loadInput(*plan.inputs()->Get(i), inputsDir, absl::GetFlag(FLAGS_seed), run);
+          dsc::loadInput(*plan.inputs()->Get(i), inputsDir, absl::GetFlag(FLAGS_seed), run,
+                         plan.mesh(), weights.meshCoords);
       if (!input.ok())
         return input.status();
       if (absl::Status s = (*executor)->uploadInput(i, *input); !s.ok())
