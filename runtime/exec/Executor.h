@@ -9,10 +9,16 @@
 // that has them) and kernel argument arrays. The whole plan is then
 // captured once into a CUDA graph on one stream and replayed.
 //
-// One stream: steps run in plan order, which satisfies every wait_events
-// edge (an event is recorded by an earlier step), so the plan's streams and
-// events are not needed for correctness; running them concurrently is later
-// work.
+// Streams: one CUstream per plan stream, one CUevent per plan event. Each
+// step waits for its wait_events on its own stream, runs, and records its
+// record_event, so a collective on a communication stream runs beside the
+// compute stream (dsc-schedule-collectives plans that). Each run forks every
+// stream from stream 0 and joins them back, so that the CUDA graph captured
+// from stream 0 holds them all and a run ends when stream 0 does. GEMMs and
+// cuDNN attention share one workspace and one handle, so they must stay on
+// stream 0 (checked at create). Plans with collectives are captured too
+// (NCCL kernels are graph-capturable); `useGraph = false` runs any plan step
+// by step instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +30,7 @@
 #include "runtime/exec/Device.h"
 #include "runtime/exec/Gemm.h"
 #include "runtime/exec/Nccl.h"
+#include "runtime/exec/Trace.h"
 #include "runtime/support/HostArray.h"
 
 #include "absl/status/statusor.h"
@@ -40,11 +47,13 @@ struct BenchResult {
 class Executor {
 public:
   /// `artifact` and `device` must outlive the executor.
-  /// A plan with collective steps needs `comms` (which must outlive the executor); it then
-  /// runs step by step on its stream rather than as a CUDA graph, and every wait polls the
-  /// communicators (Nccl.h) so that a failed peer ends the run instead of hanging it.
-  static absl::StatusOr<std::unique_ptr<Executor>>
-  create(const Device &device, const LoadedArtifact &artifact, Communicators *comms = nullptr);
+  /// A plan with collective steps needs `comms` (which must outlive the executor); every
+  /// wait then polls the communicators (Nccl.h) so that a failed peer ends the run instead of
+  /// hanging it. Without `useGraph`, runs enqueue the steps one by one (no CUDA graph).
+  static absl::StatusOr<std::unique_ptr<Executor>> create(const Device &device,
+                                                          const LoadedArtifact &artifact,
+                                                          Communicators *comms = nullptr,
+                                                          bool useGraph = true);
   ~Executor();
   Executor(const Executor &) = delete;
   Executor &operator=(const Executor &) = delete;
@@ -64,10 +73,18 @@ public:
   /// run). Launch gaps are not in it; steps on other streams overlap, so the
   /// times of a multi-stream plan are upper bounds.
   absl::StatusOr<std::vector<double>> profile(int iterations);
+  /// One traced run: after one warm-up run, the steps are enqueued one by one (not as the
+  /// graph) with a timing event recorded on each step's own stream just before and just after
+  /// it; slice times are in microseconds from the run's start. Costs one step-by-step run, and
+  /// its slices include what the graph saves: launch gaps between short steps. `rank` is the
+  /// slices' pid.
+  absl::StatusOr<std::vector<TraceSlice>> trace(int rank);
 
 private:
-  Executor(const Device &device, const LoadedArtifact &artifact, Communicators *comms)
-      : device(device), loaded(artifact), plan(artifact.artifact()), comms(comms) {}
+  Executor(const Device &device, const LoadedArtifact &artifact, Communicators *comms,
+           bool useGraph)
+      : device(device), loaded(artifact), plan(artifact.artifact()), comms(comms),
+        useGraph(useGraph) {}
 
   struct Launch {
     CUfunction function = nullptr;
@@ -82,7 +99,21 @@ private:
   absl::Status bindAttention();
   absl::Status allocate();
   absl::Status capture();
+  absl::Status createStreams();
+  /// The step's operation alone, on its stream (no waits, no events).
+  absl::Status enqueueOp(size_t index);
+  /// Its waits, the operation, its event.
   absl::Status enqueueStep(size_t index);
+  absl::Status enqueueWaits(size_t index);
+  absl::Status enqueueRecord(size_t index);
+  /// Every other stream waits for stream 0 (fork) / stream 0 waits for every other (join).
+  absl::Status forkStreams();
+  absl::Status joinStreams();
+  /// Every step between a fork and a join.
+  absl::Status enqueuePlan();
+  /// Waits for stream 0 (which the join makes wait for every stream).
+  absl::Status finish(const std::string &what);
+  CUstream streamOf(size_t index) const;
   CUdeviceptr address(const fb::BufferRef &ref) const;
   CUdeviceptr bufferAddress(uint32_t buffer) const;
   std::string where(size_t step) const { return describeStep(plan, step); }
@@ -93,6 +124,7 @@ private:
   const LoadedArtifact &loaded;
   const fb::Artifact &plan;
   Communicators *comms;
+  bool useGraph;
   std::vector<CUmodule> modules;
   /// functions[module][kernel].
   std::vector<std::vector<CUfunction>> functions;
@@ -104,7 +136,14 @@ private:
   std::vector<std::unique_ptr<CudnnAttention>> attentions;
   CUdeviceptr attentionWorkspace = 0;
   CUdeviceptr arena = 0, params = 0, workspace = 0;
+  /// Stream 0 of the plan: compute, uploads, downloads and graph launches.
   CUstream stream = nullptr;
+  /// streams[0] is `stream`.
+  std::vector<CUstream> streams;
+  /// The plan's events (no timing), then the fork and one join event per stream.
+  std::vector<CUevent> events;
+  CUevent forkEvent = nullptr;
+  std::vector<CUevent> joinEvents;
   CUgraph graph = nullptr;
   CUgraphExec graphExec = nullptr;
 };
