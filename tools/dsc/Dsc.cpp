@@ -223,6 +223,9 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     lowering.attention = attentionBackend;
     lowering.explain = explain;
     pm.addPass(dsc::createLowerToPlanPass(lowering));
+    // Collectives behind independent compute, before memory planning sees their waits.
+    if (optLevel >= 2)
+      pm.addPass(dsc::createScheduleCollectivesPass());
     pm.addPass(dsc::createPlanMemoryPass());
   }
   return pm.run(module);
