@@ -365,6 +365,20 @@ absl::Status Executor::capture() {
   if (!useGraph)
     return absl::OkStatus();
   const Driver &cu = device.driver();
+  // One eager run first, as PyTorch asks before capturing NCCL calls: NCCL connects its
+  // peers and sets up its buffers on a communicator's first collectives, which a capture
+  // cannot hold. Weights and inputs are not there yet: zeroed memory keeps every kernel in
+  // bounds (an index of 0 is valid), every rank runs the same steps, so the collectives
+  // match, and the weight uploads and real runs overwrite what this one writes.
+  if (comms) {
+    for (auto [region, bytes] :
+         {std::pair{arena, plan.arena_bytes()}, std::pair{params, plan.param_bytes()}})
+      if (bytes > 0)
+        DSC_RETURN_IF_ERROR(device.check(cu.cuMemsetD8Async(region, 0, bytes, stream),
+                                         "cuMemsetD8Async(zeroing before the first run)"));
+    DSC_RETURN_IF_ERROR(enqueuePlan());
+    DSC_RETURN_IF_ERROR(finish(absl::StrCat(loaded.name(), ": a first run before the capture")));
+  }
   // Relaxed for NCCL: its enqueue and our polling of its async error may make CUDA calls
   // that the stricter modes forbid during a capture.
   DSC_RETURN_IF_ERROR(
