@@ -16,6 +16,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <map>
+
 using namespace mlir;
 
 namespace dsc::codegen {
@@ -55,6 +57,8 @@ private:
   /// Per launch: its index in `kernels` and its kernel's index in the module.
   llvm::DenseMap<Operation *, size_t> launchIndex;
   llvm::DenseMap<Operation *, uint32_t> kernelOfLaunch;
+  /// Per stream, the events of plan.waits not yet given to a step.
+  std::map<uint32_t, std::vector<uint32_t>> pendingWaits;
 
   uint32_t addBuffer(Value value, fb::BufferKind kind,
                      std::optional<int64_t> offset);
@@ -281,6 +285,10 @@ LogicalResult ArtifactBuilder::addStep(Operation *op) {
         c.bytes = plan::bufferBytes(o.getSrc().getType());
         step->op.Set(std::move(c));
       });
+  // The plan.waits before this step on its stream (addWait).
+  std::vector<uint32_t> &waits = pendingWaits[step->stream];
+  step->wait_events.insert(step->wait_events.end(), waits.begin(), waits.end());
+  waits.clear();
   a.num_streams = std::max<uint32_t>(a.num_streams, step->stream + 1);
   if (step->record_event >= 0)
     a.num_events = std::max<uint32_t>(a.num_events, step->record_event + 1);
@@ -343,6 +351,11 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
             })
             .Case<plan::LaunchOp, plan::GemmOp, plan::AttentionOp, plan::MemsetOp, plan::CopyOp,
                   plan::CollectiveOp>([&](Operation *o) { return addStep(o); })
+            .Case([&](plan::WaitOp o) {
+              // No step of its own: the next step on its stream waits (PlanOps.td).
+              pendingWaits[o.getStream()].push_back(o.getEvent());
+              return success();
+            })
             .Case<plan::ViewOp, func::ReturnOp>([](Operation *) { return success(); })
             .Default([](Operation *o) {
               return o->emitOpError()

@@ -4,6 +4,7 @@
 #include "ir/DscDialect.h"
 #include "ir/DscOps.h"
 #include "ir/ModelSummary.h"
+#include "ir/PlanDialect.h"
 
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -94,6 +95,94 @@ static double scaledMatmulFlops(ScaledMatmulOp op) {
   return 2.0 * static_cast<double>(llvm::cast<RankedTensorType>(op.getType()).getNumElements()) * k;
 }
 
+namespace {
+/// How a collective's bytes cross the links, per rank, on NCCL's ring algorithms.
+enum class Traffic { AllReduce, Gather, PointToPoint, Exchange };
+} // namespace
+
+/// `in` and `out`: the bytes of one rank's send and recv buffers; `n`: the group's size.
+static OpCost communicationCost(Traffic traffic, double n, double in, double out,
+                                const DeviceCeilings &device) {
+  OpCost cost;
+  double ring = n > 1 ? (n - 1) / n : 0;
+  switch (traffic) {
+  case Traffic::AllReduce: // reduce-scatter then all-gather
+    cost.commBytes = 2 * ring * in;
+    break;
+  case Traffic::Gather:
+    cost.commBytes = ring * out;
+    break;
+  case Traffic::PointToPoint:
+    cost.commBytes = std::max(in, out);
+    break;
+  case Traffic::Exchange:
+    cost.commBytes = ring * std::max(in, out);
+    break;
+  }
+  cost.communication = true;
+  // A group of one still makes an NCCL call: a kernel launch and a local copy.
+  cost.seconds = device.collectiveLatency + cost.commBytes / device.linkBytesPerSecond;
+  return cost;
+}
+
+static double peakFor(Type element, bool tf32, const DeviceCeilings &device) {
+  if (llvm::isa<Float8E4M3FNType, Float8E5M2Type>(element))
+    return device.fp8FlopsPerSecond;
+  // Plain f32 runs on CUDA cores: 67 against 495 TFLOP/s of dense TF32 on the H100 SXM data
+  // sheet, about a seventh; not measured.
+  if (element.isF32())
+    return tf32 ? device.tf32FlopsPerSecond : device.tf32FlopsPerSecond / 7;
+  return device.bf16FlopsPerSecond;
+}
+
+OpCost estimateStepCost(Operation *step, const DeviceCeilings &device) {
+  using plan::CollectiveKind;
+  OpCost cost;
+  if (!llvm::isa<plan::LaunchOp, plan::GemmOp, plan::AttentionOp, plan::MemsetOp, plan::CopyOp,
+                 plan::CollectiveOp>(step))
+    return cost;
+  for (Value v : step->getOperands())
+    cost.bytes += tensorBytes(v.getType());
+  if (auto c = llvm::dyn_cast<plan::CollectiveOp>(step)) {
+    double in = c.getSend() ? tensorBytes(c.getSend().getType()) : 0;
+    double out = c.getRecv() ? tensorBytes(c.getRecv().getType()) : 0;
+    FailureOr<int64_t> group = c.groupSize();
+    Traffic traffic = Traffic::Exchange;
+    switch (c.getKind()) {
+    case CollectiveKind::all_reduce:
+      traffic = Traffic::AllReduce;
+      break;
+    case CollectiveKind::all_gather:
+      traffic = Traffic::Gather;
+      break;
+    case CollectiveKind::send:
+    case CollectiveKind::recv:
+      traffic = Traffic::PointToPoint;
+      break;
+    default:
+      break;
+    }
+    OpCost comm = communicationCost(traffic, failed(group) ? 1.0 : static_cast<double>(*group), in,
+                                    out, device);
+    comm.bytes = cost.bytes;
+    return comm;
+  }
+  double peak = 0;
+  if (auto g = llvm::dyn_cast<plan::GemmOp>(step)) {
+    cost.flops = 2.0 * static_cast<double>(g.getBatch()) * static_cast<double>(g.getM()) *
+                 static_cast<double>(g.getN()) * static_cast<double>(g.getK());
+    peak = peakFor(g.getA().getType().getElementType(), g.getTf32(), device);
+  } else if (auto a = llvm::dyn_cast<plan::AttentionOp>(step)) {
+    // QK^T and PV over the whole square, as ModelSummary counts dsc.attention.
+    cost.flops = 2.0 * static_cast<double>(a.getBatch() * a.getHq() * a.getTq() * a.getTk()) *
+                 static_cast<double>(a.getDh() + a.getDv());
+    peak = peakFor(a.getQ().getType().getElementType(), false, device);
+  }
+  double compute = peak > 0 ? cost.flops / peak : 0;
+  cost.seconds = std::max(compute, cost.bytes / device.hbmBytesPerSecond) + device.kernelLaunch;
+  return cost;
+}
+
 OpCost estimateCost(Operation *op, const DeviceCeilings &device) {
   OpCost cost;
   if (op->getNumResults() == 0 ||
@@ -109,20 +198,12 @@ OpCost estimateCost(Operation *op, const DeviceCeilings &device) {
     }
     double n = static_cast<double>(collectiveGroupSize(op));
     double in = valuesBytes(op->getOperands()), out = valuesBytes(op->getResults());
-    double ring = n > 1 ? (n - 1) / n : 0;
-    if (llvm::isa<shard::AllReduceOp>(op))
-      cost.commBytes = 2 * ring * in;
-    else if (llvm::isa<shard::AllGatherOp>(op))
-      cost.commBytes = ring * out;
-    else if (llvm::isa<shard::SendOp, shard::RecvOp, shard::ShiftOp>(op))
-      cost.commBytes = std::max(in, out);
-    else
-      cost.commBytes = ring * std::max(in, out);
-    cost.communication = true;
-    cost.seconds = cost.commBytes > 0
-                       ? device.collectiveLatency + cost.commBytes / device.linkBytesPerSecond
-                       : 0;
-    return cost;
+    Traffic traffic = llvm::isa<shard::AllReduceOp>(op)   ? Traffic::AllReduce
+                      : llvm::isa<shard::AllGatherOp>(op) ? Traffic::Gather
+                      : llvm::isa<shard::SendOp, shard::RecvOp, shard::ShiftOp>(op)
+                          ? Traffic::PointToPoint
+                          : Traffic::Exchange;
+    return communicationCost(traffic, n, in, out, device);
   }
 
   cost.bytes = valuesBytes(op->getOperands()) + valuesBytes(op->getResults());

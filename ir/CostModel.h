@@ -49,6 +49,12 @@ struct OpCost {
 /// cost nothing. Collectives need their grid (`shard.grid`) to size the group.
 OpCost estimateCost(mlir::Operation *op, const DeviceCeilings &device);
 
+/// Predicted cost of one step of the execution plan (plan dialect, after dsc-lower-to-plan):
+/// GEMM and attention FLOPs against the ceiling of their element type, every other step's
+/// operand bytes against HBM, collectives' ring traffic over their group of the module's
+/// `plan.mesh`. Buffers, views and `plan.wait` cost nothing.
+OpCost estimateStepCost(mlir::Operation *step, const DeviceCeilings &device);
+
 /// Number of ranks a shard-dialect collective spans (product of its grid axes' sizes), 1 for
 /// other ops or a grid that cannot be found.
 int64_t collectiveGroupSize(mlir::Operation *op);

@@ -1,7 +1,9 @@
 //===- PlanOps.td - plan dialect operations ----------------*- tablegen -*-===//
 //
 // Buffers (bindings, allocations, constants, views) and steps (launch, gemm, attention,
-// memset, copy). Each step maps one to one onto a `Step` of runtime/schema/Artifact.fbs.
+// memset, copy, collective). Each step maps one to one onto a `Step` of
+// runtime/schema/Artifact.fbs; `plan.wait` (the end of an async collective) is no step but
+// an event the next step of its stream waits for.
 //
 //===----------------------------------------------------------------------===//
 
@@ -375,6 +377,37 @@ def Plan_CollectiveOp : Plan_StepOp<"collective", [AttrSizedOperandSegments]> {
     ::mlir::FailureOr<int64_t> groupSize();
   }];
   let hasVerifier = 1;
+}
+
+def Plan_WaitOp : Plan_Op<"wait"> {
+  let summary = "the end of an async collective: a stream waits for its event";
+  let description = [{
+    A collective on a communication stream (`stream` other than 0) runs beside the compute
+    stream: it starts where it stands in the block (after waiting for its `wait_events`,
+    which order it after the steps that produced its send buffer) and records `event` when
+    it is done. `plan.wait` marks where the compute stream `stream` (default 0) needs the
+    collective's results: every step on that stream after it runs after the event. Its
+    operands are the collective's buffers, which must stay alive and untouched until here:
+    `dsc-plan-memory` sees them used at the wait and reuses none of their bytes before it.
+
+    Not a step of its own in the artifact: the writer adds `event` to the `wait_events` of
+    the next step on `stream` (a run ends by joining every stream, so a wait with no step
+    after it needs nothing). `dsc-schedule-collectives` makes these pairs.
+
+    ```mlir
+    plan.collective all_reduce sum send %p : memref<16x128xbf16> recv %y : memref<16x128xbf16>
+        {mesh_axes = array<i32: 1>, stream = 1 : i32, wait_events = array<i32: 0>,
+         record_event = 1 : i32}
+    plan.launch "unary" (%x : memref<4x8xbf16>) -> (%z : memref<4x8xbf16>) {op = "dsc.silu"}
+    plan.wait 1 (%p, %y : memref<16x128xbf16>, memref<16x128xbf16>)
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I32Attr, [IntNonNegative]>:$event,
+      Variadic<Plan_Buffer>:$buffers,
+      DefaultValuedAttr<ConfinedAttr<I32Attr, [IntNonNegative]>, "0">:$stream);
+  let assemblyFormat = [{
+    $event (`(` $buffers^ `:` type($buffers) `)`)? attr-dict
+  }];
 }
 
 #endif // DSC_PLAN_OPS_TD

@@ -168,6 +168,31 @@ def LowerToPlanPass : Pass<"dsc-lower-to-plan", "mlir::ModuleOp"> {
   let dependentDialects = ["::dsc::plan::PlanDialect"];
 }
 
+def ScheduleCollectivesPass : Pass<"dsc-schedule-collectives", "mlir::ModuleOp"> {
+  let summary = "Runs collectives on a communication stream behind independent compute";
+  let description = [{
+    A latency-hiding scheduler for the plan (after `dsc-lower-to-plan`, before
+    `dsc-plan-memory`). Each `plan.collective` with compute steps it does not depend on becomes
+    an async start/wait pair: the collective moves to stream 1, as early in the block as its
+    buffers allow (not above a step that writes its send buffer or touches its recv buffer,
+    another collective or a wait), waiting for an event recorded by the last compute step
+    before it; a `plan.wait` on the event it records goes before the first step that reads its
+    results or overwrites its input or the next collective (one NCCL call in flight), or earlier, as soon as the compute between start and wait
+    is predicted (CostModel.h, on `device`'s ceilings) to take as long as the collective. The
+    wait holds the collective's buffers, so memory planning reuses none of their bytes before
+    it. Collectives with nothing to run under stay synchronous on stream 0.
+
+    Produces: `stream`, `wait_events` and `record_event` on collectives and on the compute
+    steps they wait for, and `plan.wait` ops. Leaves plans without collectives unchanged;
+    `dsc -O1` does not run it.
+  }];
+  let options = [
+    Option<"device", "device", "std::string", /*default=*/"\"h100\"",
+           "Device whose ceilings the cost model uses (CostModel.h)">,
+  ];
+  let dependentDialects = ["::dsc::plan::PlanDialect"];
+}
+
 def PlanMemoryPass : Pass<"dsc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Places plan buffers: one arena by liveness, a parameter region";
   let description = [{

@@ -6,7 +6,8 @@
 // over the linear schedule. Then checks that no two buffers live at one step share a byte.
 // Views are not placed: they live inside their root buffer and extend its lifetime. Stream
 // concurrency is not modelled: the plan is linear, and a pass that puts steps on other streams
-// must extend lifetimes to the events that order them.
+// must extend lifetimes to the events that order them (dsc-schedule-collectives does, with the
+// buffers of each async collective as operands of its plan.wait).
 //
 // Placement is greedy by size with best fit (Pisarchyk and Lee, "Efficient Memory Management
 // for Deep Neural Net Inference", 2020; TFLite's arena planner): largest buffer first, each

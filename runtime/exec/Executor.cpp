@@ -26,14 +26,24 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(const Device &device,
                                                            const LoadedArtifact &artifact,
                                                            Communicators *comms,
                                                            const ExecutorOptions &options) {
-  std::unique_ptr<Executor> executor(new Executor(device, artifact, comms));
+  std::unique_ptr<Executor> executor(
+      new Executor(device, artifact, comms, options.useGraph));
   const fb::Artifact &plan = artifact.artifact();
-  for (flatbuffers::uoffset_t i = 0; !comms && i < plan.steps()->size(); ++i)
-    if (plan.steps()->Get(i)->op_type() == fb::StepOp::Collective)
+  for (flatbuffers::uoffset_t i = 0; i < plan.steps()->size(); ++i) {
+    const fb::Step &step = *plan.steps()->Get(i);
+    if (!comms && step.op_type() == fb::StepOp::Collective)
       return absl::FailedPreconditionError(
           absl::StrCat(executor->where(i), ": a collective step needs NCCL communicators"));
+    // They share the cuBLASLt workspace and cuDNN's handle (Executor.h).
+    if (step.stream() != 0 &&
+        (step.op_type() == fb::StepOp::Gemm || step.op_type() == fb::StepOp::Attention))
+      return absl::UnimplementedError(
+          absl::StrCat(executor->where(i), ": runs on stream ", step.stream(),
+                       "; dsrun runs GEMM and attention steps on stream 0 only"));
+  }
   DSC_RETURN_IF_ERROR(executor->loadModules());
   DSC_RETURN_IF_ERROR(executor->allocate());
+  DSC_RETURN_IF_ERROR(executor->createStreams());
   DSC_RETURN_IF_ERROR(executor->prepareSteps());
   if (options.gemmTuneIterations > 0) {
     absl::StatusOr<GemmTuningReport> tuned =
@@ -231,9 +241,94 @@ absl::Status Executor::bindAttention() {
   return absl::OkStatus();
 }
 
+absl::Status Executor::createStreams() {
+  const Driver &cu = device.driver();
+  streams.push_back(stream);
+  for (uint32_t s = 1; s < plan.num_streams(); ++s)
+    DSC_RETURN_IF_ERROR(device.check(
+        cu.cuStreamCreate(&streams.emplace_back(), CU_STREAM_NON_BLOCKING), "cuStreamCreate"));
+  for (uint32_t e = 0; e < plan.num_events(); ++e)
+    DSC_RETURN_IF_ERROR(device.check(
+        cu.cuEventCreate(&events.emplace_back(), CU_EVENT_DISABLE_TIMING), "cuEventCreate"));
+  if (streams.size() == 1)
+    return absl::OkStatus();
+  DSC_RETURN_IF_ERROR(
+      device.check(cu.cuEventCreate(&forkEvent, CU_EVENT_DISABLE_TIMING), "cuEventCreate"));
+  for (size_t s = 0; s < streams.size(); ++s)
+    DSC_RETURN_IF_ERROR(device.check(
+        cu.cuEventCreate(&joinEvents.emplace_back(), CU_EVENT_DISABLE_TIMING), "cuEventCreate"));
+  return absl::OkStatus();
+}
+
+CUstream Executor::streamOf(size_t index) const {
+  return streams[plan.steps()->Get(index)->stream()];
+}
+
+absl::Status Executor::forkStreams() {
+  if (streams.size() == 1)
+    return absl::OkStatus();
+  const Driver &cu = device.driver();
+  DSC_RETURN_IF_ERROR(device.check(cu.cuEventRecord(forkEvent, stream), "cuEventRecord(fork)"));
+  for (size_t s = 1; s < streams.size(); ++s)
+    DSC_RETURN_IF_ERROR(
+        device.check(cu.cuStreamWaitEvent(streams[s], forkEvent, 0), "cuStreamWaitEvent(fork)"));
+  return absl::OkStatus();
+}
+
+absl::Status Executor::joinStreams() {
+  const Driver &cu = device.driver();
+  for (size_t s = 1; s < streams.size(); ++s) {
+    DSC_RETURN_IF_ERROR(
+        device.check(cu.cuEventRecord(joinEvents[s], streams[s]), "cuEventRecord(join)"));
+    DSC_RETURN_IF_ERROR(
+        device.check(cu.cuStreamWaitEvent(stream, joinEvents[s], 0), "cuStreamWaitEvent(join)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Executor::enqueueWaits(size_t index) {
+  const fb::Step &step = *plan.steps()->Get(index);
+  if (!step.wait_events())
+    return absl::OkStatus();
+  for (uint32_t e : *step.wait_events())
+    DSC_RETURN_IF_ERROR(
+        device.check(device.driver().cuStreamWaitEvent(streamOf(index), events[e], 0),
+                     absl::StrCat(where(index), ": cuStreamWaitEvent(", e, ")")));
+  return absl::OkStatus();
+}
+
+absl::Status Executor::enqueueRecord(size_t index) {
+  int32_t e = plan.steps()->Get(index)->record_event();
+  if (e < 0)
+    return absl::OkStatus();
+  return device.check(device.driver().cuEventRecord(events[e], streamOf(index)),
+                      absl::StrCat(where(index), ": cuEventRecord(", e, ")"));
+}
+
 absl::Status Executor::enqueueStep(size_t index) {
+  DSC_RETURN_IF_ERROR(enqueueWaits(index));
+  DSC_RETURN_IF_ERROR(enqueueOp(index));
+  return enqueueRecord(index);
+}
+
+absl::Status Executor::enqueuePlan() {
+  DSC_RETURN_IF_ERROR(forkStreams());
+  for (size_t i = 0; i < plan.steps()->size(); ++i)
+    DSC_RETURN_IF_ERROR(enqueueStep(i));
+  return joinStreams();
+}
+
+absl::Status Executor::finish(const std::string &what) {
+  if (comms)
+    return comms->wait(stream, what);
+  // Kernel faults surface here; they belong to no one step in particular.
+  return device.check(device.driver().cuStreamSynchronize(stream), what);
+}
+
+absl::Status Executor::enqueueOp(size_t index) {
   const Driver &cu = device.driver();
   const fb::Step &step = *plan.steps()->Get(index);
+  CUstream stream = streamOf(index);
   switch (step.op_type()) {
   case fb::StepOp::KernelLaunch: {
     const fb::KernelLaunch &launch = *step.op_as_KernelLaunch();
@@ -277,16 +372,30 @@ absl::Status Executor::enqueueStep(size_t index) {
 }
 
 absl::Status Executor::capture() {
-  // Collectives run step by step (Executor.h); capturing NCCL calls is later work.
-  if (comms)
+  if (!useGraph)
     return absl::OkStatus();
   const Driver &cu = device.driver();
-  DSC_RETURN_IF_ERROR(device.check(
-      cu.cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
-      "cuStreamBeginCapture"));
-  absl::Status enqueued = absl::OkStatus();
-  for (size_t i = 0; i < plan.steps()->size() && enqueued.ok(); ++i)
-    enqueued = enqueueStep(i);
+  // One eager run first, as PyTorch asks before capturing NCCL calls: NCCL connects its
+  // peers and sets up its buffers on a communicator's first collectives, which a capture
+  // cannot hold. Weights and inputs are not there yet: zeroed memory keeps every kernel in
+  // bounds (an index of 0 is valid), every rank runs the same steps, so the collectives
+  // match, and the weight uploads and real runs overwrite what this one writes.
+  if (comms) {
+    for (auto [region, bytes] :
+         {std::pair{arena, plan.arena_bytes()}, std::pair{params, plan.param_bytes()}})
+      if (bytes > 0)
+        DSC_RETURN_IF_ERROR(device.check(cu.cuMemsetD8Async(region, 0, bytes, stream),
+                                         "cuMemsetD8Async(zeroing before the first run)"));
+    DSC_RETURN_IF_ERROR(enqueuePlan());
+    DSC_RETURN_IF_ERROR(finish(absl::StrCat(loaded.name(), ": a first run before the capture")));
+  }
+  // Relaxed for NCCL: its enqueue and our polling of its async error may make CUDA calls
+  // that the stricter modes forbid during a capture.
+  DSC_RETURN_IF_ERROR(
+      device.check(cu.cuStreamBeginCapture(stream, comms ? CU_STREAM_CAPTURE_MODE_RELAXED
+                                                         : CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                   "cuStreamBeginCapture"));
+  absl::Status enqueued = enqueuePlan();
   // End the capture even after a failure, so the stream is usable again.
   CUresult ended = cu.cuStreamEndCapture(stream, &graph);
   DSC_RETURN_IF_ERROR(enqueued);
@@ -328,17 +437,12 @@ absl::Status Executor::uploadInput(size_t index, const HostArray &array) {
 }
 
 absl::Status Executor::run() {
-  const Driver &cu = device.driver();
-  if (comms) {
-    for (size_t i = 0; i < plan.steps()->size(); ++i)
-      DSC_RETURN_IF_ERROR(enqueueStep(i));
-    return comms->wait(stream, absl::StrCat(loaded.name(), ": running the plan"));
-  }
-  DSC_RETURN_IF_ERROR(
-      device.check(cu.cuGraphLaunch(graphExec, stream), "cuGraphLaunch"));
-  // Kernel faults surface here; they belong to no one step in particular.
-  return device.check(cu.cuStreamSynchronize(stream),
-                      absl::StrCat(loaded.name(), ": running the plan"));
+  if (graphExec)
+    DSC_RETURN_IF_ERROR(
+        device.check(device.driver().cuGraphLaunch(graphExec, stream), "cuGraphLaunch"));
+  else
+    DSC_RETURN_IF_ERROR(enqueuePlan());
+  return finish(absl::StrCat(loaded.name(), ": running the plan"));
 }
 
 absl::StatusOr<HostArray> Executor::downloadOutput(size_t index) const {
@@ -371,9 +475,6 @@ static double medianOfSorted(const std::vector<double> &v) {
 
 absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
   const Driver &cu = device.driver();
-  if (comms)
-    return absl::UnimplementedError(
-        "--bench replays the CUDA graph, which plans with collectives do not have yet");
   for (int i = 0; i < warmup; ++i)
     DSC_RETURN_IF_ERROR(run());
   CUevent start = nullptr, stop = nullptr;
@@ -386,13 +487,12 @@ absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
     float ms = 0;
     status = device.check(cu.cuEventRecord(start, stream), "cuEventRecord");
     if (status.ok())
-      status =
-          device.check(cu.cuGraphLaunch(graphExec, stream), "cuGraphLaunch");
+      status = graphExec ? device.check(cu.cuGraphLaunch(graphExec, stream), "cuGraphLaunch")
+                         : enqueuePlan();
     if (status.ok())
       status = device.check(cu.cuEventRecord(stop, stream), "cuEventRecord");
     if (status.ok())
-      status = device.check(cu.cuEventSynchronize(stop),
-                            absl::StrCat(loaded.name(), ": running the plan"));
+      status = finish(absl::StrCat(loaded.name(), ": running the plan"));
     if (status.ok())
       status = device.check(cu.cuEventElapsedTime(&ms, start, stop),
                             "cuEventElapsedTime");
@@ -415,31 +515,33 @@ absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
 absl::StatusOr<std::vector<double>> Executor::profile(int iterations) {
   const Driver &cu = device.driver();
   size_t n = plan.steps()->size();
-  std::vector<CUevent> events(n + 1, nullptr);
+  std::vector<CUevent> marks(n + 1, nullptr);
   absl::Status status = absl::OkStatus();
-  for (CUevent &e : events)
+  for (CUevent &e : marks)
     if (status.ok())
       status = device.check(cu.cuEventCreate(&e, CU_EVENT_DEFAULT), "cuEventCreate");
   std::vector<std::vector<double>> times(n);
   for (int it = 0; it <= iterations && status.ok(); ++it) {
+    status = forkStreams();
     for (size_t i = 0; i < n && status.ok(); ++i) {
-      status = device.check(cu.cuEventRecord(events[i], stream), "cuEventRecord");
+      status = device.check(cu.cuEventRecord(marks[i], stream), "cuEventRecord");
       if (status.ok())
         status = enqueueStep(i);
     }
     if (status.ok())
-      status = device.check(cu.cuEventRecord(events[n], stream), "cuEventRecord");
+      status = joinStreams();
     if (status.ok())
-      status = device.check(cu.cuEventSynchronize(events[n]),
-                            absl::StrCat(loaded.name(), ": profiling the plan"));
+      status = device.check(cu.cuEventRecord(marks[n], stream), "cuEventRecord");
+    if (status.ok())
+      status = finish(absl::StrCat(loaded.name(), ": profiling the plan"));
     for (size_t i = 0; i < n && status.ok() && it > 0; ++i) { // run 0 warms up
       float ms = 0;
-      status = device.check(cu.cuEventElapsedTime(&ms, events[i], events[i + 1]),
-                            "cuEventElapsedTime");
+      status =
+          device.check(cu.cuEventElapsedTime(&ms, marks[i], marks[i + 1]), "cuEventElapsedTime");
       times[i].push_back(ms);
     }
   }
-  for (CUevent e : events)
+  for (CUevent e : marks)
     if (e)
       cu.cuEventDestroy(e);
   DSC_RETURN_IF_ERROR(status);
@@ -451,6 +553,54 @@ absl::StatusOr<std::vector<double>> Executor::profile(int iterations) {
     medians[i] = medianOfSorted(times[i]);
   }
   return medians;
+}
+
+absl::StatusOr<std::vector<TraceSlice>> Executor::trace(int rank) {
+  const Driver &cu = device.driver();
+  DSC_RETURN_IF_ERROR(run()); // warm-up: lazy loading and cold caches stay out of the trace
+  size_t n = plan.steps()->size();
+  // marks[0] opens the run on stream 0; step i is between marks[2i+1] and marks[2i+2].
+  std::vector<CUevent> marks(2 * n + 1, nullptr);
+  absl::Status status = absl::OkStatus();
+  for (CUevent &e : marks)
+    if (status.ok())
+      status = device.check(cu.cuEventCreate(&e, CU_EVENT_DEFAULT), "cuEventCreate");
+  if (status.ok())
+    status = device.check(cu.cuEventRecord(marks[0], stream), "cuEventRecord");
+  if (status.ok())
+    status = forkStreams();
+  for (size_t i = 0; i < n && status.ok(); ++i) {
+    status = enqueueWaits(i);
+    if (status.ok())
+      status = device.check(cu.cuEventRecord(marks[2 * i + 1], streamOf(i)), "cuEventRecord");
+    if (status.ok())
+      status = enqueueOp(i);
+    if (status.ok())
+      status = device.check(cu.cuEventRecord(marks[2 * i + 2], streamOf(i)), "cuEventRecord");
+    if (status.ok())
+      status = enqueueRecord(i);
+  }
+  if (status.ok())
+    status = joinStreams();
+  if (status.ok())
+    status = finish(absl::StrCat(loaded.name(), ": tracing the plan"));
+  std::vector<TraceSlice> slices;
+  for (size_t i = 0; i < n && status.ok(); ++i) {
+    float begin = 0, end = 0;
+    status = device.check(cu.cuEventElapsedTime(&begin, marks[0], marks[2 * i + 1]),
+                          "cuEventElapsedTime");
+    if (status.ok())
+      status = device.check(cu.cuEventElapsedTime(&end, marks[0], marks[2 * i + 2]),
+                            "cuEventElapsedTime");
+    TraceSlice &slice = slices.emplace_back(describeTraceStep(plan, i, rank));
+    slice.startUs = 1e3 * begin;
+    slice.durationUs = 1e3 * (end - begin);
+  }
+  for (CUevent e : marks)
+    if (e)
+      cu.cuEventDestroy(e);
+  DSC_RETURN_IF_ERROR(status);
+  return slices;
 }
 
 Executor::~Executor() {
@@ -475,6 +625,16 @@ Executor::~Executor() {
       cu.cuMemFree(region);
   for (CUmodule module : modules)
     cu.cuModuleUnload(module);
+  for (CUevent e : events)
+    cu.cuEventDestroy(e);
+  for (CUevent e : joinEvents)
+    cu.cuEventDestroy(e);
+  if (forkEvent)
+    cu.cuEventDestroy(forkEvent);
+  for (size_t s = 1; s < streams.size(); ++s) {
+    cu.cuStreamSynchronize(streams[s]);
+    cu.cuStreamDestroy(streams[s]);
+  }
   if (stream)
     cu.cuStreamDestroy(stream);
 }

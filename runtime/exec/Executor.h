@@ -9,10 +9,16 @@
 // that has them) and kernel argument arrays. The whole plan is then
 // captured once into a CUDA graph on one stream and replayed.
 //
-// One stream: steps run in plan order, which satisfies every wait_events
-// edge (an event is recorded by an earlier step), so the plan's streams and
-// events are not needed for correctness; running them concurrently is later
-// work.
+// Streams: one CUstream per plan stream, one CUevent per plan event. Each
+// step waits for its wait_events on its own stream, runs, and records its
+// record_event, so a collective on a communication stream runs beside the
+// compute stream (dsc-schedule-collectives plans that). Each run forks every
+// stream from stream 0 and joins them back, so that the CUDA graph captured
+// from stream 0 holds them all and a run ends when stream 0 does. GEMMs and
+// cuDNN attention share one workspace and one handle, so they must stay on
+// stream 0 (checked at create). Plans with collectives are captured too
+// (NCCL kernels are graph-capturable); `useGraph = false` runs any plan step
+// by step instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +31,7 @@
 #include "runtime/exec/Gemm.h"
 #include "runtime/exec/GemmTuning.h"
 #include "runtime/exec/Nccl.h"
+#include "runtime/exec/Trace.h"
 #include "runtime/support/HostArray.h"
 
 #include "absl/status/statusor.h"
@@ -38,6 +45,8 @@ struct ExecutorOptions {
   /// Timed runs of each cuBLASLt candidate at load (GemmTuning.h); 0 keeps the heuristic's
   /// first pick.
   int gemmTuneIterations = 0;
+  /// Capture the plan into a CUDA graph and replay it; false enqueues the steps one by one.
+  bool useGraph = true;
 };
 
 struct BenchResult {
@@ -47,9 +56,9 @@ struct BenchResult {
 class Executor {
 public:
   /// `artifact` and `device` must outlive the executor.
-  /// A plan with collective steps needs `comms` (which must outlive the executor); it then
-  /// runs step by step on its stream rather than as a CUDA graph, and every wait polls the
-  /// communicators (Nccl.h) so that a failed peer ends the run instead of hanging it.
+  /// A plan with collective steps needs `comms` (which must outlive the executor); every
+  /// wait then polls the communicators (Nccl.h) so that a failed peer ends the run instead of
+  /// hanging it. Without `options.useGraph`, runs enqueue the steps one by one (no CUDA graph).
   static absl::StatusOr<std::unique_ptr<Executor>> create(const Device &device,
                                                           const LoadedArtifact &artifact,
                                                           Communicators *comms = nullptr,
@@ -75,10 +84,18 @@ public:
   absl::StatusOr<std::vector<double>> profile(int iterations);
   /// What tuning the GEMMs at load found (all zero without ExecutorOptions::gemmTuneIterations).
   const GemmTuningReport &gemmTuning() const { return tuning; }
+  /// One traced run: after one warm-up run, the steps are enqueued one by one (not as the
+  /// graph) with a timing event recorded on each step's own stream just before and just after
+  /// it; slice times are in microseconds from the run's start. Costs one step-by-step run, and
+  /// its slices include what the graph saves: launch gaps between short steps. `rank` is the
+  /// slices' pid.
+  absl::StatusOr<std::vector<TraceSlice>> trace(int rank);
 
 private:
-  Executor(const Device &device, const LoadedArtifact &artifact, Communicators *comms)
-      : device(device), loaded(artifact), plan(artifact.artifact()), comms(comms) {}
+  Executor(const Device &device, const LoadedArtifact &artifact, Communicators *comms,
+           bool useGraph)
+      : device(device), loaded(artifact), plan(artifact.artifact()), comms(comms),
+        useGraph(useGraph) {}
 
   struct Launch {
     CUfunction function = nullptr;
@@ -93,7 +110,21 @@ private:
   absl::Status bindAttention();
   absl::Status allocate();
   absl::Status capture();
+  absl::Status createStreams();
+  /// The step's operation alone, on its stream (no waits, no events).
+  absl::Status enqueueOp(size_t index);
+  /// Its waits, the operation, its event.
   absl::Status enqueueStep(size_t index);
+  absl::Status enqueueWaits(size_t index);
+  absl::Status enqueueRecord(size_t index);
+  /// Every other stream waits for stream 0 (fork) / stream 0 waits for every other (join).
+  absl::Status forkStreams();
+  absl::Status joinStreams();
+  /// Every step between a fork and a join.
+  absl::Status enqueuePlan();
+  /// Waits for stream 0 (which the join makes wait for every stream).
+  absl::Status finish(const std::string &what);
+  CUstream streamOf(size_t index) const;
   CUdeviceptr address(const fb::BufferRef &ref) const;
   CUdeviceptr bufferAddress(uint32_t buffer) const;
   std::string where(size_t step) const { return describeStep(plan, step); }
@@ -104,6 +135,7 @@ private:
   const LoadedArtifact &loaded;
   const fb::Artifact &plan;
   Communicators *comms;
+  bool useGraph;
   std::vector<CUmodule> modules;
   /// functions[module][kernel].
   std::vector<std::vector<CUfunction>> functions;
@@ -115,7 +147,14 @@ private:
   std::vector<std::unique_ptr<CudnnAttention>> attentions;
   CUdeviceptr attentionWorkspace = 0;
   CUdeviceptr arena = 0, params = 0, workspace = 0;
+  /// Stream 0 of the plan: compute, uploads, downloads and graph launches.
   CUstream stream = nullptr;
+  /// streams[0] is `stream`.
+  std::vector<CUstream> streams;
+  /// The plan's events (no timing), then the fork and one join event per stream.
+  std::vector<CUevent> events;
+  CUevent forkEvent = nullptr;
+  std::vector<CUevent> joinEvents;
   CUgraph graph = nullptr;
   CUgraphExec graphExec = nullptr;
   GemmTuningReport tuning;

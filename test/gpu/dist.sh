@@ -13,6 +13,10 @@
 #        compiled with `dsc --mesh ...` (tp=2 Megatron MLP and llama_layer, dp=2 MLP with each
 #        rank slicing the user's input, and a tp=2 MLP reading its slices from a safetensors
 #        file), each checked against the unsharded model in the interpreter.
+#     4. the collectives model again, its collectives async on stream 1 (dsc-schedule-
+#        collectives at -O2), replayed as a CUDA graph with --bench and traced with --trace
+#        (test/gpu/check_trace.py: one slice per step, two streams, four collectives), then
+#        step by step with --nograph; both checked against the interpreter.
 # Prints `dist: N passed, M failed, K skipped`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,6 +29,9 @@ prepare)
   build/bin/dsc-interp test/gpu/models/collectives.mlir --random-weights 1 --seed 7 \
     --save-inputs "$out/collectives/inputs" --out "$out/collectives/ref" >/dev/null
   build/bin/dsc test/gpu/models/all_reduce_2.mlir -o "$out/fault/model.dsx"
+  build/bin/dsrun "$out/collectives/model.dsx" --info | sed -n 's/^steps: \([0-9]*\) .*/\1/p' \
+    >"$out/collectives/steps"
+  grep -q "on 2 streams" <(build/bin/dsrun "$out/collectives/model.dsx" --info)
   # End to end: name | model | -D overrides | mesh | --parallel | tolerances (test/gpu/prepare.sh
   # says why: f32 element-wise, bf16 by the relative Frobenius error) | weights (random, or the
   # f32 shapes of a safetensors file written here, from which each rank reads its slices)
@@ -94,6 +101,23 @@ run)
     failed=$((failed + 1))
     echo "fault: FAIL"
   fi
+  for mode in graph nograph; do
+    flag=--graph
+    [[ $mode == nograph ]] && flag=--nograph
+    trace=$log/collectives.$mode.trace.json
+    NCCL_DEBUG=WARN timeout 120 "$dsrun" -n 1 "$c/model.dsx" --random_weights=1 \
+      --inputs="$c/inputs" --check="$c/ref" --rtol=1e-2 --atol=1e-3 --timeout=60 \
+      --bench=20 "$flag" --trace="$trace" >"$log/dist-async-$mode.log" 2>&1
+    rc=$?
+    cat "$log/dist-async-$mode.log"
+    if [[ $rc -eq 0 ]] && grep -q "^bench:" "$log/dist-async-$mode.log" &&
+      python3 test/gpu/check_trace.py "$trace" "$(cat "$c/steps")" --streams 2 --communication 4; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      echo "async $mode: FAIL (rc=$rc)"
+    fi
+  done
   skipped=0
   gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
   for dir in "$out"/e2e/*/; do

@@ -16,6 +16,7 @@
 #include "ir/DscDialect.h"
 #include "ir/ModelSummary.h"
 #include "ir/PlanDialect.h"
+#include "ir/PlanExplain.h"
 #include "passes/Passes.h"
 #include "runtime/support/Fp8Layout.h"
 
@@ -121,7 +122,10 @@ cl::opt<std::string> attentionBackend(
     cl::value_desc("auto|cudnn|generated"), cl::init("auto"), cl::cat(dscCategory));
 cl::opt<bool> explain("explain",
                       cl::desc("Print, for every op, the type it computes in and why (a "
-                               "remark at its location)"),
+                               "remark at its location); with a plan (--emit=plan, cuda or "
+                               "an artifact), then a report per rank: fused kernels, GEMM "
+                               "precisions, memory, collectives and the predicted time and "
+                               "overlap"),
                       cl::init(false), cl::cat(dscCategory));
 cl::opt<OptLevel> optLevel(cl::desc("Optimization level"), cl::init(O2),
                            cl::values(clEnumVal(O0, "no optimization"),
@@ -228,6 +232,9 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     lowering.attention = attentionBackend;
     lowering.explain = explain;
     pm.addPass(dsc::createLowerToPlanPass(lowering));
+    // Collectives behind independent compute, before memory planning sees their waits.
+    if (optLevel >= 2)
+      pm.addPass(dsc::createScheduleCollectivesPass());
     pm.addPass(dsc::createPlanMemoryPass());
   }
   return pm.run(module);
@@ -336,6 +343,9 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = loadModel(sourceMgr, context);
   if (!module || failed(verify(*module)) || failed(runPipeline(*module, context)))
     return 1;
+  // --explain on a plan: per rank, what runs where and what the cost model predicts.
+  if (explain && emitKind != EmitKind::Mlir && emitKind != EmitKind::Summary)
+    dsc::explainPlan(*module, *dsc::deviceCeilings("h100"), llvm::errs());
 
 #ifdef DSC_HAVE_CODEGEN
   if (emitKind == EmitKind::Artifact) {

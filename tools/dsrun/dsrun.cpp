@@ -6,7 +6,7 @@
 //   --random_weights=SEED]
 //                   [--inputs=DIR | --seed=N] [--out=DIR]
 //                   [--check=DIR --rtol=X --atol=Y [--max_rel_l2=Z]] [--bench=N]
-//                   [--runs=N]
+//                   [--runs=N] [--profile=N] [--trace=FILE] [--nograph]
 //
 // `--info` prints what the artifact holds; `--device_arch` checks it against
 // an arch without a GPU. Otherwise dsrun runs the plan once (`--runs` times,
@@ -95,6 +95,16 @@ ABSL_FLAG(int, profile, 0,
           "(outside the CUDA graph) and print a table: median ms, the step's "
           "operand bytes in GB/s and its TFLOP/s, slowest first");
 
+ABSL_FLAG(std::string, trace, "",
+          "after the run, trace one more run step by step (not as the graph: launch gaps "
+          "show) with CUDA events around each step on its stream, write it as Chrome / "
+          "Perfetto trace JSON (one file per rank: FILE.rankR.json when there are several) "
+          "and print busy and communication time per stream and how much communication "
+          "ran under compute");
+ABSL_FLAG(bool, graph, true,
+          "capture the plan as a CUDA graph and replay it (--nograph: enqueue the steps one "
+          "by one on every run)");
+
 namespace {
 
 /// The --profile table: one row per step, slowest first, then the total.
@@ -171,6 +181,52 @@ bool checkOutput(const std::string &name, const dsc::HostArray &actual,
   return ok;
 }
 
+/// --bench, --profile and --trace, on every rank (their runs hold collectives); rank 0 prints
+/// the timings, every rank writes its trace and prints its summary.
+int timeAndTrace(dsc::Executor &executor, const dsc::fb::Artifact &plan,
+                 const dsc::dist::DistEnv &env) {
+  bool print = env.rank == 0;
+  if (int iterations = absl::GetFlag(FLAGS_bench); iterations > 0) {
+    absl::StatusOr<dsc::BenchResult> timed = executor.bench(kWarmupReplays, iterations);
+    if (!timed.ok())
+      return fail(timed.status().message());
+    double flops = 0, bytes = 0;
+    for (const dsc::fb::Step *step : *plan.steps()) {
+      flops += static_cast<double>(step->flops());
+      bytes += static_cast<double>(step->bytes());
+    }
+    if (const dsc::GemmTuningReport &t = executor.gemmTuning(); print && t.problems > 0)
+      std::printf("gemm tuning: %d distinct GEMMs, %d changed algorithm; GEMM time per run "
+                  "%.4f ms with the heuristic's picks, %.4f ms tuned (each timed alone)\n",
+                  t.problems, t.changed, t.heuristicMs, t.tunedMs);
+    double seconds = timed->medianMs / 1e3;
+    if (print)
+      std::printf("bench: %d replays: median %.4f ms (min %.4f, max %.4f); "
+                  "%.2f TFLOP/s, %.1f GB/s\n",
+                  iterations, timed->medianMs, timed->minMs, timed->maxMs,
+                  seconds > 0 ? flops / seconds / 1e12 : 0.0,
+                  seconds > 0 ? bytes / seconds / 1e9 : 0.0);
+  }
+  if (int iterations = absl::GetFlag(FLAGS_profile); iterations > 0) {
+    absl::StatusOr<std::vector<double>> times = executor.profile(iterations);
+    if (!times.ok())
+      return fail(times.status().message());
+    if (print)
+      printProfile(plan, *times, iterations);
+  }
+  if (std::string path = absl::GetFlag(FLAGS_trace); !path.empty()) {
+    absl::StatusOr<std::vector<dsc::TraceSlice>> slices = executor.trace(env.rank);
+    if (!slices.ok())
+      return fail(slices.status().message());
+    std::string file = dsc::rankTracePath(path, env.rank, env.worldSize);
+    if (absl::Status s = dsc::writeTrace(file, *slices); !s.ok())
+      return fail(s.message());
+    std::printf("trace: rank %d: %zu steps to %s\n", env.rank, slices->size(), file.c_str());
+    std::fputs(dsc::formatTraceSummary(dsc::summarizeTrace(*slices)).c_str(), stdout);
+  }
+  return 0;
+}
+
 int runArtifact(const dsc::LoadedArtifact &loaded) {
   const dsc::fb::Artifact &plan = loaded.artifact();
   absl::StatusOr<dsc::dist::DistEnv> env =
@@ -193,7 +249,8 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
   }
   absl::StatusOr<std::unique_ptr<dsc::Executor>> executor =
       dsc::Executor::create(**device, loaded, comms.get(),
-                            {/*gemmTuneIterations=*/std::max(0, absl::GetFlag(FLAGS_gemm_tune))});
+                            {/*gemmTuneIterations=*/std::max(0, absl::GetFlag(FLAGS_gemm_tune)),
+                             /*useGraph=*/absl::GetFlag(FLAGS_graph)});
   if (!executor.ok())
     return fail(executor.status().message());
 
@@ -250,9 +307,10 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
       return fail(s.message());
   }
 
-  // Outputs are whole on every rank (Artifact.fbs): rank 0 reports and writes them once.
+  // Outputs are whole on every rank (Artifact.fbs): rank 0 reports and writes them once. Every
+  // rank times and traces: the replays run collectives that need them all.
   if (env->rank != 0)
-    return 0;
+    return timeAndTrace(**executor, plan, *env);
   std::string checkDir = absl::GetFlag(FLAGS_check);
   bool allMatch = true;
   for (flatbuffers::uoffset_t i = 0;
@@ -273,33 +331,8 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
                       absl::GetFlag(FLAGS_max_rel_l2));
   }
 
-  if (int iterations = absl::GetFlag(FLAGS_bench); iterations > 0) {
-    absl::StatusOr<dsc::BenchResult> timed =
-        (*executor)->bench(kWarmupReplays, iterations);
-    if (!timed.ok())
-      return fail(timed.status().message());
-    double flops = 0, bytes = 0;
-    for (const dsc::fb::Step *step : *plan.steps()) {
-      flops += static_cast<double>(step->flops());
-      bytes += static_cast<double>(step->bytes());
-    }
-    if (const dsc::GemmTuningReport &t = (*executor)->gemmTuning(); t.problems > 0)
-      std::printf("gemm tuning: %d distinct GEMMs, %d changed algorithm; GEMM time per run "
-                  "%.4f ms with the heuristic's picks, %.4f ms tuned (each timed alone)\n",
-                  t.problems, t.changed, t.heuristicMs, t.tunedMs);
-    double seconds = timed->medianMs / 1e3;
-    std::printf("bench: %d replays: median %.4f ms (min %.4f, max %.4f); "
-                "%.2f TFLOP/s, %.1f GB/s\n",
-                iterations, timed->medianMs, timed->minMs, timed->maxMs,
-                seconds > 0 ? flops / seconds / 1e12 : 0.0,
-                seconds > 0 ? bytes / seconds / 1e9 : 0.0);
-  }
-  if (int iterations = absl::GetFlag(FLAGS_profile); iterations > 0) {
-    absl::StatusOr<std::vector<double>> times = (*executor)->profile(iterations);
-    if (!times.ok())
-      return fail(times.status().message());
-    printProfile(plan, *times, iterations);
-  }
+  if (int code = timeAndTrace(**executor, plan, *env); code != 0)
+    return code;
   if (!allMatch) {
     std::fprintf(stderr, "dsrun: %s: outputs differ from %s\n",
                  loaded.name().c_str(), checkDir.c_str());
@@ -315,7 +348,7 @@ int main(int argc, char **argv) {
   absl::SetProgramUsageMessage(
       "runs a dsc artifact.\n  dsrun MODEL.dsx [--info] [--device_arch=sm_XY]\n"
       "  dsrun MODEL.dsx [--weights=W.safetensors | --random_weights=SEED] "
-      "[--inputs=DIR] [--out=DIR] [--check=DIR] [--bench=N]");
+      "[--inputs=DIR] [--out=DIR] [--check=DIR] [--bench=N] [--trace=FILE]");
   std::vector<char *> args = absl::ParseCommandLine(argc, argv);
   if (int n = absl::GetFlag(FLAGS_n); n != 0) {
     // The children run this same command line; the last --n wins, so they run one rank each.

@@ -108,6 +108,49 @@ TEST_F(ArtifactWriterTest, WrittenArtifactLoads) {
   EXPECT_EQ(a.steps()->Get(3)->op_as_Copy()->bytes(), 128u);
 }
 
+TEST_F(ArtifactWriterTest, WaitBecomesTheNextStepsWaitEvent) {
+  // An async all_reduce on stream 1 and its wait: the launch after the wait waits for event 1,
+  // the one before it does not; the collective keeps its own stream and events.
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(R"mlir(
+module attributes {plan.arena_bytes = 1024 : i64, plan.param_bytes = 0 : i64,
+                   plan.mesh = {axes = ["tp"], shape = array<i64: 1>}} {
+  func.func @main() {
+    %x = plan.input "x" {offset = 0 : i64} : memref<4x8xf32>
+    %y = plan.output "y" {offset = 256 : i64} : memref<4x8xf32>
+    %z = plan.output "z" {offset = 512 : i64} : memref<4x8xf32>
+    %p = plan.alloc activation {offset = 768 : i64} : memref<4x8xf32>
+    plan.launch "unary"(%x : memref<4x8xf32>) -> (%p : memref<4x8xf32>) {op = "dsc.silu",
+        record_event = 0 : i32}
+    plan.collective all_reduce sum send %p : memref<4x8xf32> recv %y : memref<4x8xf32>
+        {mesh_axes = array<i32: 0>, stream = 1 : i32, wait_events = array<i32: 0>,
+         record_event = 1 : i32}
+    plan.launch "unary"(%x : memref<4x8xf32>) -> (%z : memref<4x8xf32>) {op = "dsc.silu"}
+    plan.wait 1(%p, %y : memref<4x8xf32>, memref<4x8xf32>)
+    plan.launch "unary"(%y : memref<4x8xf32>) -> (%z : memref<4x8xf32>) {op = "dsc.silu"}
+    return
+  }
+}
+)mlir");
+  ASSERT_TRUE(module) << diagnostics;
+  std::string path = tempPath("async.dsx");
+  ASSERT_TRUE(mlir::succeeded(writeArtifactFile(*module, path, ArtifactOptions()))) << diagnostics;
+  absl::StatusOr<LoadedArtifact> loaded = loadArtifact(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const fb::Artifact &a = loaded->artifact();
+  ASSERT_EQ(a.steps()->size(), 4u);
+  EXPECT_EQ(a.num_streams(), 2u);
+  EXPECT_EQ(a.num_events(), 2u);
+  const fb::Step &collective = *a.steps()->Get(1);
+  EXPECT_EQ(collective.stream(), 1u);
+  ASSERT_EQ(collective.wait_events()->size(), 1u);
+  EXPECT_EQ(collective.wait_events()->Get(0), 0u);
+  EXPECT_EQ(collective.record_event(), 1);
+  const auto *none = a.steps()->Get(2)->wait_events();
+  EXPECT_TRUE(!none || none->size() == 0);
+  ASSERT_EQ(a.steps()->Get(3)->wait_events()->size(), 1u);
+  EXPECT_EQ(a.steps()->Get(3)->wait_events()->Get(0), 1u);
+}
+
 TEST_F(ArtifactWriterTest, UnmappedLaunchIsAnError) {
   mlir::OwningOpRef<mlir::ModuleOp> module = parse(R"mlir(
 module attributes {plan.arena_bytes = 512 : i64, plan.param_bytes = 0 : i64} {

@@ -2,6 +2,7 @@
 
 #include "ir/CostModel.h"
 #include "ir/DscDialect.h"
+#include "ir/PlanDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
@@ -78,6 +79,41 @@ TEST_F(CostModelTest, CollectivesCostRingTrafficOverTheirGroup) {
   // all_gather over the size-2 axis: half of the gathered result comes from the peer.
   const OpCost &ag = costs.at("shard.all_gather");
   EXPECT_DOUBLE_EQ(ag.commBytes, 0.5 * 2048 * 1024 * 4);
+}
+
+TEST(CostModel, PlanStepsCostLikeTheirOps) {
+  mlir::MLIRContext context;
+  context.loadDialect<plan::PlanDialect, mlir::func::FuncDialect>();
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+module attributes {plan.mesh = {axes = ["dp", "tp"], shape = array<i64: 2, 4>}} {
+  func.func @main() {
+    %x = plan.input "x" : memref<4096x4096xbf16>
+    %y = plan.output "y" : memref<4096x4096xbf16>
+    plan.gemm %x, %x, %y {k = 4096 : i64, lda = 4096 : i64, ldb = 4096 : i64, ldc = 4096 : i64,
+        m = 4096 : i64, n = 4096 : i64} : memref<4096x4096xbf16>, memref<4096x4096xbf16>,
+        memref<4096x4096xbf16>
+    plan.collective all_reduce sum send %x : memref<4096x4096xbf16> recv %y
+        : memref<4096x4096xbf16> {mesh_axes = array<i32: 1>}
+    plan.wait 0(%x : memref<4096x4096xbf16>)
+    return
+  }
+}
+)mlir",
+                                                                                     &context);
+  ASSERT_TRUE(module);
+  DeviceCeilings device = *deviceCeilings("h100");
+  std::map<std::string, OpCost> costs;
+  module->walk([&](mlir::Operation *op) {
+    costs[op->getName().getStringRef().str()] = estimateStepCost(op, device);
+  });
+  double n = 4096, buffer = n * n * 2;
+  EXPECT_NEAR(costs.at("plan.gemm").seconds, 2 * n * n * n / 765e12 + device.kernelLaunch, 1e-12);
+  EXPECT_FALSE(costs.at("plan.gemm").communication);
+  // Over tp (4 ranks), as the shard all_reduce above.
+  EXPECT_TRUE(costs.at("plan.collective").communication);
+  EXPECT_DOUBLE_EQ(costs.at("plan.collective").commBytes, 2 * 0.75 * buffer);
+  EXPECT_DOUBLE_EQ(costs.at("plan.wait").seconds, 0);
+  EXPECT_DOUBLE_EQ(costs.at("plan.input").seconds, 0);
 }
 
 TEST(CostModel, UnknownDevice) { EXPECT_FALSE(deviceCeilings("tpu").has_value()); }
