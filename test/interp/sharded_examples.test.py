@@ -33,6 +33,12 @@ LAYER = ("llama_layer", "examples/llama_layer.dsg",
 
 LLAMA = ("llama", "examples/llama.dsg", ["-D", "T=16", "-D", "V=256", "-D", "F=256"], 2e-2)
 
+MOE = ("moe_layer", "examples/moe_layer.dsg", [], 2e-2)
+# Capacity 1.25x the mean load: 10 rows per expert for 32 tokens x 4 choices, so choices drop.
+MOE_V3 = ("moe_layer-v3", "examples/moe_layer-v3.dsg",
+          ["-D", "B=2", "-D", "T=16", "-D", "D=64", "-D", "FE=32", "-D", "E=16", "-D", "G=4",
+           "-D", "TG=2", "-D", "K=4"], 2e-2)
+
 # (example, mesh, parallel mode)
 CASES = [
     (MLP, "tp=2", "auto"), (MLP, "tp=4", "auto"), (MLP, "tp=8", "auto"),
@@ -41,6 +47,12 @@ CASES = [
     (LAYER, "tp=2", "auto"), (LAYER, "tp=4", "auto"), (LAYER, "tp=8", "auto"),
     (LAYER, "dp=2,tp=2", "auto"), (LAYER, "dp=2,tp=4", "auto"),
     (LLAMA, "dp=1,tp=2", "hints"), (LLAMA, "dp=2,tp=2", "hints"), (LLAMA, "dp=2,tp=4", "auto"),
+    (MOE, "ep=2", "hints"), (MOE, "ep=2", "auto"), (MOE, "ep=4", "auto"), (MOE, "ep=8", "auto"),
+    (MOE, "dp=2,ep=2", "auto"), (MOE, "dp=2,ep=4", "auto"),
+    # moe_layer-v3's hints name dp, ep and tp: axes of size 1 where a strategy is off.
+    (MOE_V3, "dp=1,ep=2,tp=1", "hints"), (MOE_V3, "dp=2,ep=2,tp=2", "hints"),
+    (MOE_V3, "dp=1,ep=4,tp=1", "auto"), (MOE_V3, "dp=1,ep=8,tp=1", "auto"),
+    (MOE_V3, "dp=1,ep=2,tp=2", "auto"), (MOE_V3, "dp=2,ep=2,tp=2", "auto"),
 ]
 
 
@@ -151,7 +163,7 @@ def main():
                 ok, detail = run_case(args, example, mesh, mode, work)
             except RuntimeError as e:
                 ok, detail = False, str(e)
-        print(("ok    " if ok else "FAIL  ") + label + "  " + detail, flush=True)
+        print(("ok    " if ok else "FAIL  ") + label + " " + detail, flush=True)
         passed += ok
         failed += not ok
     print(f"sharded: {passed} passed, {failed} failed")
