@@ -209,8 +209,8 @@ LoopSpec sliceSpec(SliceOp op) {
 }
 
 LoopSpec gatherSpec(GatherOp op) {
-  // Loops: the result's dims, then the table's gathered dim, which stays whole (a
-  // vocabulary-parallel embedding would need masking and a sum).
+  // Loops: the result's dims, then the table's gathered dim (the vocabulary), a reduction:
+  // split, each rank looks up the indices it holds and the ranks sum (partitionVocabGather).
   int64_t axis = normalized(op.getAxis(), rankOf(op.getTable()));
   int64_t indices = rankOf(op.getIndices()), out = rankOf(op.getResult());
   LoopSpec spec(out + 1, op->getContext());
@@ -220,7 +220,7 @@ LoopSpec gatherSpec(GatherOp op) {
   spec.add(table);
   spec.add(llvm::to_vector(llvm::seq<int64_t>(axis, axis + indices)));
   spec.addIdentity(out);
-  spec.splittable[out] = false;
+  spec.types[out] = IteratorType::reduction;
   return spec;
 }
 
@@ -346,6 +346,60 @@ FailureOr<ShardingArray> loopAxes(Operation *op, const LoopSpec &spec, ArrayRef<
   return result;
 }
 
+/// The ids 0..size-1 of this rank's block of a dim of `size` split over `axes`.
+Value localIds(OpBuilder &b, Location loc, GridOp grid, int64_t size, ArrayRef<GridAxis> axes) {
+  auto type = RankedTensorType::get({size}, b.getI32Type());
+  Value ids = IotaOp::create(b, loc, type, 0);
+  if (axes.empty())
+    return ids;
+  return AllSliceOp::create(b, loc, ids, grid, axes, 0);
+}
+
+Value splat(OpBuilder &b, Location loc, RankedTensorType type, double value) {
+  Type element = type.getElementType();
+  Attribute scalar = llvm::isa<FloatType>(element)
+                         ? Attribute(b.getFloatAttr(element, value))
+                         : Attribute(b.getIntegerAttr(element, static_cast<int64_t>(value)));
+  return ConstantOp::create(b, loc, DenseElementsAttr::get(type, scalar));
+}
+
+/// A gather whose table is split along the gathered dim (vocabulary-parallel embedding): each
+/// rank looks up the indices that fall in its rows (after clamping them as the op does),
+/// zeroes the others, and the ranks sum their results (one of them is nonzero per row, so
+/// the sum is exact).
+Value partitionVocabGather(GatherOp op, ArrayRef<Value> partitioned, ArrayRef<GridAxis> axes,
+                           GridOp grid, OpBuilder &b) {
+  Location loc = op->getLoc();
+  Value table = partitioned[0], indices = partitioned[1];
+  int64_t axis = normalized(op.getAxis(), rankOf(op.getTable()));
+  int64_t vocab = shapeOf(op.getTable())[axis], rows = shapeOf(table)[axis];
+  auto indexType = llvm::cast<RankedTensorType>(indices.getType());
+  int64_t rank = indexType.getRank();
+  Value ids = localIds(b, loc, grid, vocab, axes);
+  if (indexType.getElementType() != b.getI32Type())
+    ids = CastOp::create(b, loc, RankedTensorType::get({rows}, indexType.getElementType()), ids);
+  Value first = SliceOp::create(b, loc, ids, b.getDenseI64ArrayAttr({0}),
+                                b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({1}));
+  Value offset = BroadcastOp::create(b, loc, indexType, first, ArrayRef<int64_t>{rank - 1});
+  Value zero = splat(b, loc, indexType, 0);
+  Value clamped = MaxOp::create(
+      b, loc, MinOp::create(b, loc, indices, splat(b, loc, indexType, vocab - 1)), zero);
+  Value local = SubOp::create(b, loc, clamped, offset);
+  Value lookedUp = GatherOp::create(b, loc, table, local, op.getAxisAttr());
+  auto resultType = llvm::cast<RankedTensorType>(lookedUp.getType());
+  auto maskType = resultType.clone(b.getI1Type());
+  SmallVector<int64_t> indexDims = llvm::to_vector(llvm::seq<int64_t>(axis, axis + rank));
+  Value zeros = splat(b, loc, resultType, 0);
+  for (auto [bound, predicate] :
+       {std::pair{zero, ComparePredicate::ge},
+        std::pair{splat(b, loc, indexType, rows), ComparePredicate::lt}}) {
+    Value inRange = CompareOp::create(b, loc, local, bound, predicate);
+    Value mask = BroadcastOp::create(b, loc, maskType, inRange, indexDims);
+    lookedUp = SelectOp::create(b, loc, mask, lookedUp, zeros);
+  }
+  return AllReduceOp::create(b, loc, lookedUp, grid.getSymName(), axes, ReductionKind::Sum);
+}
+
 /// The ShardingInterface of an op described by a LoopSpec.
 template <typename Op>
 struct LoopShardingModel : public ShardingInterface::ExternalModel<LoopShardingModel<Op>, Op> {
@@ -369,9 +423,20 @@ struct LoopShardingModel : public ShardingInterface::ExternalModel<LoopShardingM
     FailureOr<ShardingArray> loops = loopAxes(op, spec, operandShardings, resultShardings);
     if (failed(loops))
       return failure();
+    SmallVector<GridAxis> reduced = getReductionGridAxes(spec.types, *loops);
+    if constexpr (std::is_same_v<Op, GatherOp>) {
+      if (!reduced.empty()) {
+        GridOp grid = gridOf(op, resultShardings[0].getGridAttr());
+        if (!grid)
+          return op->emitOpError() << "cannot be partitioned: no mesh grid";
+        partitionMap.map(op->getResult(0),
+                         partitionVocabGather(llvm::cast<GatherOp>(op), partitionedOperands,
+                                              reduced, grid, builder));
+        return success();
+      }
+    }
     partitionTriviallyShardableOperation(*op, partitionedOperands, operandShardings,
                                          resultShardings, partitionMap, symbolTable, builder);
-    SmallVector<GridAxis> reduced = getReductionGridAxes(spec.types, *loops);
     if (reduced.empty())
       return success();
     // Row parallel: each rank holds a partial sum of the whole result.
@@ -580,15 +645,6 @@ MoeSplit moeSplitOf(Operation *op, Value buffer, const Sharding &bufferSharding,
 
 Sharding splitDim0(MLIRContext *ctx, FlatSymbolRefAttr grid, ArrayRef<GridAxis> axes) {
   return makeSharding(ctx, grid, {SmallVector<GridAxis>(axes)});
-}
-
-/// The ids 0..size-1 of this rank's block of a dim of `size` split over `axes`.
-Value localIds(OpBuilder &b, Location loc, GridOp grid, int64_t size, ArrayRef<GridAxis> axes) {
-  auto type = RankedTensorType::get({size}, b.getI32Type());
-  Value ids = IotaOp::create(b, loc, type, 0);
-  if (axes.empty())
-    return ids;
-  return AllSliceOp::create(b, loc, ids, grid, axes, 0);
 }
 
 /// `v` gathered along dim 0 over `axes`.

@@ -19,7 +19,8 @@
 // reshape, rope and attention; inputs of rank >= 2 split their batch over `dp`. A fused
 // projection followed by a split (QKV) is rewritten to split the weight first, so that each
 // piece is column-parallel on its own. With an `ep` axis, MoE layers get expert parallelism
-// (addExpertHints). Embeddings and sequence parallelism get no defaults yet.
+// (addExpertHints); embedding tables split their vocabulary over tp (the gather's own
+// partition masks and sums). Sequence parallelism gets no defaults yet.
 //
 //===----------------------------------------------------------------------===//
 
@@ -246,6 +247,15 @@ void addParallelHints(func::FuncOp func, const Mesh &mesh) {
     }
   if (!hasTp)
     return;
+  // Vocabulary-parallel embedding: the table's rows split over tp; each rank looks up the
+  // tokens in its rows and an all_reduce sums the lookups.
+  func.walk([&](GatherOp gather) {
+    auto table = gather.getTable().getDefiningOp<ParamOp>();
+    auto type = llvm::cast<RankedTensorType>(gather.getTable().getType());
+    if (table && type.getRank() == 2 && (gather.getAxis() == 0 || gather.getAxis() == -2) &&
+        !table->hasAttr(DscDialect::kShardAttr) && table->hasOneUse())
+      table->setAttr(DscDialect::kShardAttr, makeHint(ctx, 2, {{0, "tp"}}));
+  });
   splitFusedProjections(func);
   llvm::DenseMap<Value, TpSplit> state;
   auto of = [&](Value v) { return state.lookup(v); };

@@ -32,6 +32,10 @@ LAYER = ("llama_layer", "examples/llama_layer.dsg",
          2e-2)
 
 LLAMA = ("llama", "examples/llama.dsg", ["-D", "T=16", "-D", "V=256", "-D", "F=256"], 2e-2)
+# Llama-7B's graph (32 kv heads, no GQA) at a small size, two layers.
+LLAMA_7B = ("llama-7b", "examples/llama-7b.dsg",
+            ["-D", "B=2", "-D", "T=8", "-D", "V=128", "-D", "L=2", "-D", "D=128", "-D", "H=8",
+             "-D", "HKV=8", "-D", "F=128"], 2e-2)
 
 MOE = ("moe_layer", "examples/moe_layer.dsg", [], 2e-2)
 # Capacity 1.25x the mean load: 10 rows per expert for 32 tokens x 4 choices, so choices drop.
@@ -47,6 +51,8 @@ CASES = [
     (LAYER, "tp=2", "auto"), (LAYER, "tp=4", "auto"), (LAYER, "tp=8", "auto"),
     (LAYER, "dp=2,tp=2", "auto"), (LAYER, "dp=2,tp=4", "auto"),
     (LLAMA, "dp=1,tp=2", "hints"), (LLAMA, "dp=2,tp=2", "hints"), (LLAMA, "dp=2,tp=4", "auto"),
+    (LLAMA, "dp=1,tp=2", "auto"), (LLAMA, "dp=1,tp=8", "auto"),
+    (LLAMA_7B, "dp=1,tp=4", "auto"), (LLAMA_7B, "dp=2,tp=4", "auto"),
     (MOE, "ep=2", "hints"), (MOE, "ep=2", "auto"), (MOE, "ep=4", "auto"), (MOE, "ep=8", "auto"),
     (MOE, "dp=2,ep=2", "auto"), (MOE, "dp=2,ep=4", "auto"),
     # moe_layer-v3's hints name dp, ep and tp: axes of size 1 where a strategy is off.
