@@ -440,6 +440,19 @@ LogicalResult OpEvaluator::run() {
         return set(moeCombine(in(o.getBuffer()), in(o.getIndices()),
                               in(o.getWeights()), options));
       })
+      .Case([&](MoeDispatchLocalOp o) {
+        MoeSubset subset{&in(o.getTokenIds()), &in(o.getExperts()),
+                         static_cast<int64_t>(o.getNumExperts())};
+        return set(moeDispatch(in(o.getX()), in(o.getIndices()),
+                               static_cast<int64_t>(o.getNumExperts()),
+                               static_cast<int64_t>(o.getCapacity()), subset));
+      })
+      .Case([&](MoeCombineLocalOp o) {
+        MoeSubset subset{&in(o.getTokenIds()), &in(o.getExperts()),
+                         static_cast<int64_t>(o.getNumExperts())};
+        return set(moeCombine(in(o.getBuffer()), in(o.getIndices()),
+                              in(o.getWeights()), options, subset));
+      })
       .Case([&](FusionOp f) { return runFusion(f); })
       .Default(unsupported);
 }

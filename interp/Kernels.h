@@ -159,16 +159,28 @@ std::pair<HostTensor, HostTensor> routerTopK(const HostTensor &logits,
                                              const RouterAttrs &attrs,
                                              const InterpOptions &options = {});
 
+/// Part of a batch for expert parallelism (moe_dispatch_local and
+/// moe_combine_local): the rows are the tokens `tokenIds` of the batch that
+/// idx describes, and the buffer holds the experts `experts` of `numExperts`.
+/// Null members mean the whole batch and every expert.
+struct MoeSubset {
+  const HostTensor *tokenIds = nullptr;
+  const HostTensor *experts = nullptr;
+  int64_t numExperts = 0;
+};
+
 /// x[N, D], idx int[N, k] -> [E, C, D]. Choices past capacity are dropped, and
-/// so are expert ids outside [0, E) (they cannot be routed anywhere).
-HostTensor moeDispatch(const HostTensor &x, const HostTensor &indices,
-                       int64_t numExperts, int64_t capacity);
+/// so are expert ids outside [0, E) (they cannot be routed anywhere). With a
+/// subset, only the rows its tokens fill in its experts' buffers are written.
+HostTensor moeDispatch(const HostTensor &x, const HostTensor &indices, int64_t numExperts,
+                       int64_t capacity, const MoeSubset &subset = {});
 
 /// buf[E, C, D], idx int[N, k], w float[N, k] -> [N, D] in buf's dtype, with
-/// the slots moeDispatch assigned.
+/// the slots moeDispatch assigned. With a subset: the rows of its tokens, summed
+/// over the choices that went to its experts.
 HostTensor moeCombine(const HostTensor &buffer, const HostTensor &indices,
-                      const HostTensor &weights,
-                      const InterpOptions &options = {});
+                      const HostTensor &weights, const InterpOptions &options = {},
+                      const MoeSubset &subset = {});
 
 //===----------------------------------------------------------------------===//
 // FP8 (Quant.cpp; numerics in runtime/support/Fp8Quant.h)

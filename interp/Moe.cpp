@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace dsc::interp {
 
@@ -120,40 +121,69 @@ static std::vector<int64_t> assignSlots(const HostTensor &indices,
   return slots;
 }
 
-HostTensor moeDispatch(const HostTensor &x, const HostTensor &indices,
-                       int64_t numExperts, int64_t capacity) {
-  int64_t d = x.dim(1), k = indices.dim(1);
-  std::vector<int64_t> slots = assignSlots(indices, numExperts, capacity);
-  std::vector<float> out(numExperts * capacity * d, 0.0f);
-  for (size_t c = 0; c < slots.size(); ++c) {
-    if (slots[c] < 0)
-      continue;
-    int64_t token = c / k, e = indices.ints()[c];
-    for (int64_t i = 0; i < d; ++i)
-      out[(e * capacity + slots[c]) * d + i] =
-          static_cast<float>(x.elementAsDouble(token * d + i));
+/// Token i's id in the batch: tokenIds[i], or i itself.
+static int64_t tokenOf(const MoeSubset &subset, int64_t i) {
+  return subset.tokenIds ? subset.tokenIds->ints()[i] : i;
+}
+
+/// The row of the (local) buffer that holds each expert of [0, numExperts), or -1.
+static std::vector<int64_t> expertRows(const MoeSubset &subset, int64_t numExperts) {
+  std::vector<int64_t> rows(std::max<int64_t>(numExperts, 0), -1);
+  if (!subset.experts) {
+    std::iota(rows.begin(), rows.end(), 0);
+    return rows;
   }
-  return HostTensor::fromFloats(x.dtype(), {numExperts, capacity, d},
-                                std::move(out));
+  for (size_t r = 0; r < subset.experts->ints().size(); ++r) {
+    int64_t e = subset.experts->ints()[r];
+    if (e >= 0 && e < numExperts)
+      rows[e] = r;
+  }
+  return rows;
+}
+
+HostTensor moeDispatch(const HostTensor &x, const HostTensor &indices, int64_t numExperts,
+                       int64_t capacity, const MoeSubset &subset) {
+  int64_t d = x.dim(1), k = indices.dim(1), n = x.dim(0);
+  int64_t outExperts = subset.experts ? subset.experts->dim(0) : numExperts;
+  std::vector<int64_t> slots = assignSlots(indices, numExperts, capacity);
+  std::vector<int64_t> rows = expertRows(subset, numExperts);
+  std::vector<float> out(outExperts * capacity * d, 0.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t token = tokenOf(subset, i);
+    for (int64_t j = 0; token >= 0 && token < indices.dim(0) && j < k; ++j) {
+      int64_t c = token * k + j;
+      if (slots[c] < 0 || rows[indices.ints()[c]] < 0)
+        continue;
+      int64_t row = rows[indices.ints()[c]];
+      for (int64_t col = 0; col < d; ++col)
+        out[(row * capacity + slots[c]) * d + col] =
+            static_cast<float>(x.elementAsDouble(i * d + col));
+    }
+  }
+  return HostTensor::fromFloats(x.dtype(), {outExperts, capacity, d}, std::move(out));
 }
 
 HostTensor moeCombine(const HostTensor &buffer, const HostTensor &indices,
-                      const HostTensor &weights, const InterpOptions &options) {
-  int64_t numExperts = buffer.dim(0), capacity = buffer.dim(1);
-  int64_t d = buffer.dim(2), n = indices.dim(0), k = indices.dim(1);
+                      const HostTensor &weights, const InterpOptions &options,
+                      const MoeSubset &subset) {
+  int64_t numExperts = subset.experts ? subset.numExperts : buffer.dim(0);
+  int64_t capacity = buffer.dim(1);
+  int64_t d = buffer.dim(2), n = weights.dim(0), k = indices.dim(1);
   std::vector<int64_t> slots = assignSlots(indices, numExperts, capacity);
+  std::vector<int64_t> rows = expertRows(subset, numExperts);
   std::vector<float> out(n * d);
   withAccumulator(options, [&](auto zero) {
     using Acc = decltype(zero);
     std::vector<Acc> acc(d);
     for (int64_t t = 0; t < n; ++t) {
       std::fill(acc.begin(), acc.end(), Acc(0));
-      for (int64_t j = 0; j < k; ++j) {
-        int64_t c = t * k + j;
-        if (slots[c] < 0)
+      int64_t token = tokenOf(subset, t);
+      for (int64_t j = 0; token >= 0 && token < indices.dim(0) && j < k; ++j) {
+        int64_t c = token * k + j;
+        if (slots[c] < 0 || rows[indices.ints()[c]] < 0)
           continue;
-        Acc w = weights.elementAsDouble(c);
-        int64_t row = (indices.ints()[c] * capacity + slots[c]) * d;
+        Acc w = weights.elementAsDouble(t * k + j);
+        int64_t row = (rows[indices.ints()[c]] * capacity + slots[c]) * d;
         for (int64_t i = 0; i < d; ++i)
           acc[i] += w * Acc(buffer.elementAsDouble(row + i));
       }

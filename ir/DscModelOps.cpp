@@ -237,3 +237,55 @@ LogicalResult MoeCombineOp::inferReturnTypes(MLIRContext *, std::optional<Locati
                                         buffer->getElementType()));
   return success();
 }
+
+LogicalResult MoeDispatchLocalOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                   Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto x = staticTensor(loc, adaptor.getX(), "x");
+  auto idx = staticTensor(loc, adaptor.getIndices(), "indices");
+  auto ids = staticTensor(loc, adaptor.getTokenIds(), "token_ids");
+  auto experts = staticTensor(loc, adaptor.getExperts(), "experts");
+  if (failed(x) || failed(idx) || failed(ids) || failed(experts))
+    return failure();
+  if (x->getRank() != 2 || idx->getRank() != 2 || ids->getRank() != 1 || experts->getRank() != 1 ||
+      ids->getDimSize(0) != x->getDimSize(0))
+    return emitOptionalError(loc,
+                             "x must be [n, D], indices [N, k], token_ids [n] and experts "
+                             "[e]; got ",
+                             shapeString(x->getShape()), ", ", shapeString(idx->getShape()), ", ",
+                             shapeString(ids->getShape()), " and ",
+                             shapeString(experts->getShape()));
+  int64_t numExperts = adaptor.getNumExperts(), capacity = adaptor.getCapacity();
+  if (numExperts < 1 || capacity < 1)
+    return emitOptionalError(loc, "num_experts and capacity must be >= 1");
+  types.push_back(RankedTensorType::get({experts->getDimSize(0), capacity, x->getDimSize(1)},
+                                        x->getElementType()));
+  return success();
+}
+
+LogicalResult MoeCombineLocalOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                  Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto buffer = staticTensor(loc, adaptor.getBuffer(), "buffer");
+  auto idx = staticTensor(loc, adaptor.getIndices(), "indices");
+  auto weights = staticTensor(loc, adaptor.getWeights(), "weights");
+  auto ids = staticTensor(loc, adaptor.getTokenIds(), "token_ids");
+  auto experts = staticTensor(loc, adaptor.getExperts(), "experts");
+  if (failed(buffer) || failed(idx) || failed(weights) || failed(ids) || failed(experts))
+    return failure();
+  if (buffer->getRank() != 3 || idx->getRank() != 2 || weights->getRank() != 2 ||
+      ids->getRank() != 1 || experts->getRank() != 1 ||
+      weights->getDimSize(0) != ids->getDimSize(0) ||
+      weights->getDimSize(1) != idx->getDimSize(1) ||
+      experts->getDimSize(0) != buffer->getDimSize(0))
+    return emitOptionalError(loc,
+                             "buffer must be [e, C, D], indices [N, k], weights [n, k], "
+                             "token_ids [n] and experts [e]; got ",
+                             shapeString(buffer->getShape()), ", ", shapeString(idx->getShape()),
+                             ", ", shapeString(weights->getShape()), ", ",
+                             shapeString(ids->getShape()), " and ",
+                             shapeString(experts->getShape()));
+  if (static_cast<int64_t>(adaptor.getNumExperts()) < 1)
+    return emitOptionalError(loc, "num_experts must be >= 1");
+  types.push_back(
+      RankedTensorType::get({ids->getDimSize(0), buffer->getDimSize(2)}, buffer->getElementType()));
+  return success();
+}

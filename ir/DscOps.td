@@ -533,6 +533,50 @@ def Dsc_MoeCombineOp : Dsc_Op<"moe_combine", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$buffer `,` $indices `,` $weights attr-dict `:` functional-type(operands, results)";
 }
 
+def Dsc_MoeDispatchLocalOp : Dsc_Op<"moe_dispatch_local", [InferTypeOpAdaptor]> {
+  let summary = "the rows of a moe_dispatch buffer that some tokens fill for some experts";
+  let description = [{
+    Expert parallelism's local dispatch (docs/sharding.md). A batch of `N` tokens chose
+    `indices[N, k]`; `x[n, D]` holds its tokens `token_ids[n]`. The result `[e, capacity, D]`
+    is `dsc.moe_dispatch` of the whole batch (`num_experts`, `capacity`: the same slots and
+    drops) restricted to the experts `experts[e]` (its rows, in that order) and to the rows
+    the tokens of `x` fill; every other row is zero. With `token_ids = 0..N-1` and
+    `experts = 0..E-1` it is `dsc.moe_dispatch` itself.
+
+    ```mlir
+    %part = dsc.moe_dispatch_local %x, %idx_all, %ids, %experts {num_experts = 8 : i64, capacity = 32 : i64}
+        : (tensor<32x64xbf16>, tensor<32x2xi32>, tensor<32xi32>, tensor<4xi32>) -> tensor<4x32x64xbf16>
+    ```
+  }];
+  let arguments = (ins Dsc_FloatTensor:$x, Dsc_IndexTensor:$indices, Dsc_IndexTensor:$token_ids,
+      Dsc_IndexTensor:$experts, I64Attr:$num_experts, I64Attr:$capacity);
+  let results = (outs Dsc_FloatTensor:$result);
+  let assemblyFormat = "$x `,` $indices `,` $token_ids `,` $experts attr-dict `:` functional-type(operands, results)";
+}
+
+def Dsc_MoeCombineLocalOp : Dsc_Op<"moe_combine_local", [InferTypeOpAdaptor]> {
+  let summary = "the part of moe_combine that some experts contribute to some tokens";
+  let description = [{
+    Expert parallelism's local combine (docs/sharding.md). A batch of `N` tokens chose
+    `indices[N, k]` among `num_experts` experts; `buffer[e, C, D]` holds the rows of the
+    experts `experts[e]`; `weights[n, k]` are the weights of the tokens `token_ids[n]`. Row
+    `i` of the `[n, D]` result is `sum_j weights[i, j] * buffer[e(t, j), slot(t, j)]`,
+    `t = token_ids[i]`, over the choices of `t` that `dsc.moe_dispatch` of the batch kept and
+    that went to one of `experts`. With every expert it is `dsc.moe_combine`; the results for
+    disjoint expert sets add up to it. Accumulation is f32, rounded once to buffer's type.
+
+    ```mlir
+    %y = dsc.moe_combine_local %buf, %idx_all, %w, %ids, %experts {num_experts = 8 : i64}
+        : (tensor<4x32x64xf32>, tensor<32x2xi32>, tensor<32x2xf32>, tensor<32xi32>, tensor<4xi32>) -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Dsc_FloatTensor:$buffer, Dsc_IndexTensor:$indices,
+      Dsc_FloatTensor:$weights, Dsc_IndexTensor:$token_ids, Dsc_IndexTensor:$experts,
+      I64Attr:$num_experts);
+  let results = (outs Dsc_FloatTensor:$result);
+  let assemblyFormat = "$buffer `,` $indices `,` $weights `,` $token_ids `,` $experts attr-dict `:` functional-type(operands, results)";
+}
+
 //===----------------------------------------------------------------------===//
 // Fusion
 //===----------------------------------------------------------------------===//

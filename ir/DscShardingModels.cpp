@@ -17,8 +17,9 @@
 // `dsc.reshape` maps shardings through its dim groups (own model); params, constants and iotas
 // are always produced whole: a split use slices them locally (`shard.all_slice`), which the
 // runtime can turn into reading only its slice of a weight.
-// Not modelled yet (propagation stops with "sharding interface is not implemented"):
-// router_topk, moe_dispatch/combine, the quantized ops and dsc.fusion.
+// moe_dispatch and moe_combine have partition rules of their own (expert parallelism, below).
+// Not modelled (propagation stops with "sharding interface is not implemented"): the
+// quantized ops and dsc.fusion.
 //
 //===----------------------------------------------------------------------===//
 
@@ -208,8 +209,8 @@ LoopSpec sliceSpec(SliceOp op) {
 }
 
 LoopSpec gatherSpec(GatherOp op) {
-  // Loops: the result's dims, then the table's gathered dim, which stays whole (a
-  // vocabulary-parallel embedding would need masking and a sum).
+  // Loops: the result's dims, then the table's gathered dim (the vocabulary), a reduction:
+  // split, each rank looks up the indices it holds and the ranks sum (partitionVocabGather).
   int64_t axis = normalized(op.getAxis(), rankOf(op.getTable()));
   int64_t indices = rankOf(op.getIndices()), out = rankOf(op.getResult());
   LoopSpec spec(out + 1, op->getContext());
@@ -219,7 +220,20 @@ LoopSpec gatherSpec(GatherOp op) {
   spec.add(table);
   spec.add(llvm::to_vector(llvm::seq<int64_t>(axis, axis + indices)));
   spec.addIdentity(out);
-  spec.splittable[out] = false;
+  spec.types[out] = IteratorType::reduction;
+  return spec;
+}
+
+LoopSpec routerSpec(RouterTopkOp op) {
+  // Loops: N, E, k. Each token routes by itself; its scores and choices stay whole.
+  enum { N, E, K };
+  LoopSpec spec(3, op->getContext());
+  spec.add({N, E});
+  if (op.getBias())
+    spec.add({E});
+  spec.add({N, K});
+  spec.add({N, K});
+  spec.splittable = {true, false, false};
   return spec;
 }
 
@@ -245,6 +259,7 @@ LoopSpec loopSpec(Operation *op) {
       .Case([](TransposeOp o) { return transposeSpec(o); })
       .Case([](SliceOp o) { return sliceSpec(o); })
       .Case([](GatherOp o) { return gatherSpec(o); })
+      .Case([](RouterTopkOp o) { return routerSpec(o); })
       .Case<ParamOp, ConstantOp, IotaOp>([](Operation *o) { return sourceSpec(o); })
       .Default([](Operation *o) { return identitySpec(o); });
 }
@@ -331,6 +346,60 @@ FailureOr<ShardingArray> loopAxes(Operation *op, const LoopSpec &spec, ArrayRef<
   return result;
 }
 
+/// The ids 0..size-1 of this rank's block of a dim of `size` split over `axes`.
+Value localIds(OpBuilder &b, Location loc, GridOp grid, int64_t size, ArrayRef<GridAxis> axes) {
+  auto type = RankedTensorType::get({size}, b.getI32Type());
+  Value ids = IotaOp::create(b, loc, type, 0);
+  if (axes.empty())
+    return ids;
+  return AllSliceOp::create(b, loc, ids, grid, axes, 0);
+}
+
+Value splat(OpBuilder &b, Location loc, RankedTensorType type, double value) {
+  Type element = type.getElementType();
+  Attribute scalar = llvm::isa<FloatType>(element)
+                         ? Attribute(b.getFloatAttr(element, value))
+                         : Attribute(b.getIntegerAttr(element, static_cast<int64_t>(value)));
+  return ConstantOp::create(b, loc, DenseElementsAttr::get(type, scalar));
+}
+
+/// A gather whose table is split along the gathered dim (vocabulary-parallel embedding): each
+/// rank looks up the indices that fall in its rows (after clamping them as the op does),
+/// zeroes the others, and the ranks sum their results (one of them is nonzero per row, so
+/// the sum is exact).
+Value partitionVocabGather(GatherOp op, ArrayRef<Value> partitioned, ArrayRef<GridAxis> axes,
+                           GridOp grid, OpBuilder &b) {
+  Location loc = op->getLoc();
+  Value table = partitioned[0], indices = partitioned[1];
+  int64_t axis = normalized(op.getAxis(), rankOf(op.getTable()));
+  int64_t vocab = shapeOf(op.getTable())[axis], rows = shapeOf(table)[axis];
+  auto indexType = llvm::cast<RankedTensorType>(indices.getType());
+  int64_t rank = indexType.getRank();
+  Value ids = localIds(b, loc, grid, vocab, axes);
+  if (indexType.getElementType() != b.getI32Type())
+    ids = CastOp::create(b, loc, RankedTensorType::get({rows}, indexType.getElementType()), ids);
+  Value first = SliceOp::create(b, loc, ids, b.getDenseI64ArrayAttr({0}),
+                                b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({1}));
+  Value offset = BroadcastOp::create(b, loc, indexType, first, ArrayRef<int64_t>{rank - 1});
+  Value zero = splat(b, loc, indexType, 0);
+  Value clamped = MaxOp::create(
+      b, loc, MinOp::create(b, loc, indices, splat(b, loc, indexType, vocab - 1)), zero);
+  Value local = SubOp::create(b, loc, clamped, offset);
+  Value lookedUp = GatherOp::create(b, loc, table, local, op.getAxisAttr());
+  auto resultType = llvm::cast<RankedTensorType>(lookedUp.getType());
+  auto maskType = resultType.clone(b.getI1Type());
+  SmallVector<int64_t> indexDims = llvm::to_vector(llvm::seq<int64_t>(axis, axis + rank));
+  Value zeros = splat(b, loc, resultType, 0);
+  for (auto [bound, predicate] :
+       {std::pair{zero, ComparePredicate::ge},
+        std::pair{splat(b, loc, indexType, rows), ComparePredicate::lt}}) {
+    Value inRange = CompareOp::create(b, loc, local, bound, predicate);
+    Value mask = BroadcastOp::create(b, loc, maskType, inRange, indexDims);
+    lookedUp = SelectOp::create(b, loc, mask, lookedUp, zeros);
+  }
+  return AllReduceOp::create(b, loc, lookedUp, grid.getSymName(), axes, ReductionKind::Sum);
+}
+
 /// The ShardingInterface of an op described by a LoopSpec.
 template <typename Op>
 struct LoopShardingModel : public ShardingInterface::ExternalModel<LoopShardingModel<Op>, Op> {
@@ -354,9 +423,20 @@ struct LoopShardingModel : public ShardingInterface::ExternalModel<LoopShardingM
     FailureOr<ShardingArray> loops = loopAxes(op, spec, operandShardings, resultShardings);
     if (failed(loops))
       return failure();
+    SmallVector<GridAxis> reduced = getReductionGridAxes(spec.types, *loops);
+    if constexpr (std::is_same_v<Op, GatherOp>) {
+      if (!reduced.empty()) {
+        GridOp grid = gridOf(op, resultShardings[0].getGridAttr());
+        if (!grid)
+          return op->emitOpError() << "cannot be partitioned: no mesh grid";
+        partitionMap.map(op->getResult(0),
+                         partitionVocabGather(llvm::cast<GatherOp>(op), partitionedOperands,
+                                              reduced, grid, builder));
+        return success();
+      }
+    }
     partitionTriviallyShardableOperation(*op, partitionedOperands, operandShardings,
                                          resultShardings, partitionMap, symbolTable, builder);
-    SmallVector<GridAxis> reduced = getReductionGridAxes(spec.types, *loops);
     if (reduced.empty())
       return success();
     // Row parallel: each rank holds a partial sum of the whole result.
@@ -517,6 +597,271 @@ struct ReshapeShardingModel
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Expert parallelism: moe_dispatch and moe_combine
+//===----------------------------------------------------------------------===//
+
+/// The two splits an MoE op cares about: its tokens (dim 0 of x, indices, weights and the
+/// combined result) and its experts (dim 0 of the buffer). Tokens and experts may use the
+/// same mesh axis (tokens split over `ep` too: all_to_all) or different ones.
+struct MoeSplit {
+  SmallVector<GridAxis> tokens, experts;
+};
+
+int64_t partsOf(GridOp grid, ArrayRef<GridAxis> axes) {
+  int64_t parts = 1;
+  for (GridAxis axis : axes)
+    parts *= grid.getShape()[axis];
+  return parts;
+}
+
+/// Whether every expert axis splits the tokens too (all_to_all) or none does (the tokens
+/// are the same on the expert group's ranks).
+bool isSupported(const MoeSplit &split) {
+  auto inTokens = [&](GridAxis a) { return llvm::is_contained(split.tokens, a); };
+  return llvm::all_of(split.experts, inTokens) || llvm::none_of(split.experts, inTokens);
+}
+
+/// The split an MoE op takes from its annotated neighbours: experts from the buffer, tokens
+/// from the first token-indexed value that has one. Splits that do not divide are dropped.
+MoeSplit moeSplitOf(Operation *op, Value buffer, const Sharding &bufferSharding,
+                    ArrayRef<std::pair<Value, Sharding>> tokenValues, GridOp grid) {
+  MoeSplit split;
+  if (bufferSharding)
+    split.experts = axesOfDim(bufferSharding, 0);
+  for (auto [value, sharding] : tokenValues)
+    if (sharding && !axesOfDim(sharding, 0).empty()) {
+      split.tokens = axesOfDim(sharding, 0);
+      break;
+    }
+  if (shapeOf(buffer)[0] % partsOf(grid, split.experts) != 0)
+    split.experts.clear();
+  if (shapeOf(tokenValues.front().first)[0] % partsOf(grid, split.tokens) != 0)
+    split.tokens.clear();
+  if (!isSupported(split))
+    split.experts.clear();
+  return split;
+}
+
+Sharding splitDim0(MLIRContext *ctx, FlatSymbolRefAttr grid, ArrayRef<GridAxis> axes) {
+  return makeSharding(ctx, grid, {SmallVector<GridAxis>(axes)});
+}
+
+/// `v` gathered along dim 0 over `axes`.
+Value gatherDim0(OpBuilder &b, Location loc, GridOp grid, Value v, ArrayRef<GridAxis> axes) {
+  if (axes.empty())
+    return v;
+  auto type = llvm::cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] *= partsOf(grid, axes);
+  return AllGatherOp::create(b, loc, type.clone(shape), grid.getSymName(), axes, v, APInt(64, 0));
+}
+
+/// The partition rules of dispatch and combine check the shardings propagation left.
+LogicalResult checkMoeShardings(Operation *op, ArrayRef<Sharding> shardings, ArrayRef<Value> values,
+                                ArrayRef<bool> isBuffer, const MoeSplit &split) {
+  for (auto [sharding, value, buffer] : llvm::zip_equal(shardings, values, isBuffer)) {
+    SmallVector<SmallVector<GridAxis>> axes =
+        sharding ? splitAxesOf(sharding) : SmallVector<SmallVector<GridAxis>>();
+    while (!axes.empty() && axes.back().empty())
+      axes.pop_back();
+    SmallVector<GridAxis> expected = buffer ? split.experts : split.tokens;
+    SmallVector<SmallVector<GridAxis>> want;
+    if (!expected.empty())
+      want.push_back(expected);
+    if (axes != want)
+      return op->emitOpError() << "cannot be partitioned: expert parallelism splits only the "
+                                  "tokens and the experts (dim 0), alike for all operands";
+  }
+  if (!isSupported(split))
+    return op->emitOpError() << "cannot be partitioned: the expert axes must all split the "
+                                "tokens too, or none of them";
+  return success();
+}
+
+/// What a rank needs to place its rows in the whole batch's routing: the batch's indices, the
+/// ids of the tokens it handles (its expert group's when `toGroup`) and of its experts.
+struct MoeLocal {
+  Value indices, tokenIds, expertIds;
+  bool toGroup;
+};
+
+MoeLocal localRouting(OpBuilder &b, Location loc, GridOp grid, Value localIndices, int64_t tokens,
+                      int64_t experts, const MoeSplit &split) {
+  MoeLocal local;
+  local.indices = gatherDim0(b, loc, grid, localIndices, split.tokens);
+  local.tokenIds = localIds(b, loc, grid, tokens, split.tokens);
+  local.expertIds = localIds(b, loc, grid, experts, split.experts);
+  local.toGroup = !split.experts.empty() && llvm::is_contained(split.tokens, split.experts.front());
+  if (local.toGroup)
+    local.tokenIds = gatherDim0(b, loc, grid, local.tokenIds, split.experts);
+  return local;
+}
+
+/// Shared by dispatch and combine: the propagation half.
+template <typename Derived, typename Op>
+struct MoeShardingModelBase : public ShardingInterface::ExternalModel<Derived, Op> {
+  SmallVector<IteratorType> getLoopIteratorTypes(Operation *) const {
+    return SmallVector<IteratorType>(2, IteratorType::parallel);
+  }
+
+  FailureOr<ShardingOption> getShardingOption(Operation *op, ArrayRef<Sharding> operands,
+                                              ArrayRef<Sharding> results) const {
+    FlatSymbolRefAttr gridName = anyGrid(operands, results);
+    GridOp grid = gridOf(op, gridName);
+    if (!grid)
+      return ShardingOption::makeEmpty();
+    MoeSplit split = Derived::splitOf(op, operands, results, grid);
+    ShardingOption option;
+    option.grid = gridName;
+    option.shardingArray = {split.experts, split.tokens};
+    return option;
+  }
+
+  FailureOr<std::vector<Sharding>> getShardingAnnotations(Operation *op,
+                                                          const ShardingOption &option) const {
+    MoeSplit split;
+    if (option.shardingArray.size() > 0)
+      split.experts = option.shardingArray[0];
+    if (option.shardingArray.size() > 1)
+      split.tokens = option.shardingArray[1];
+    std::vector<Sharding> shardings;
+    for (bool buffer : Derived::bufferFlags()) {
+      ArrayRef<GridAxis> axes = buffer ? split.experts : split.tokens;
+      shardings.push_back(splitDim0(op->getContext(), option.grid, axes));
+    }
+    return shardings;
+  }
+
+  /// The grid, after checking the shardings that propagation left against `split`.
+  static FailureOr<GridOp> checkedGrid(Operation *op, ArrayRef<Sharding> operandShardings,
+                                       ArrayRef<Sharding> resultShardings, const MoeSplit &split) {
+    GridOp grid = gridOf(op, resultShardings[0].getGridAttr());
+    std::vector<Sharding> shardings(operandShardings.begin(), operandShardings.end());
+    shardings.insert(shardings.end(), resultShardings.begin(), resultShardings.end());
+    SmallVector<Value> values(op->getOperands());
+    values.append(op->result_begin(), op->result_end());
+    if (!grid)
+      return op->emitOpError() << "cannot be partitioned: no mesh grid";
+    if (failed(checkMoeShardings(op, shardings, values, Derived::bufferFlags(), split)))
+      return failure();
+    return grid;
+  }
+
+  LogicalResult addShardingAnnotations(Operation *op, OpBuilder &b,
+                                       const ShardingOption &option) const {
+    FailureOr<std::vector<Sharding>> shardings = getShardingAnnotations(op, option);
+    if (failed(shardings))
+      return failure();
+    unsigned operands = op->getNumOperands();
+    maybeInsertTargetShardingAnnotation((*shardings)[operands], op->getResult(0), b);
+    for (unsigned i = 0; i < operands; ++i) {
+      OpBuilder::InsertionGuard guard(b);
+      maybeInsertSourceShardingAnnotation((*shardings)[i], op->getOpOperand(i), b);
+    }
+    return success();
+  }
+};
+
+/// moe_dispatch: x[N, D], indices[N, k] -> buffer[E, C, D]. Each rank gathers the indices of
+/// the whole batch (small) so that every choice gets the unsharded op's slot and drop, gathers
+/// the tokens of its expert group (the ranks that split the tokens over the expert axes) and
+/// fills its experts' rows from them with moe_dispatch_local.
+struct MoeDispatchShardingModel
+    : public MoeShardingModelBase<MoeDispatchShardingModel, MoeDispatchOp> {
+  static SmallVector<bool> bufferFlags() { return {false, false, true}; }
+
+  static MoeSplit splitOf(Operation *op, ArrayRef<Sharding> operands, ArrayRef<Sharding> results,
+                          GridOp grid) {
+    return moeSplitOf(op, op->getResult(0), results[0],
+                      {{op->getOperand(0), operands[0]}, {op->getOperand(1), operands[1]}}, grid);
+  }
+
+  LogicalResult partition(Operation *op, ArrayRef<Value> partitioned,
+                          ArrayRef<Sharding> operandShardings, ArrayRef<Sharding> resultShardings,
+                          IRMapping &partitionMap, SymbolTableCollection &, OpBuilder &b) const {
+    auto dispatch = llvm::cast<MoeDispatchOp>(op);
+    MoeSplit split{axesOfDim(operandShardings[0], 0), axesOfDim(resultShardings[0], 0)};
+    FailureOr<GridOp> grid = checkedGrid(op, operandShardings, resultShardings, split);
+    if (failed(grid))
+      return failure();
+    Location loc = op->getLoc();
+    MoeLocal routing =
+        localRouting(b, loc, *grid, partitioned[1], shapeOf(dispatch.getIndices())[0],
+                     static_cast<int64_t>(dispatch.getNumExperts()), split);
+    // The expert group's tokens, from every rank of it.
+    Value x =
+        routing.toGroup ? gatherDim0(b, loc, *grid, partitioned[0], split.experts) : partitioned[0];
+    auto local =
+        MoeDispatchLocalOp::create(b, loc, x, routing.indices, routing.tokenIds, routing.expertIds,
+                                   dispatch.getNumExpertsAttr(), dispatch.getCapacityAttr());
+    partitionMap.map(op->getResult(0), local.getResult());
+    return success();
+  }
+};
+
+/// moe_combine: buffer[E, C, D], indices[N, k], weights[N, k] -> [N, D]. Each rank combines,
+/// in f32, what its experts contribute to every token of its expert group; all_to_all sends
+/// each token's part to the rank that holds the token, which adds the parts up (all_reduce
+/// when the expert group's ranks hold the same tokens).
+struct MoeCombineShardingModel
+    : public MoeShardingModelBase<MoeCombineShardingModel, MoeCombineOp> {
+  static SmallVector<bool> bufferFlags() { return {true, false, false, false}; }
+
+  static MoeSplit splitOf(Operation *op, ArrayRef<Sharding> operands, ArrayRef<Sharding> results,
+                          GridOp grid) {
+    return moeSplitOf(op, op->getOperand(0), operands[0],
+                      {{op->getOperand(1), operands[1]},
+                       {op->getOperand(2), operands[2]},
+                       {op->getResult(0), results[0]}},
+                      grid);
+  }
+
+  LogicalResult partition(Operation *op, ArrayRef<Value> partitioned,
+                          ArrayRef<Sharding> operandShardings, ArrayRef<Sharding> resultShardings,
+                          IRMapping &partitionMap, SymbolTableCollection &, OpBuilder &b) const {
+    auto combine = llvm::cast<MoeCombineOp>(op);
+    MoeSplit split{axesOfDim(operandShardings[1], 0), axesOfDim(operandShardings[0], 0)};
+    FailureOr<GridOp> grid = checkedGrid(op, operandShardings, resultShardings, split);
+    if (failed(grid))
+      return failure();
+    Location loc = op->getLoc();
+    int64_t experts = shapeOf(combine.getBuffer())[0];
+    MoeLocal routing = localRouting(b, loc, *grid, partitioned[1], shapeOf(combine.getIndices())[0],
+                                    experts, split);
+    Value weights =
+        routing.toGroup ? gatherDim0(b, loc, *grid, partitioned[2], split.experts) : partitioned[2];
+    auto bufferType = llvm::cast<RankedTensorType>(partitioned[0].getType());
+    auto f32 = b.getF32Type();
+    Value buffer = partitioned[0];
+    if (bufferType.getElementType() != f32)
+      buffer = CastOp::create(b, loc, bufferType.clone(f32), buffer);
+    Value sum =
+        MoeCombineLocalOp::create(b, loc, buffer, routing.indices, weights, routing.tokenIds,
+                                  routing.expertIds, b.getI64IntegerAttr(experts));
+    auto partType = llvm::cast<RankedTensorType>(sum.getType());
+    if (routing.toGroup) {
+      // Row block s of the parts goes to rank s of the group; the blocks that come back are
+      // every expert rank's part of this rank's tokens.
+      int64_t parts = partsOf(*grid, split.experts);
+      Value back = AllToAllOp::create(b, loc, partType, grid->getSymName(), split.experts, sum,
+                                      APInt(64, 0), APInt(64, 0));
+      int64_t rows = partType.getDimSize(0) / parts, d = partType.getDimSize(1);
+      Value blocks = ReshapeOp::create(b, loc, RankedTensorType::get({parts, rows, d}, f32), back);
+      sum = ReduceSumOp::create(b, loc, RankedTensorType::get({rows, d}, f32), blocks,
+                                b.getDenseI64ArrayAttr({0}), b.getBoolAttr(false));
+    } else if (!split.experts.empty()) {
+      sum = AllReduceOp::create(b, loc, sum, grid->getSymName(), split.experts, ReductionKind::Sum);
+    }
+    auto resultType =
+        llvm::cast<RankedTensorType>(sum.getType()).clone(bufferType.getElementType());
+    if (resultType != sum.getType())
+      sum = CastOp::create(b, loc, resultType, sum);
+    partitionMap.map(op->getResult(0), sum);
+    return success();
+  }
+};
+
 template <typename... Ops> void attachLoopModels(MLIRContext *ctx) {
   (Ops::template attachInterface<LoopShardingModel<Ops>>(*ctx), ...);
 }
@@ -528,8 +873,10 @@ void attachShardingModels(MLIRContext *ctx) {
                    TanhOp, SigmoidOp, SiluOp, GeluOp, PowOp, AddOp, SubOp, MulOp, DivOp, MaxOp,
                    MinOp, CompareOp, SelectOp, CastOp, BroadcastOp, TransposeOp, SliceOp, ConcatOp,
                    SplitOp, GatherOp, ReduceSumOp, ReduceMaxOp, ReduceMeanOp, SoftmaxOp, RmsNormOp,
-                   LayerNormOp, MatmulOp, RopeOp, AttentionOp>(ctx);
+                   LayerNormOp, MatmulOp, RopeOp, AttentionOp, RouterTopkOp>(ctx);
   ReshapeOp::attachInterface<ReshapeShardingModel>(*ctx);
+  MoeDispatchOp::attachInterface<MoeDispatchShardingModel>(*ctx);
+  MoeCombineOp::attachInterface<MoeCombineShardingModel>(*ctx);
 }
 
 } // namespace dsc

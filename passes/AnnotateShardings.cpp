@@ -18,8 +18,9 @@
 // last dim, which makes that weight row-parallel; heads follow their projection through
 // reshape, rope and attention; inputs of rank >= 2 split their batch over `dp`. A fused
 // projection followed by a split (QKV) is rewritten to split the weight first, so that each
-// piece is column-parallel on its own. Embeddings, LM heads, sequence and expert parallelism
-// get no defaults yet.
+// piece is column-parallel on its own. With an `ep` axis, MoE layers get expert parallelism
+// (addExpertHints); embedding tables split their vocabulary over tp (the gather's own
+// partition masks and sums). Sequence parallelism gets no defaults yet.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +30,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace dsc {
@@ -167,10 +169,75 @@ void splitFusedProjections(func::FuncOp func) {
   }
 }
 
+/// Expert parallelism over `ep`: each moe_dispatch's buffer splits its experts, its tokens
+/// split over `dp` (if any) and `ep`, and the expert weights (rank-3 params whose first dim is
+/// the number of experts, read by a batched matmul) split their experts. The tokens' split
+/// makes the non-expert ops around the experts data parallel over `ep` too, as in DeepSeek-V3.
+void addExpertHints(func::FuncOp func, const Mesh &mesh) {
+  MLIRContext *ctx = func.getContext();
+  Builder b(ctx);
+  auto axesHint = [&](int64_t rank, ArrayRef<StringRef> dim0) {
+    SmallVector<Attribute> perDim(rank, b.getArrayAttr({}));
+    SmallVector<Attribute> names;
+    for (StringRef axis : dim0)
+      names.push_back(b.getStringAttr(axis));
+    perDim[0] = b.getArrayAttr(names);
+    return b.getDictionaryAttr({b.getNamedAttr("dims", b.getArrayAttr(perDim))});
+  };
+  SmallVector<StringRef> tokenAxes;
+  if (mesh.indexOf("dp") >= 0)
+    tokenAxes.push_back("dp");
+  tokenAxes.push_back("ep");
+  llvm::SmallDenseSet<int64_t> expertCounts;
+  func.walk([&](MoeDispatchOp dispatch) {
+    expertCounts.insert(dispatch.getNumExperts());
+    if (!dispatch->hasAttr(DscDialect::kShardAttr))
+      dispatch->setAttr(DscDialect::kShardAttr, axesHint(3, {"ep"}));
+    Operation *tokens = dispatch.getX().getDefiningOp();
+    if (tokens && !isa<ParamOp, ConstantOp, IotaOp>(tokens) &&
+        !tokens->hasAttr(DscDialect::kShardAttr))
+      tokens->setAttr(DscDialect::kShardAttr, axesHint(2, tokenAxes));
+  });
+  // The combined tokens stay split: the ops after the experts (the residual) follow them
+  // instead of gathering every expert's output.
+  func.walk([&](MoeCombineOp combine) {
+    if (!combine->hasAttr(DscDialect::kShardAttr))
+      combine->setAttr(DscDialect::kShardAttr, axesHint(2, tokenAxes));
+  });
+  func.walk([&](MatmulOp matmul) {
+    auto weight = matmul.getB().getDefiningOp<ParamOp>();
+    auto type = llvm::cast<RankedTensorType>(matmul.getB().getType());
+    if (weight && type.getRank() == 3 && expertCounts.contains(type.getDimSize(0)) &&
+        !weight->hasAttr(DscDialect::kShardAttr))
+      weight->setAttr(DscDialect::kShardAttr, axesHint(3, {"ep"}));
+  });
+}
+
+/// The experts' outputs that a moe_combine reads are split as its moe_dispatch's buffer (the
+/// one with the same indices) is hinted to be, unless hinted otherwise. Upstream propagation
+/// visits the combine from the replicated output backwards first and would otherwise keep its
+/// buffer whole, gathering every expert's output to every rank.
+void followDispatchHints(func::FuncOp func) {
+  func.walk([&](MoeCombineOp combine) {
+    Operation *experts = combine.getBuffer().getDefiningOp();
+    if (!experts || isa<ParamOp, ConstantOp, IotaOp>(experts) ||
+        experts->hasAttr(DscDialect::kShardAttr))
+      return;
+    for (Operation *user : combine.getIndices().getUsers())
+      if (auto dispatch = dyn_cast<MoeDispatchOp>(user))
+        if (Attribute hint = dispatch->getAttr(DscDialect::kShardAttr)) {
+          experts->setAttr(DscDialect::kShardAttr, hint);
+          return;
+        }
+  });
+}
+
 /// Megatron hints for the params (through their matmuls) and inputs that have none.
 void addParallelHints(func::FuncOp func, const Mesh &mesh) {
   MLIRContext *ctx = func.getContext();
   bool hasTp = mesh.indexOf("tp") >= 0, hasDp = mesh.indexOf("dp") >= 0;
+  if (mesh.indexOf("ep") >= 0)
+    addExpertHints(func, mesh);
   if (hasDp)
     for (BlockArgument arg : func.getArguments()) {
       auto type = llvm::cast<RankedTensorType>(arg.getType());
@@ -180,6 +247,15 @@ void addParallelHints(func::FuncOp func, const Mesh &mesh) {
     }
   if (!hasTp)
     return;
+  // Vocabulary-parallel embedding: the table's rows split over tp; each rank looks up the
+  // tokens in its rows and an all_reduce sums the lookups.
+  func.walk([&](GatherOp gather) {
+    auto table = gather.getTable().getDefiningOp<ParamOp>();
+    auto type = llvm::cast<RankedTensorType>(gather.getTable().getType());
+    if (table && type.getRank() == 2 && (gather.getAxis() == 0 || gather.getAxis() == -2) &&
+        !table->hasAttr(DscDialect::kShardAttr) && table->hasOneUse())
+      table->setAttr(DscDialect::kShardAttr, makeHint(ctx, 2, {{0, "tp"}}));
+  });
   splitFusedProjections(func);
   llvm::DenseMap<Value, TpSplit> state;
   auto of = [&](Value v) { return state.lookup(v); };
@@ -329,6 +405,7 @@ struct AnnotateShardingsPass : dsc::impl::AnnotateShardingsPassBase<AnnotateShar
       }
       if (autoParallel)
         addParallelHints(func, mesh);
+      followDispatchHints(func);
       if (failed(annotateFunction(func, mesh)))
         return signalPassFailure();
     }

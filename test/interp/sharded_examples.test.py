@@ -32,6 +32,16 @@ LAYER = ("llama_layer", "examples/llama_layer.dsg",
          2e-2)
 
 LLAMA = ("llama", "examples/llama.dsg", ["-D", "T=16", "-D", "V=256", "-D", "F=256"], 2e-2)
+# Llama-7B's graph (32 kv heads, no GQA) at a small size, two layers.
+LLAMA_7B = ("llama-7b", "examples/llama-7b.dsg",
+            ["-D", "B=2", "-D", "T=8", "-D", "V=128", "-D", "L=2", "-D", "D=128", "-D", "H=8",
+             "-D", "HKV=8", "-D", "F=128"], 2e-2)
+
+MOE = ("moe_layer", "examples/moe_layer.dsg", [], 2e-2)
+# Capacity 1.25x the mean load: 10 rows per expert for 32 tokens x 4 choices, so choices drop.
+MOE_V3 = ("moe_layer-v3", "examples/moe_layer-v3.dsg",
+          ["-D", "B=2", "-D", "T=16", "-D", "D=64", "-D", "FE=32", "-D", "E=16", "-D", "G=4",
+           "-D", "TG=2", "-D", "K=4"], 2e-2)
 
 # (example, mesh, parallel mode)
 CASES = [
@@ -41,6 +51,14 @@ CASES = [
     (LAYER, "tp=2", "auto"), (LAYER, "tp=4", "auto"), (LAYER, "tp=8", "auto"),
     (LAYER, "dp=2,tp=2", "auto"), (LAYER, "dp=2,tp=4", "auto"),
     (LLAMA, "dp=1,tp=2", "hints"), (LLAMA, "dp=2,tp=2", "hints"), (LLAMA, "dp=2,tp=4", "auto"),
+    (LLAMA, "dp=1,tp=2", "auto"), (LLAMA, "dp=1,tp=8", "auto"),
+    (LLAMA_7B, "dp=1,tp=4", "auto"), (LLAMA_7B, "dp=2,tp=4", "auto"),
+    (MOE, "ep=2", "hints"), (MOE, "ep=2", "auto"), (MOE, "ep=4", "auto"), (MOE, "ep=8", "auto"),
+    (MOE, "dp=2,ep=2", "auto"), (MOE, "dp=2,ep=4", "auto"),
+    # moe_layer-v3's hints name dp, ep and tp: axes of size 1 where a strategy is off.
+    (MOE_V3, "dp=1,ep=2,tp=1", "hints"), (MOE_V3, "dp=2,ep=2,tp=2", "hints"),
+    (MOE_V3, "dp=1,ep=4,tp=1", "auto"), (MOE_V3, "dp=1,ep=8,tp=1", "auto"),
+    (MOE_V3, "dp=1,ep=2,tp=2", "auto"), (MOE_V3, "dp=2,ep=2,tp=2", "auto"),
 ]
 
 
@@ -151,7 +169,7 @@ def main():
                 ok, detail = run_case(args, example, mesh, mode, work)
             except RuntimeError as e:
                 ok, detail = False, str(e)
-        print(("ok    " if ok else "FAIL  ") + label + "  " + detail, flush=True)
+        print(("ok    " if ok else "FAIL  ") + label + " " + detail, flush=True)
         passed += ok
         failed += not ok
     print(f"sharded: {passed} passed, {failed} failed")

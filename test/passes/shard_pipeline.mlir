@@ -116,3 +116,31 @@ func.func @split_output_gathered(%x: tensor<8x16xf32> {dsc.shard = {dims = [["dp
   %n = dsc.rms_norm %x, %w : tensor<8x16xf32>, tensor<16xf32>
   return %n : tensor<8x16xf32>
 }
+
+// -----
+
+// Vocabulary-parallel embedding: the table's rows split over tp (64 of 128 on each of 2 ranks).
+// Each rank clamps the token ids as the op does, shifts them by its first row, looks them up
+// in its rows, zeroes the lookups outside them, and one all_reduce sums the ranks' lookups.
+// CHECK-LABEL: func.func @vocab_parallel_embedding
+// CHECK-SAME:    (%[[TOKENS:.*]]: tensor<2x8xi32>) -> tensor<2x8x16xbf16>
+// CHECK:         %[[ROWS:.*]] = shard.all_slice %{{.*}} on @mesh grid_axes = [0] slice_axis = 0 : tensor<128x16xbf16> -> tensor<64x16xbf16>
+// CHECK:         %[[IDS:.*]] = shard.all_slice %{{.*}} on @mesh grid_axes = [0] slice_axis = 0 : tensor<128xi32> -> tensor<64xi32>
+// CHECK:         %[[FIRST:.*]] = dsc.slice %[[IDS]] {{.*}} : tensor<64xi32> -> tensor<1xi32>
+// CHECK:         %[[OFFSET:.*]] = dsc.broadcast %[[FIRST]] {dims = array<i64: 1>} : tensor<1xi32> -> tensor<2x8xi32>
+// CHECK:         %[[HIGH:.*]] = dsc.min %[[TOKENS]], %{{.*}} : tensor<2x8xi32>
+// CHECK:         %[[CLAMPED:.*]] = dsc.max %[[HIGH]], %{{.*}} : tensor<2x8xi32>
+// CHECK:         %[[LOCAL:.*]] = dsc.sub %[[CLAMPED]], %[[OFFSET]] : tensor<2x8xi32>
+// CHECK:         %[[LOOKUP:.*]] = dsc.gather %[[ROWS]], %[[LOCAL]] : (tensor<64x16xbf16>, tensor<2x8xi32>) -> tensor<2x8x16xbf16>
+// CHECK:         dsc.compare %[[LOCAL]], %{{.*}} {predicate = #dsc.predicate<ge>}
+// CHECK:         %[[LOW_OK:.*]] = dsc.select %{{.*}}, %[[LOOKUP]], %{{.*}} : tensor<2x8x16xi1>, tensor<2x8x16xbf16>
+// CHECK:         dsc.compare %[[LOCAL]], %{{.*}} {predicate = #dsc.predicate<lt>}
+// CHECK:         %[[MINE:.*]] = dsc.select %{{.*}}, %[[LOW_OK]], %{{.*}} : tensor<2x8x16xi1>, tensor<2x8x16xbf16>
+// CHECK:         %[[X:.*]] = shard.all_reduce %[[MINE]] on @mesh grid_axes = [0] : tensor<2x8x16xbf16> -> tensor<2x8x16xbf16>
+// CHECK:         return %[[X]]
+shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["tp"]}
+func.func @vocab_parallel_embedding(%tokens: tensor<2x8xi32>) -> tensor<2x8x16xbf16> {
+  %embed = dsc.param "embed" {dsc.shard = {dims = [["tp"], []]}} : tensor<128x16xbf16>
+  %x = dsc.gather %embed, %tokens : (tensor<128x16xbf16>, tensor<2x8xi32>) -> tensor<2x8x16xbf16>
+  return %x : tensor<2x8x16xbf16>
+}

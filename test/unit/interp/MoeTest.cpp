@@ -113,6 +113,32 @@ TEST(Moe, CapacityNDropsNothingAndBadIdsAreDropped) {
                    f32({2, 2, 1}, {1, 2, 1, 2}));
 }
 
+TEST(Moe, LocalDispatchAndCombineKeepTheWholeBatchsSlots) {
+  // The batch of DispatchAndCombineWithDroppedChoices. Tokens {0, 2} for
+  // experts {2, 0}: rows at the whole batch's slots (token 2's choice of e1
+  // stays dropped), buffer rows in the order of `experts`.
+  HostTensor idx = i32({3, 2}, {0, 1, 1, 2, 1, 0});
+  HostTensor tokens = i32({2}, {0, 2}), experts = i32({2}, {2, 0});
+  HostTensor part = moeDispatch(f32({2, 2}, {1, 10, 3, 30}), idx, 3, 2, {&tokens, &experts, 3});
+  expectTensorNear(part, f32({2, 2, 2}, {0, 0, 0, 0, 1, 10, 3, 30}));
+  // Token 1 for expert 1 only: its row 1.
+  HostTensor token1 = i32({1}, {1}), expert1 = i32({1}, {1});
+  expectTensorNear(moeDispatch(f32({1, 2}, {2, 20}), idx, 3, 2, {&token1, &expert1, 3}),
+                   f32({1, 2, 2}, {0, 0, 2, 20}));
+  // Combine for tokens {2, 0} from experts {2, 0} of the whole buffer: token 2
+  // gets 8 x2 (its e1 choice was dropped), token 0 only its e0 part 0.5 x0.
+  HostTensor whole = moeDispatch(f32({3, 2}, {1, 10, 2, 20, 3, 30}), idx, 3, 2);
+  HostTensor ids = i32({2}, {2, 0});
+  HostTensor mine =
+      moeDispatch(f32({3, 2}, {1, 10, 2, 20, 3, 30}), idx, 3, 2, {nullptr, &experts, 3});
+  expectTensorNear(moeCombine(mine, idx, f32({2, 2}, {4, 8, 0.5f, 0.25f}), {}, {&ids, &experts, 3}),
+                   f32({2, 2}, {24, 240, 0.5f, 5}));
+  // With every expert, the rows of moe_combine.
+  HostTensor all = i32({3}, {0, 1, 2});
+  expectTensorNear(moeCombine(whole, idx, f32({2, 2}, {4, 8, 0.5f, 0.25f}), {}, {&ids, &all, 3}),
+                   f32({2, 2}, {24, 240, 0.75f, 7.5f}));
+}
+
 TEST(Moe, Bf16CombineRoundsOnce) {
   // 256 * 1 + 1 * 1 + 1 * 1 accumulates to 258 in f32, stored once in bf16.
   HostTensor buf = HostTensor::fromFloats(DType::BF16, {3, 1, 1}, {256, 1, 1});
