@@ -452,11 +452,14 @@ LogicalResult OpEvaluator::runFusion(FusionOp fusion) {
   llvm::SmallDenseMap<Value, Value>
       lentTo; // operand -> the argument holding it
   for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs())) {
+    // Taken out before inserting: an insertion may move the map's entries.
     if (Value holder = lentTo.lookup(input)) { // an operand passed twice
-      context.values[arg] = in(holder);
+      HostTensor copy = in(holder);
+      context.values[arg] = std::move(copy);
       continue;
     }
-    context.values[arg] = std::move(context.values.find(input)->second);
+    HostTensor lent = std::move(context.values.find(input)->second);
+    context.values[arg] = std::move(lent);
     lentTo[input] = arg;
   }
   LogicalResult result = success();
@@ -474,8 +477,10 @@ LogicalResult OpEvaluator::runFusion(FusionOp fusion) {
     result = set(out, keep ? HostTensor(in(value))
                            : std::move(context.values.find(value)->second));
   }
-  for (auto [input, arg] : lentTo)
-    context.values[input] = std::move(context.values.find(arg)->second);
+  for (auto [input, arg] : lentTo) {
+    HostTensor back = std::move(context.values.find(arg)->second);
+    context.values[input] = std::move(back);
+  }
   for (Value arg : body.getArguments())
     context.values.erase(arg);
   for (Operation &inner : body.without_terminator())
