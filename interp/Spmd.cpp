@@ -3,13 +3,17 @@
 // Runs a function on every rank of a device grid in lockstep: each ordinary op is evaluated
 // once per rank on that rank's values, and each shard-dialect collective is executed across
 // the ranks at once (Collectives.h). Lockstep is exact for SPMD programs, where every rank
-// runs the same op sequence; point-to-point transfers between pipeline stages come with the
-// pipeline work.
+// runs the same op sequence. A pipelined function (`dsc.pipeline`, docs/pipeline.md) runs
+// each op only on the ranks whose pp coordinate is its `dsc.stage`; its collectives run
+// within that stage's ranks, a `shard.send` keeps the value on the sender and the
+// `shard.recv` that reads it copies it from the rank at the source stage (same coordinates
+// on every other axis). Outputs exist on the last stage's ranks only.
 //
 //===----------------------------------------------------------------------===//
 
 #include "interp/Collectives.h"
 #include "interp/Interpreter.h"
+#include "ir/DscDialect.h"
 
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -85,6 +89,34 @@ FailureOr<PerRank> runCollective(Operation *op, const DeviceGrid &grid, const Pe
       });
 }
 
+/// A copy of `v` on a rank: an error at `op` if the rank has no such value (a pipelined op
+/// reading a value of another stage).
+FailureOr<HostTensor> valueOn(const RankContext &context, Value v, Operation *op) {
+  auto it = context.values.find(v);
+  if (it == context.values.end())
+    return op->emitOpError("reads a value that rank ") << context.rank << " does not hold";
+  return it->second;
+}
+
+/// The pp axis and stage count of a pipelined function.
+struct Pipelining {
+  int64_t axis = 0;
+  int64_t stages = 1;
+};
+
+FailureOr<std::optional<Pipelining>> pipeliningOf(func::FuncOp func, const DeviceGrid &grid) {
+  auto dict = func->getAttrOfType<DictionaryAttr>(DscDialect::kPipelineAttr);
+  if (!dict)
+    return std::optional<Pipelining>();
+  auto axis = dict.getAs<IntegerAttr>("axis");
+  auto stages = dict.getAs<IntegerAttr>("stages");
+  if (!axis || !stages || axis.getInt() < 0 ||
+      axis.getInt() >= static_cast<int64_t>(grid.shape.size()) ||
+      grid.shape[axis.getInt()] != stages.getInt())
+    return func.emitOpError("has a 'dsc.pipeline' whose axis and stages do not match its grid");
+  return std::optional<Pipelining>(Pipelining{axis.getInt(), stages.getInt()});
+}
+
 } // namespace
 
 FailureOr<DeviceGrid> deviceGridOf(func::FuncOp func) {
@@ -127,34 +159,92 @@ Interpreter::evaluateSpmd(func::FuncOp func, const DeviceGrid &grid,
     for (Value operand : op.getOperands())
       lastUse[operand] = &op;
 
+  FailureOr<std::optional<Pipelining>> pipelining = pipeliningOf(func, grid);
+  if (failed(pipelining))
+    return failure();
+  std::vector<size_t> everyRank(ranks.size());
+  for (size_t r = 0; r < ranks.size(); ++r)
+    everyRank[r] = r;
+  // The ranks of each stage, in rank order (that is the sub-grid's row-major order too).
+  std::vector<std::vector<size_t>> stageRanks;
+  DeviceGrid stageGrid = grid;
+  if (*pipelining) {
+    stageRanks.resize((*pipelining)->stages);
+    for (size_t r = 0; r < ranks.size(); ++r)
+      stageRanks[grid.coordinates(r)[(*pipelining)->axis]].push_back(r);
+    stageGrid.shape[(*pipelining)->axis] = 1;
+  }
+
   for (Operation &op : block) {
+    const std::vector<size_t> *active = &everyRank;
+    if (*pipelining && !llvm::isa<func::ReturnOp>(op)) {
+      auto stage = op.getAttrOfType<IntegerAttr>(DscDialect::kStageAttr);
+      if (!stage || stage.getInt() >= (*pipelining)->stages)
+        return op.emitOpError("needs a 'dsc.stage' below ")
+               << (*pipelining)->stages << " in a pipelined function";
+      active = &stageRanks[stage.getInt()];
+    }
     if (auto ret = llvm::dyn_cast<func::ReturnOp>(op)) {
       std::vector<std::vector<HostTensor>> results(ranks.size());
-      for (auto [r, context] : llvm::enumerate(ranks))
+      const std::vector<size_t> &holders =
+          *pipelining ? stageRanks[(*pipelining)->stages - 1] : everyRank;
+      for (size_t r : holders)
         for (Value v : ret.getOperands())
-          results[r].push_back(context.values.find(v)->second);
+          if (FailureOr<HostTensor> value = valueOn(ranks[r], v, &op); succeeded(value))
+            results[r].push_back(std::move(*value));
+          else
+            return failure();
       return results;
     }
-    if (llvm::isa<shard::ShardOp>(op)) {
-      // An annotation: the value is unchanged on every rank.
-      for (RankContext &context : ranks) {
-        // Copied out first: inserting the result may grow the map under a reference into it.
-        HostTensor value = context.values.find(op.getOperand(0))->second;
-        context.values[op.getResult(0)] = std::move(value);
+    if (llvm::isa<shard::ShardOp, shard::SendOp>(op)) {
+      // An annotation, or a send: the value is unchanged on its ranks.
+      // Copied before inserting: the insertion may move the map's entries.
+      for (size_t r : *active) {
+        FailureOr<HostTensor> value = valueOn(ranks[r], op.getOperand(0), &op);
+        if (failed(value))
+          return failure();
+        ranks[r].values[op.getResult(0)] = std::move(*value);
+      }
+    } else if (auto recv = llvm::dyn_cast<shard::RecvOp>(op)) {
+      if (!*pipelining || recv.getGridAxes().size() != 1 ||
+          recv.getGridAxes()[0] != (*pipelining)->axis || !recv.getSource() ||
+          recv.getSource()->size() != 1 || !recv.getOperand(0).getDefiningOp<shard::SendOp>())
+        return recv.emitOpError("is supported by the interpreter only as a pipeline stage's "
+                                "receive: over the pp axis, from a static source, of a "
+                                "shard.send's result");
+      int64_t source = (*recv.getSource())[0];
+      for (size_t r : *active) {
+        std::vector<int64_t> coords = grid.coordinates(r);
+        coords[(*pipelining)->axis] = source;
+        RankContext &from = ranks[grid.rankOf(coords)];
+        auto it = from.values.find(op.getOperand(0));
+        if (it == from.values.end())
+          return recv.emitOpError("receives from rank ")
+                 << grid.rankOf(coords) << ", which has not sent the value";
+        ranks[r].values[op.getResult(0)] = it->second;
       }
     } else if (op.getDialect() && op.getDialect()->getNamespace() == "shard" &&
                op.getNumOperands() >= 1 && op.getNumResults() == 1) {
+      if (*pipelining)
+        if (auto axes = op.getAttrOfType<DenseI16ArrayAttr>("grid_axes");
+            !axes || llvm::is_contained(axes.asArrayRef(), (*pipelining)->axis))
+          return op.emitOpError("runs over the pipeline axis; collectives of a stage must "
+                                "stay within its ranks");
       PerRank in;
-      for (RankContext &context : ranks)
-        in.push_back(context.values.find(op.getOperand(0))->second);
-      FailureOr<PerRank> out = runCollective(&op, grid, in, options);
+      for (size_t r : *active)
+        if (FailureOr<HostTensor> value = valueOn(ranks[r], op.getOperand(0), &op);
+            succeeded(value))
+          in.push_back(std::move(*value));
+        else
+          return failure();
+      FailureOr<PerRank> out = runCollective(&op, *pipelining ? stageGrid : grid, in, options);
       if (failed(out))
         return failure();
-      for (auto [r, context] : llvm::enumerate(ranks))
-        context.values[op.getResult(0)] = std::move((*out)[r]);
+      for (auto [i, r] : llvm::enumerate(*active))
+        ranks[r].values[op.getResult(0)] = std::move((*out)[i]);
     } else {
-      for (RankContext &context : ranks)
-        if (failed(evaluateOp(&op, context)))
+      for (size_t r : *active)
+        if (failed(evaluateOp(&op, ranks[r])))
           return failure();
     }
     for (Value operand : op.getOperands())

@@ -40,6 +40,14 @@ def Dsc_Dialect : Dialect {
     static constexpr llvm::StringLiteral kMeshAxesAttr = "dsc.mesh_axes";
     /// The symbol of the mesh's grid that the frontend declares.
     static constexpr llvm::StringLiteral kMeshGridName = "mesh";
+    /// After dsc-partition-pipeline, on each op of a pipelined function: the pipeline stage
+    /// (the `pp` coordinate of the ranks that run it) and, for per-micro-batch ops, the
+    /// micro-batch (docs/pipeline.md).
+    static constexpr llvm::StringLiteral kStageAttr = "dsc.stage";
+    static constexpr llvm::StringLiteral kMicrobatchAttr = "dsc.microbatch";
+    /// On a pipelined function: its schedule and the cost model's prediction (a dictionary,
+    /// docs/pipeline.md).
+    static constexpr llvm::StringLiteral kPipelineAttr = "dsc.pipeline";
   }];
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

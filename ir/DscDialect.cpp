@@ -134,6 +134,17 @@ LogicalResult DscDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (attr.getName() == kNameAttr)
     return op->emitError() << "'dsc.name' belongs on function arguments and results";
+  if (attr.getName() == kStageAttr || attr.getName() == kMicrobatchAttr) {
+    auto index = llvm::dyn_cast<IntegerAttr>(attr.getValue());
+    if (!index || index.getInt() < 0)
+      return op->emitError() << "'" << attr.getName() << "' must be a non-negative integer";
+    return success();
+  }
+  if (attr.getName() == kPipelineAttr) {
+    if (!llvm::isa<FunctionOpInterface>(op) || !llvm::isa<DictionaryAttr>(attr.getValue()))
+      return op->emitError() << "'dsc.pipeline' belongs on a function: a dictionary";
+    return success();
+  }
   Type type = op->getNumResults() ? op->getResult(0).getType() : Type();
   return verifyValueAttribute(attr, type, [&] { return op->emitError(); });
 }

@@ -321,4 +321,29 @@ def FuseSplitRopePass : Pass<"dsc-fuse-split-rope", "mlir::ModuleOp"> {
   let dependentDialects = ["::dsc::DscDialect"];
 }
 
+def PartitionPipelinePass : Pass<"dsc-partition-pipeline", "mlir::ModuleOp"> {
+  let summary = "Cuts @main into pipeline stages over the mesh's pp axis, with micro-batches";
+  let description = [{
+    With a `pp` axis in the mesh (`--mesh pp=2,tp=2`), cuts @main into one stage per pp
+    coordinate where the predicted stage times (ir/CostModel.h: FLOPs and bytes per op, plus
+    the transfer of the values alive across the cut) are most even, between layers when the
+    params carry layer numbers (`layers.3.wq`), and among near-equal cuts the one that sends
+    the fewest bytes. Each op gets `dsc.stage`; values crossing a cut go through `shard.send`
+    / `shard.recv` over the pp axis; params, constants and iotas are copied into the stages
+    that use them. With `microbatches` M > 1, inputs are sliced into M pieces along dim 0,
+    each stage is unrolled per micro-batch (`dsc.microbatch`) and the outputs are joined.
+    The function gets `dsc.pipeline`: the fill-and-drain schedule per rank, the stage times
+    and the predicted bubble (docs/pipeline.md). `explain` adds a remark per stage and one
+    for the schedule. Without a pp axis it changes nothing (and rejects M > 1).
+    `dsc` runs it after fusion, before lowering to the plan.
+  }];
+  let options = [
+    Option<"microbatches", "microbatches", "int64_t", /*default=*/"1",
+           "Micro-batches the batch (dim 0 of every input) is split into">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Remarks: each stage's ops, predicted time and cut; the bubble">,
+  ];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
 #endif // DSC_PASSES_TD

@@ -95,6 +95,18 @@ def copy_npy_slice(src, dst, index, parts):
                 body[index * rows * row:(index + 1) * rows * row])
 
 
+def compare(got_file, expected, tolerance, label):
+    """The relative Frobenius error of the .npy file against `expected`, and a message when
+    the shapes differ or the error is beyond `tolerance` (else None)."""
+    got = read_npy(got_file)[1]
+    if got.shape != expected.shape:
+        return 0.0, f"{label}: shape {got.shape}, expected {expected.shape}"
+    err = np.linalg.norm(got - expected) / max(np.linalg.norm(expected), 1e-30)
+    if not err <= tolerance:
+        return err, f"{label}: rel_fro={err:.3g} > {tolerance}"
+    return err, None
+
+
 def run(cmd):
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
@@ -143,13 +155,10 @@ def run_case(args, example, mesh, mode, work):
         expected = read_npy(os.path.join(ref, ref_file))[1]
         for r in range(world):
             got_file = os.path.join(out, ref_file[:-4] + f".rank{r}.npy")
-            got = read_npy(got_file)[1]
-            if got.shape != expected.shape:
-                return False, f"{ref_file} rank {r}: shape {got.shape}, expected {expected.shape}"
-            err = np.linalg.norm(got - expected) / max(np.linalg.norm(expected), 1e-30)
+            err, problem = compare(got_file, expected, tolerance, f"{ref_file} rank {r}")
+            if problem:
+                return False, problem
             worst = max(worst, err)
-            if not err <= tolerance:
-                return False, f"{ref_file} rank {r}: rel_fro={err:.3g} > {tolerance}"
     return True, f"rel_fro<={worst:.3g} collectives={','.join(collectives)}"
 
 

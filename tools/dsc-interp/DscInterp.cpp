@@ -414,7 +414,11 @@ int main(int argc, char **argv) {
       std::string name = outputName(entry, index);
       std::string fileName =
           numRanks == 1 ? name : name + ".rank" + std::to_string(r);
-      const HostTensor &tensor = (*outputs)[r].at(name);
+      // A pipelined model's outputs are on its last stage's ranks only.
+      auto found = (*outputs)[r].find(name);
+      if (found == (*outputs)[r].end())
+        continue;
+      const HostTensor &tensor = found->second;
       printSummary(fileName, tensor);
       if (outDir.empty())
         continue;

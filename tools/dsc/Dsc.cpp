@@ -147,6 +147,12 @@ cl::opt<Parallel> parallel(
                           "Megatron defaults (tp, dp) where the model gives no hint")),
     cl::cat(dscCategory));
 
+cl::opt<int64_t> microbatches(
+    "microbatches",
+    cl::desc("With a pp axis in the mesh: split the batch (dim 0 of every input) into M "
+             "micro-batches, run fill-and-drain over the stages (docs/pipeline.md)"),
+    cl::value_desc("M"), cl::init(1), cl::cat(dscCategory));
+
 OwningOpRef<ModuleOp> loadModel(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   std::string error;
   auto file = openInputFile(inputFilename, &error);
@@ -227,6 +233,12 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     // Then fp8 quantization into the fusions that produce its input (after the groups form).
     pm.addPass(dsc::createFuseQuantizePass());
   }
+  // Pipeline stages last: the cost model sees the fused kernels, and no later pass drops the
+  // stage attributes (docs/pipeline.md).
+  dsc::PartitionPipelinePassOptions pipelining;
+  pipelining.microbatches = microbatches;
+  pipelining.explain = explain;
+  pm.addPass(dsc::createPartitionPipelinePass(pipelining));
   if (lowersToPlan) {
     dsc::LowerToPlanPassOptions lowering;
     lowering.attention = attentionBackend;
