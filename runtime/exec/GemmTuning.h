@@ -5,7 +5,8 @@
 // each distinct GEMM problem (GemmPlan::problemKey) runs every candidate the heuristic
 // offered on the plan's own buffers and keeps the fastest: the tactic selection of TensorRT,
 // or torch.compile's max-autotune for GEMMs, at the cost of a few milliseconds per problem.
-// The buffers hold no data yet at load, so the runs write nothing anyone reads.
+// The buffers hold no data yet at load, so the runs write nothing anyone reads. TF32 GEMMs
+// keep the heuristic's pick (Gemm.cpp says why).
 //
 //===----------------------------------------------------------------------===//
 
