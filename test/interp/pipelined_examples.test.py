@@ -10,12 +10,10 @@ send/recv pairs, so that a test can check the split.
 
 Prints one line per case and 'pipelined: N passed, M failed'; exits 1 on any failure.
 """
-import argparse
 import importlib.util
 import os
 import re
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("sharded", os.path.join(HERE, "sharded_examples.test.py"))
@@ -86,26 +84,10 @@ def run_case(args, example, mesh, mode, microbatches, opt, work):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--dsc", default="dsc")
-    parser.add_argument("--dsc-interp", default="dsc-interp")
-    parser.add_argument("--filter", default="")
-    args = parser.parse_args()
-    passed = failed = 0
-    for example, mesh, mode, microbatches, opt in CASES:
-        label = f"{example[0]} mesh={mesh} parallel={mode} microbatches={microbatches} {opt}"
-        if args.filter not in label:
-            continue
-        with tempfile.TemporaryDirectory() as work:
-            try:
-                ok, detail = run_case(args, example, mesh, mode, microbatches, opt, work)
-            except RuntimeError as e:
-                ok, detail = False, str(e)
-        print(("ok    " if ok else "FAIL  ") + label + "  " + detail, flush=True)
-        passed += ok
-        failed += not ok
-    print(f"pipelined: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return sharded.run_all(
+        "pipelined", CASES,
+        lambda c: f"{c[0][0]} mesh={c[1]} parallel={c[2]} microbatches={c[3]} {c[4]}",
+        lambda args, c, work: run_case(args, *c, work), separator="  ")
 
 
 if __name__ == "__main__":

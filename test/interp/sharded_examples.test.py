@@ -162,27 +162,36 @@ def run_case(args, example, mesh, mode, work):
     return True, f"rel_fro<={worst:.3g} collectives={','.join(collectives)}"
 
 
-def main():
+def run_all(kind, cases, label_of, run_one, separator=" "):
+    """Parses --dsc, --dsc-interp and --filter, runs `run_one(args, case, work)` for each case
+    whose `label_of(case)` contains the filter (in a fresh folder), prints one ok/FAIL line per
+    case and a `KIND: N passed, M failed` total; returns the exit code."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsc", default="dsc")
     parser.add_argument("--dsc-interp", default="dsc-interp")
     parser.add_argument("--filter", default="")
     args = parser.parse_args()
     passed = failed = 0
-    for example, mesh, mode in CASES:
-        label = f"{example[0]} mesh={mesh} parallel={mode}"
+    for case in cases:
+        label = label_of(case)
         if args.filter not in label:
             continue
         with tempfile.TemporaryDirectory() as work:
             try:
-                ok, detail = run_case(args, example, mesh, mode, work)
+                ok, detail = run_one(args, case, work)
             except RuntimeError as e:
                 ok, detail = False, str(e)
-        print(("ok    " if ok else "FAIL  ") + label + " " + detail, flush=True)
+        print(("ok    " if ok else "FAIL  ") + label + separator + detail, flush=True)
         passed += ok
         failed += not ok
-    print(f"sharded: {passed} passed, {failed} failed")
+    print(f"{kind}: {passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def main():
+    return run_all("sharded", CASES,
+                   lambda c: f"{c[0][0]} mesh={c[1]} parallel={c[2]}",
+                   lambda args, c, work: run_case(args, *c, work))
 
 
 if __name__ == "__main__":
