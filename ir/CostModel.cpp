@@ -77,18 +77,6 @@ int64_t collectiveGroupSize(Operation *op) {
   return n;
 }
 
-// FLOPs per second of a GEMM-like op, from its input element types.
-static double gemmPeak(Operation *op, const DeviceCeilings &device) {
-  if (llvm::isa<ScaledMatmulOp>(op))
-    return device.fp8FlopsPerSecond;
-  Type element = getElementTypeOrSelf(op->getOperand(0).getType());
-  if (llvm::isa<Float8E4M3FNType, Float8E5M2Type>(element))
-    return device.fp8FlopsPerSecond;
-  if (element.isF32())
-    return device.tf32FlopsPerSecond;
-  return device.bf16FlopsPerSecond;
-}
-
 static double scaledMatmulFlops(ScaledMatmulOp op) {
   auto a = llvm::cast<RankedTensorType>(op.getA().getType());
   double k = static_cast<double>(a.getDimSize(a.getRank() - 1));
@@ -135,6 +123,13 @@ static double peakFor(Type element, bool tf32, const DeviceCeilings &device) {
   return device.bf16FlopsPerSecond;
 }
 
+/// The roofline: the slower of compute and memory traffic, plus one kernel launch.
+static double rooflineSeconds(double flops, double peak, double bytes,
+                              const DeviceCeilings &device) {
+  double compute = peak > 0 ? flops / peak : 0;
+  return std::max(compute, bytes / device.hbmBytesPerSecond) + device.kernelLaunch;
+}
+
 OpCost estimateStepCost(Operation *step, const DeviceCeilings &device) {
   using plan::CollectiveKind;
   OpCost cost;
@@ -178,8 +173,7 @@ OpCost estimateStepCost(Operation *step, const DeviceCeilings &device) {
                  static_cast<double>(a.getDh() + a.getDv());
     peak = peakFor(a.getQ().getType().getElementType(), false, device);
   }
-  double compute = peak > 0 ? cost.flops / peak : 0;
-  cost.seconds = std::max(compute, cost.bytes / device.hbmBytesPerSecond) + device.kernelLaunch;
+  cost.seconds = rooflineSeconds(cost.flops, peak, cost.bytes, device);
   return cost;
 }
 
@@ -208,16 +202,13 @@ OpCost estimateCost(Operation *op, const DeviceCeilings &device) {
 
   cost.bytes = valuesBytes(op->getOperands()) + valuesBytes(op->getResults());
   double peak = 0;
-  if (auto sm = llvm::dyn_cast<ScaledMatmulOp>(op)) {
-    cost.flops = scaledMatmulFlops(sm);
-    peak = gemmPeak(op, device);
-  } else if (llvm::isa<MatmulOp, AttentionOp>(op)) {
-    cost.flops = opFlops(op);
-    peak = gemmPeak(op, device);
+  if (llvm::isa<ScaledMatmulOp, MatmulOp, AttentionOp>(op)) {
+    auto sm = llvm::dyn_cast<ScaledMatmulOp>(op);
+    cost.flops = sm ? scaledMatmulFlops(sm) : opFlops(op);
+    // By the first input's type (a scaled matmul's is fp8); f32 GEMMs as TF32.
+    peak = peakFor(getElementTypeOrSelf(op->getOperand(0).getType()), /*tf32=*/true, device);
   }
-  double compute = peak > 0 ? cost.flops / peak : 0;
-  double memory = cost.bytes / device.hbmBytesPerSecond;
-  cost.seconds = std::max(compute, memory) + device.kernelLaunch;
+  cost.seconds = rooflineSeconds(cost.flops, peak, cost.bytes, device);
   return cost;
 }
 
