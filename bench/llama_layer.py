@@ -15,6 +15,10 @@ How each is timed (median of --iters after warm-up):
        warm-up calls (compilation happens in warm-up), under torch.inference_mode().
   JAX: jax.jit, each call timed with time.perf_counter around block_until_ready() after
        10 warm-up calls.
+With --rounds R > 1 every implementation is timed R times, in turn (dsc, then torch, then
+dsc again...), so that clock and power drift during the call reach all of them alike; each row
+is the median of the R rounds' medians (min: the least of all), and the ratio line gives
+dsc bf16 / torch.compile round by round.
 The layer is written to dsc's op semantics (docs/ops.md): RMSNorm in f32, fused QKV,
 rotary embeddings (half style, theta 1e4), causal grouped-query attention with scale
 1/sqrt(DH), output projection, residual, SwiGLU MLP, residual. FLOPs are dsc's count:
@@ -144,43 +148,66 @@ def main():
     ap.add_argument("--dsx-fp8-tensor", default=".device/bench/llama_layer_fp8_tensor.dsx")
     ap.add_argument("--dsrun", default=".device/bin/dsrun")
     ap.add_argument("--iters", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time every implementation this many times, taking turns")
     ap.add_argument("--no-jax", action="store_true", help="skip the JAX row (saves its compile time)")
     for k, v in dict(B=4, T=2048, D=4096, H=32, HKV=8, F=11008).items():
         ap.add_argument(f"--{k}", type=int, default=v)
     a = ap.parse_args()
     fl = flops(a)
-    rows = []
+    runs = {}  # name -> [(median, min)] one per round, or the error
+    order, labels = [], {}
 
     def attempt(name, f):
+        if name not in runs:
+            order.append(name)
+            runs[name] = []
+        if isinstance(runs[name], str):
+            return  # failed in an earlier round
         try:
             med, mn, *label = f()
-            rows.append((label[0] if label else name, med, mn, ""))
+            runs[name].append((med, mn))
+            if label:
+                labels[name] = label[0]
         except Exception as ex:  # a failing implementation is a row, not a crash
-            rows.append((name, None, None, repr(ex)[:300]))
+            runs[name] = repr(ex)[:300]
 
-    attempt("dsc bf16 (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx, a.iters))
-    attempt("dsc fp8 blockwise (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx_fp8, a.iters))
-    attempt("dsc fp8 tensor (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx_fp8_tensor, a.iters))
+    device = "?"
     try:
         import torch
         x, cos, sin, p = make_inputs(a, torch)
         layer = torch_layer(a, torch)
-        attempt(f"torch {torch.__version__} eager", lambda: time_torch(layer, (x, cos, sin, p), a.iters, torch))
         compiled = torch.compile(layer)
-        attempt("torch.compile (default)", lambda: time_torch(compiled, (x, cos, sin, p), a.iters, torch))
         device = torch.cuda.get_device_name()
-        if not a.no_jax:
-            attempt("jax.jit", lambda: run_jax(a, x, cos, sin, p))
+        torch_name = f"torch {torch.__version__} eager"
     except Exception as ex:
-        rows.append(("torch", None, None, repr(ex)[:300]))
-        device = "?"
+        runs["torch"], torch = repr(ex)[:300], None
+        order.append("torch")
+    for _ in range(max(1, a.rounds)):
+        attempt("dsc bf16 (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx, a.iters))
+        attempt("dsc fp8 blockwise (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx_fp8, a.iters))
+        attempt("dsc fp8 tensor (dsrun)", lambda: dsrun_bench(a.dsrun, a.dsx_fp8_tensor, a.iters))
+        if torch is not None:
+            attempt(torch_name, lambda: time_torch(layer, (x, cos, sin, p), a.iters, torch))
+            attempt("torch.compile (default)",
+                    lambda: time_torch(compiled, (x, cos, sin, p), a.iters, torch))
+    if torch is not None and not a.no_jax:
+        attempt("jax.jit", lambda: run_jax(a, x, cos, sin, p))
+    rows = []
+    for name in order:
+        r = runs[name]
+        if isinstance(r, str) or not r:
+            rows.append((name, None, None, r if isinstance(r, str) else "no run"))
+        else:
+            rows.append((labels.get(name, name), statistics.median(m for m, _ in r),
+                          min(n for _, n in r), ""))
 
     print(f"llama_layer B={a.B} T={a.T} D={a.D} H={a.H} HKV={a.HKV} F={a.F} bf16 on {device}, "
           f"{datetime.date.today()}; {fl / 1e12:.2f} TFLOP per forward (attention as the full square)")
-    print(f"median of {a.iters} after warm-up; '/ dsc' = time / dsc bf16 time (>1: dsc is faster); "
+    print(f"median of {a.iters} after warm-up ({a.rounds} round(s)); '/ dsc' = time / dsc bf16 time (>1: dsc is faster); "
           "'dsc / compile' = dsc time / torch.compile bf16 time (issue 5 targets: bf16 <= 0.90, "
           "fp8 blockwise <= 0.65)")
-    dsc_ms = rows[0][1]
+    dsc_ms = next((r[1] for r in rows if r[0].startswith("dsc bf16")), None)
     tc = next((r[1] for r in rows if r[0].startswith("torch.compile") and r[1]), None)
     print(f"{'implementation':34} {'median ms':>9} {'min ms':>8} {'TFLOP/s':>8} {'/ dsc':>6} {'dsc / compile':>13}")
     for name, med, mn, err in rows:
@@ -190,6 +217,12 @@ def main():
         r = f"{med / dsc_ms:.2f}" if dsc_ms else "-"
         c = f"{med / tc:.2f}" if (tc and name.startswith("dsc")) else ""
         print(f"{name:34} {med:9.3f} {mn:8.3f} {fl / med / 1e9:8.1f} {r:>6} {c:>13}")
+    bf16, tcr = runs.get("dsc bf16 (dsrun)"), runs.get("torch.compile (default)")
+    if a.rounds > 1 and isinstance(bf16, list) and isinstance(tcr, list) and bf16 and tcr:
+        ratios = sorted(d[0] / t[0] for d, t in zip(bf16, tcr))
+        print(f"dsc bf16 / torch.compile by round ({len(ratios)} rounds): median "
+              f"{statistics.median(ratios):.3f}, min {ratios[0]:.3f}, max {ratios[-1]:.3f}; "
+              "rounds: " + " ".join(f"{d[0]:.3f}/{t[0]:.3f}" for d, t in zip(bf16, tcr)))
     return 0 if all(r[1] is not None for r in rows) else 1
 
 
