@@ -11,8 +11,8 @@
 // - Fused into a producer (quantizeTileCode, for EmitFused.cpp): the same
 //   formulas on the 128 / V lanes that hold a tile in the producer's kernel.
 // - Tensor: `amax` (grid-stride max of |x| into a zeroed f32, by atomicMax on
-//   its bits: non-negative floats order like their bit patterns), then an
-//   elementwise kernel that derives the scale from it; thread 0 stores it.
+//   its bits: non-negative floats order like their bit patterns), then a
+//   grid-stride kernel that derives the scale from it; thread 0 stores it.
 // - Delayed (tensor with an amax history): as tensor, but each block takes the
 //   scale from the history (a state param that outlives the run), and the
 //   last block to finish, counted by an atomic in the history's last word,
@@ -64,32 +64,55 @@ extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
 }
 )cuda";
 
+// The per-tensor kernels take $V elements a thread per step (16-byte loads of bf16) in a
+// grid-stride loop over one wave of blocks, so a block's atomic (the amax, the delayed
+// recipe's counter) happens once per block, about a thousand per kernel, not once per 256
+// elements.
 static const char *kAmaxTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
   // max |x| over $N elements into out0[0], which the plan zeroes first.
-  constexpr long long kN = $N;
+  constexpr int kV = $V;
+  constexpr long long kVecs = $N / kV;
   __shared__ float scratch[32];
   float amax = 0.0f;
-  for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < kN;
-       i += (long long)gridDim.x * 256)
-    amax = fmaxf(amax, fabsf(toF32(in0[i])));
+#pragma unroll 4
+  for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < kVecs;
+       i += (long long)gridDim.x * 256) {
+    const auto x = loadVec<kV>(in0 + i * kV);
+#pragma unroll
+    for (int j = 0; j < kV; ++j)
+      amax = fmaxf(amax, fabsf(toF32(x.v[j])));
+  }
   amax = blockMax<256>(amax, scratch);
   if (threadIdx.x == 0)
     atomicMax(reinterpret_cast<int *>(out0), __float_as_int(amax));
 }
 )cuda";
 
+// x / scale to e4m3 for every element, $V a thread per step; the tail of both per-tensor
+// quantize kernels.
+static const char *kScaleLoop = R"cuda(
+  if (blockIdx.x == 0 && threadIdx.x == 0)
+    out1[0] = scale;
+#pragma unroll 4
+  for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < kVecs;
+       i += (long long)gridDim.x * 256) {
+    const auto x = loadVec<kV>(in0 + i * kV);
+    Vec<f8e4m3, kV> q;
+#pragma unroll
+    for (int j = 0; j < kV; ++j)
+      q.v[j] = fromF32<f8e4m3>(__fdiv_rn(toF32(x.v[j]), scale));
+    storeVec<kV>(out0 + i * kV, q);
+  }
+)cuda";
+
 static const char *kTensorTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
   // x[$N] with amax in1[0] -> e4m3 values, out1[0] = the scale.
-  constexpr long long kN = $N;
+  constexpr int kV = $V;
+  constexpr long long kVecs = $N / kV;
   const float scale = fp8Scale(in1[0]);
-  const long long i = (long long)blockIdx.x * 256 + threadIdx.x;
-  if (i == 0)
-    out1[0] = scale;
-  if (i < kN)
-    out0[i] = fromF32<f8e4m3>(__fdiv_rn(toF32(in0[i]), scale));
-}
+$SCALELOOP}
 )cuda";
 
 // A quantize fused into a producer's kernel (EmitFused.cpp): the tile kernel's
@@ -139,7 +162,8 @@ static const char *kDelayedTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
   // x[$N] with amax in1[0] -> e4m3 values, out1[0] = the scale. out2: the amax history, $HISTORY
   // amaxes of previous runs, then (as u32) the next slot and the blocks finished in this run.
-  constexpr long long kN = $N;
+  constexpr int kV = $V;
+  constexpr long long kVecs = $N / kV;
   constexpr int kHistory = $HISTORY;
   __shared__ float scratch[32];
   float delayed = 0.0f;
@@ -148,12 +172,7 @@ extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
   delayed = blockMax<256>(delayed, scratch); // after it, this block has read the history
   // No usable history (the first run): the current amax, as the tensor recipe.
   const float scale = fp8Scale(delayed > 0.0f && delayed <= 3.40282347e38f ? delayed : in1[0]);
-  const long long i = (long long)blockIdx.x * 256 + threadIdx.x;
-  if (i == 0)
-    out1[0] = scale;
-  if (i < kN)
-    out0[i] = fromF32<f8e4m3>(__fdiv_rn(toF32(in0[i]), scale));
-  if (threadIdx.x != 0)
+$SCALELOOP  if (threadIdx.x != 0)
     return;
   unsigned *words = reinterpret_cast<unsigned *>(out2 + kHistory);
   if (atomicAdd(&words[1], 1u) == gridDim.x - 1) { // every other block has read it
@@ -181,10 +200,10 @@ absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
     if (spec.outputs[0].dtype != DType::F32 ||
         spec.outputs[0].numElements() != 1)
       return specError(spec, "amax writes one f32");
-    int64_t blocks = std::min<int64_t>((n + 255) / 256, 4 * target.numSMs);
-    return finishKernel(
-        spec, fill(kAmaxTemplate, subst),
-        {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
+    int v = chooseVectorWidth(n, {x.dtype});
+    subst.push_back({"$V", absl::StrCat(v)});
+    return finishKernel(spec, fill(kAmaxTemplate, subst),
+                        {gridStrideBlocks(n / v, 256, target), 256, 0}, v);
   }
   if (spec.outputs.size() < 2 || spec.outputs[0].dtype != DType::F8E4M3FN ||
       spec.outputs[0].shape != x.shape || spec.outputs[1].dtype != DType::F32)
@@ -197,12 +216,13 @@ absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
     if (history > 0 &&
         (spec.outputs[2].dtype != DType::F32 || spec.outputs[2].numElements() != history + 2))
       return specError(spec, "the amax history is f32[amax_history + 2]");
-    int64_t blocks = (n + 255) / 256;
-    if (blocks > 0x7fffffff)
-      return specError(spec, "too many elements for one grid");
+    int v = chooseVectorWidth(n, {x.dtype, DType::F8E4M3FN});
     subst.push_back({"$HISTORY", absl::StrCat(history)});
-    return finishKernel(spec, fill(history > 0 ? kDelayedTemplate : kTensorTemplate, subst),
-                        {static_cast<unsigned>(std::max<int64_t>(blocks, 1)), 256, 0}, 1);
+    subst.push_back({"$V", absl::StrCat(v)});
+    std::string text = fill(history > 0 ? kDelayedTemplate : kTensorTemplate,
+                            {{"$SCALELOOP", kScaleLoop}});
+    return finishKernel(spec, fill(text.c_str(), subst),
+                        {gridStrideBlocks(n / v, 256, target), 256, 0}, v);
   }
   if (absl::Status s = checkArity(spec, 1, 1, 2); !s.ok())
     return s;
