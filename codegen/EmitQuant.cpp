@@ -13,11 +13,12 @@
 // - Tensor: `amax` (grid-stride max of |x| into a zeroed f32, by atomicMax on
 //   its bits: non-negative floats order like their bit patterns), then a
 //   grid-stride kernel that derives the scale from it; thread 0 stores it.
-// - Delayed (tensor with an amax history): as tensor, but each block takes the
-//   scale from the history (a state param that outlives the run), and the
-//   last block to finish, counted by an atomic in the history's last word,
-//   records this run's amax over the oldest slot, so the history rotates once
-//   per run, CUDA-graph replays included.
+// - Delayed (tensor with an amax history): each block takes the scale from the
+//   history (a state param that outlives the run) and the current amax while
+//   it converts (atomicMax into a word after the history); the last block to
+//   finish, counted by an atomic there, records it over the oldest slot, so the
+//   history rotates once per run, CUDA-graph replays included. The amax kernel
+//   runs in full only when the history holds no usable amax (the first run).
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,7 +75,7 @@ extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
   constexpr int kV = $V;
   constexpr long long kVecs = $N / kV;
   __shared__ float scratch[32];
-  float amax = 0.0f;
+$HISTORYEXIT  float amax = 0.0f;
 #pragma unroll 4
   for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < kVecs;
        i += (long long)gridDim.x * 256) {
@@ -89,6 +90,19 @@ extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
 }
 )cuda";
 
+// Delayed scaling: the amax is needed now only when the history (in1, $HISTORY amaxes of past
+// runs) holds no usable one, the first run's case; else the quantization takes it.
+static const char *kAmaxHistoryExit = R"cuda(  {
+    constexpr int kHistory = $HISTORY;
+    float delayed = 0.0f;
+    for (int h = threadIdx.x; h < kHistory; h += 256)
+      delayed = fmaxf(delayed, in1[h]);
+    delayed = blockMax<256>(delayed, scratch);
+    if (delayed > 0.0f && delayed <= 3.40282347e38f)
+      return;
+  }
+)cuda";
+
 // x / scale to e4m3 for every element, $V a thread per step; the tail of both per-tensor
 // quantize kernels.
 static const char *kScaleLoop = R"cuda(
@@ -100,8 +114,10 @@ static const char *kScaleLoop = R"cuda(
     const auto x = loadVec<kV>(in0 + i * kV);
     Vec<f8e4m3, kV> q;
 #pragma unroll
-    for (int j = 0; j < kV; ++j)
+    for (int j = 0; j < kV; ++j) {
       q.v[j] = fromF32<f8e4m3>(__fdiv_rn(toF32(x.v[j]), scale));
+      $TRACKAMAX
+    }
     storeVec<kV>(out0 + i * kV, q);
   }
 )cuda";
@@ -161,23 +177,27 @@ std::string quantizeTileCode(const std::string &sourceOp, int64_t rows, size_t v
 static const char *kDelayedTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__(256) $KERNEL($PARAMS) {
   // x[$N] with amax in1[0] -> e4m3 values, out1[0] = the scale. out2: the amax history, $HISTORY
-  // amaxes of previous runs, then (as u32) the next slot and the blocks finished in this run.
+  // amaxes of previous runs, then (as u32) the next slot, the blocks finished in this run and
+  // this run's amax (the bits of a non-negative float, which order like the floats).
   constexpr int kV = $V;
   constexpr long long kVecs = $N / kV;
   constexpr int kHistory = $HISTORY;
   __shared__ float scratch[32];
-  float delayed = 0.0f;
+  float delayed = 0.0f, amax = 0.0f;
   for (int h = threadIdx.x; h < kHistory; h += 256)
     delayed = fmaxf(delayed, out2[h]);
   delayed = blockMax<256>(delayed, scratch); // after it, this block has read the history
-  // No usable history (the first run): the current amax, as the tensor recipe.
+  // No usable history (the first run): the current amax, which the amax kernel computed then.
   const float scale = fp8Scale(delayed > 0.0f && delayed <= 3.40282347e38f ? delayed : in1[0]);
-$SCALELOOP  if (threadIdx.x != 0)
+$SCALELOOP  amax = blockMax<256>(amax, scratch);
+  if (threadIdx.x != 0)
     return;
   unsigned *words = reinterpret_cast<unsigned *>(out2 + kHistory);
-  if (atomicAdd(&words[1], 1u) == gridDim.x - 1) { // every other block has read it
+  atomicMax(&words[2], __float_as_uint(amax));
+  __threadfence(); // this block's amax lands before its count
+  if (atomicAdd(&words[1], 1u) == gridDim.x - 1) { // every other block has read the history
     const unsigned slot = words[0];
-    out2[slot] = in1[0];
+    out2[slot] = __uint_as_float(atomicExch(&words[2], 0u));
     words[0] = slot + 1 == kHistory ? 0u : slot + 1;
     words[1] = 0u;
   }
@@ -195,14 +215,22 @@ absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
     return specError(spec, "quantization reads a float tensor of rank >= 1");
   Subst subst = {{"$PARAMS", *params}, {"$N", absl::StrCat(n)}};
   if (spec.kind == KernelKind::Amax) {
-    if (absl::Status s = checkArity(spec, 1, 1, 1); !s.ok())
+    if (absl::Status s = checkArity(spec, 1, 2, 1); !s.ok())
       return s;
     if (spec.outputs[0].dtype != DType::F32 ||
         spec.outputs[0].numElements() != 1)
       return specError(spec, "amax writes one f32");
+    int64_t history = spec.attrs.fp8AmaxHistory;
+    if (history > 0 && (spec.inputs.size() != 2 || spec.inputs[1].dtype != DType::F32 ||
+                        spec.inputs[1].numElements() != history + 3))
+      return specError(spec, "delayed scaling's amax reads x and the f32[amax_history + 3] "
+                             "history");
     int v = chooseVectorWidth(n, {x.dtype});
     subst.push_back({"$V", absl::StrCat(v)});
-    return finishKernel(spec, fill(kAmaxTemplate, subst),
+    subst.push_back({"$HISTORY", absl::StrCat(history)});
+    std::string text =
+        fill(kAmaxTemplate, {{"$HISTORYEXIT", history > 0 ? kAmaxHistoryExit : ""}});
+    return finishKernel(spec, fill(text.c_str(), subst),
                         {gridStrideBlocks(n / v, 256, target), 256, 0}, v);
   }
   if (spec.outputs.size() < 2 || spec.outputs[0].dtype != DType::F8E4M3FN ||
@@ -214,13 +242,16 @@ absl::StatusOr<EmittedKernel> emitQuant(const KernelSpec &spec,
     if (absl::Status s = checkArity(spec, 2, 2, history > 0 ? 3 : 2); !s.ok())
       return s;
     if (history > 0 &&
-        (spec.outputs[2].dtype != DType::F32 || spec.outputs[2].numElements() != history + 2))
-      return specError(spec, "the amax history is f32[amax_history + 2]");
+        (spec.outputs[2].dtype != DType::F32 || spec.outputs[2].numElements() != history + 3))
+      return specError(spec, "the amax history is f32[amax_history + 3]");
     int v = chooseVectorWidth(n, {x.dtype, DType::F8E4M3FN});
     subst.push_back({"$HISTORY", absl::StrCat(history)});
     subst.push_back({"$V", absl::StrCat(v)});
-    std::string text = fill(history > 0 ? kDelayedTemplate : kTensorTemplate,
-                            {{"$SCALELOOP", kScaleLoop}});
+    std::string loop = fill(
+        kScaleLoop, {{"$TRACKAMAX", history > 0 ? "amax = fmaxf(amax, fabsf(toF32(x.v[j])));"
+                                                : ""}});
+    std::string text =
+        fill(history > 0 ? kDelayedTemplate : kTensorTemplate, {{"$SCALELOOP", loop}});
     return finishKernel(spec, fill(text.c_str(), subst),
                         {gridStrideBlocks(n / v, 256, target), 256, 0}, v);
   }

@@ -186,7 +186,10 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind, StringRef op,
     break;
   case KernelKind::Select:
   case KernelKind::Cast:
-  case KernelKind::Amax:
+    break;
+  case KernelKind::Amax: // delayed scaling's reads the history too
+    if (auto history = dyn_cast_or_null<IntegerAttr>(opAttrs.get("amax_history")))
+      attrs.fp8AmaxHistory = history.getInt();
     break;
   case KernelKind::QuantizeFp8:
     if (auto recipe = r.get<StringAttr>("recipe"))

@@ -57,7 +57,7 @@ def Plan_ParamOp : Plan_BufferOp<"param"> {
     bits). It lives in the parameter region, which no run reuses.
 
     ```mlir
-    %h = plan.param "amax_history.0" {state = true} : memref<18xf32>
+    %h = plan.param "amax_history.0" {state = true} : memref<19xf32>
     ```
 
     In an SPMD plan (module attribute `plan.mesh`), `split_axes` lists per dimension the

@@ -337,8 +337,11 @@ void FuncLowering::lowerQuantizedParam(QuantizedParamOp op) {
 }
 
 /// Blockwise: one launch. Tensor: the amax into a zeroed workspace, then the quantization.
-/// Delayed (amax_history = N): the quantization also reads and updates the history, a state
-/// param of N amaxes plus two u32 words (the next slot, the blocks finished this run).
+/// Delayed (amax_history = N): both kernels also read the history, a state param of N amaxes
+/// plus three u32 words (the next slot, the blocks finished this run, this run's amax as the
+/// bits of a non-negative f32). The amax kernel returns at once when the history holds a
+/// usable amax; the quantization then takes the current amax while it converts, and its last
+/// block records it.
 void FuncLowering::lowerQuantize(QuantizeOp op) {
   Value values = dest(op.getValues()), scales = dest(op.getScales());
   Value x = buffers.lookup(op.getX());
@@ -346,17 +349,23 @@ void FuncLowering::lowerQuantize(QuantizeOp op) {
     launch(op, "quantize_fp8", x, {values, scales}, kernelAttrs(op));
     return;
   }
+  Value history;
+  if (std::optional<int64_t> length = op.getAmaxHistory())
+    history = plan::ParamOp::create(
+        b, op.getLoc(), MemRefType::get({*length + 3}, b.getF32Type()),
+        "amax_history." + std::to_string(numAmaxHistories++), /*offset=*/nullptr,
+        /*source=*/nullptr, /*source_type=*/nullptr, /*fp8_recipe=*/nullptr,
+        /*fp8_scales=*/false, /*state=*/true, /*split_axes=*/nullptr);
   Value amax = workspace(MemRefType::get({1}, b.getF32Type()), op.getLoc());
   plan::MemsetOp::create(b, op.getLoc(), amax, /*value=*/0, /*stream=*/0,
                          /*wait_events=*/nullptr, /*record_event=*/nullptr);
-  launch(op, "amax", x, amax, b.getDictionaryAttr({}));
+  SmallVector<Value> amaxInputs = {x};
+  if (history)
+    amaxInputs.push_back(history);
+  launch(op, "amax", amaxInputs, amax, history ? kernelAttrs(op) : b.getDictionaryAttr({}));
   SmallVector<Value> outputs = {values, scales};
-  if (std::optional<int64_t> length = op.getAmaxHistory())
-    outputs.push_back(plan::ParamOp::create(
-        b, op.getLoc(), MemRefType::get({*length + 2}, b.getF32Type()),
-        "amax_history." + std::to_string(numAmaxHistories++), /*offset=*/nullptr,
-        /*source=*/nullptr, /*source_type=*/nullptr, /*fp8_recipe=*/nullptr,
-        /*fp8_scales=*/false, /*state=*/true, /*split_axes=*/nullptr));
+  if (history)
+    outputs.push_back(history);
   launch(op, "quantize_fp8", {x, amax}, outputs, kernelAttrs(op));
 }
 

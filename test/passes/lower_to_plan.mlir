@@ -259,15 +259,16 @@ func.func @fp8_tensor(%x: tensor<8x100xf16>) -> tensor<8x60xf32> {
 
 // -----
 
-// Delayed scaling: as per-tensor, and the quantize also reads and updates its amax history, a
-// state param (8 amaxes and two counters) that outlives the run.
+// Delayed scaling: as per-tensor, and both kernels also read the amax history, a state param
+// (8 amaxes, the slot, the block counter and this run's amax) that outlives the run; the
+// quantize updates it.
 // CHECK-LABEL: func.func @fp8_delayed()
+// CHECK:       %[[HIST:.+]] = plan.param "amax_history.0" {state = true} : memref<11xf32>
 // CHECK:       %[[AMAX:.+]] = plan.alloc workspace : memref<1xf32>
 // CHECK-NEXT:  plan.memset %[[AMAX]]
-// CHECK-NEXT:  plan.launch "amax"(%{{.+}} : memref<8x100xf16>) -> (%[[AMAX]] : memref<1xf32>) {op = "dsc.quantize"}
-// CHECK-NEXT:  %[[HIST:.+]] = plan.param "amax_history.0" {state = true} : memref<10xf32>
-// CHECK-NEXT:  plan.launch "quantize_fp8"(%{{.+}}, %[[AMAX]] : memref<8x100xf16>, memref<1xf32>) -> (%{{.+}}, %{{.+}}, %[[HIST]] : memref<8x100xf8E4M3FN>, memref<1xf32>, memref<10xf32>) {op = "dsc.quantize", op_attrs = {amax_history = 8 : i64, recipe = "tensor"}}
-// CHECK:       plan.param "amax_history.1" {state = true} : memref<10xf32>
+// CHECK-NEXT:  plan.launch "amax"(%{{.+}}, %[[HIST]] : memref<8x100xf16>, memref<11xf32>) -> (%[[AMAX]] : memref<1xf32>) {op = "dsc.quantize", op_attrs = {amax_history = 8 : i64, recipe = "tensor"}}
+// CHECK-NEXT:  plan.launch "quantize_fp8"(%{{.+}}, %[[AMAX]] : memref<8x100xf16>, memref<1xf32>) -> (%{{.+}}, %{{.+}}, %[[HIST]] : memref<8x100xf8E4M3FN>, memref<1xf32>, memref<11xf32>) {op = "dsc.quantize", op_attrs = {amax_history = 8 : i64, recipe = "tensor"}}
+// CHECK:       plan.param "amax_history.1" {state = true} : memref<11xf32>
 // CHECK:       plan.gemm {{.*}} {fp8_recipe = "tensor"
 func.func @fp8_delayed(%x: tensor<8x100xf16>) -> tensor<8x60xf32> {
   %w, %ws = dsc.quantized_param "w" {recipe = "tensor", source_type = tensor<100x60xf32>}
