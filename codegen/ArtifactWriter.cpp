@@ -318,6 +318,7 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
               if (o.getSource())
                 a.params.back()->fp8_weight = fp8Weight(o);
               a.params.back()->state = o.getState();
+              a.params.back()->mesh_coords = o.getMeshCoords();
               if (auto split = o.getSplitAxesAttr())
                 a.params.back()->split_axes = splitAxes(split);
               return success();

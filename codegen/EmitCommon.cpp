@@ -57,6 +57,12 @@ const char *kernelKindName(KernelKind kind) {
     return "moe_dispatch";
   case KernelKind::MoeCombine:
     return "moe_combine";
+  case KernelKind::MoeLocalRows:
+    return "moe_local_rows";
+  case KernelKind::MoeDispatchLocal:
+    return "moe_dispatch_local";
+  case KernelKind::MoeCombineLocal:
+    return "moe_combine_local";
   case KernelKind::Attention:
     return "attention";
   case KernelKind::Fused:

@@ -17,6 +17,15 @@
 // Lowering: dispatch = moe_slots + moe_dispatch; combine reuses the slots.
 // Choices whose expert is outside [0, E) are dropped (slot -1).
 //
+// Expert parallelism (dsc.moe_dispatch_local / moe_combine_local): slots are
+// the whole batch's (moe_slots on the gathered indices), then moe_local_rows
+// maps each choice of this rank's tokens to a row of its local buffer (expert
+// row * C + slot, -1 when dropped or not its expert). moe_dispatch_local
+// scatters the token rows there (into a buffer the plan zeroed), and
+// moe_combine_local is moe_combine's loop reading those rows. Token ids are
+// distinct in every plan the partitioner makes; with repeated ids two tokens
+// would write one row in no fixed order (the interpreter keeps the last).
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/EmitCommon.h"
@@ -177,8 +186,8 @@ extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
 
 static const char *kCombineTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
-  // y[n, :] = sum_j w[n, j] * buf[idx[n, j], slot[n, j], :] over kept choices,
-  // in j order, f32 accumulation; $V elements per vector.
+  // y[n, :] = sum_j w[n, j] * buf[row(n, j), :] over kept choices, in j
+  // order, f32 accumulation; $V elements per vector.
   constexpr long long kVecs = $NVEC, kD = $D;
   constexpr int kK = $TOPK, kC = $C;
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < kVecs;
@@ -186,11 +195,8 @@ extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
     const long long n = i * $V / kD, col = i * $V % kD;
     float acc[$V] = {};
     for (int j = 0; j < kK; ++j) {
-      const int slot = in2[n * kK + j];
-      if (slot < 0)
-        continue;
-      const float w = toF32(in3[n * kK + j]);
-      const auto b = loadVec<$V>(in0 + ((long long)in1[n * kK + j] * kC + slot) * kD + col);
+$ROW      const float w = toF32($W[n * kK + j]);
+      const auto b = loadVec<$V>(in0 + row * kD + col);
 #pragma unroll
       for (int v = 0; v < $V; ++v)
         acc[v] += w * toF32(b.v[v]);
@@ -200,6 +206,60 @@ extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
     for (int v = 0; v < $V; ++v)
       y.v[v] = fromF32<$T>(acc[v]);
     storeVec<$V>(out0 + i * $V, y);
+  }
+}
+)cuda";
+
+// moe_combine: the row from the expert and the slot moe_slots gave the choice.
+static const char *kCombineRow = R"cuda(      const int slot = in2[n * kK + j];
+      if (slot < 0)
+        continue;
+      const long long row = (long long)in1[n * kK + j] * kC + slot;
+)cuda";
+
+// moe_combine_local: the row moe_local_rows found in this rank's buffer.
+static const char *kCombineLocalRow = R"cuda(      const long long row = in1[n * kK + j];
+      if (row < 0)
+        continue;
+)cuda";
+
+static const char *kLocalRowsTemplate = R"cuda(
+extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
+  // row[i, j]: where choice j of local token i (token_ids[i] of the batch)
+  // lands in this rank's buffer of experts[0..kLocal): the local row of its
+  // expert (the last listed, as the interpreter) * C + its slot, or -1 when
+  // it was dropped or its expert is not here.
+  constexpr long long kN = $BATCH, kChoices = $NCHOICES;
+  constexpr int kK = $TOPK, kC = $C, kE = $E, kLocal = $NLOCAL;
+  for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < kChoices;
+       c += (long long)gridDim.x * blockDim.x) {
+    const long long token = (long long)in2[c / kK];
+    int row = -1;
+    if (token >= 0 && token < kN) {
+      const long long choice = token * kK + c % kK;
+      const long long expert = (long long)in0[choice];
+      const int slot = in1[choice];
+      for (int r = 0; slot >= 0 && r < kLocal; ++r)
+        if ((long long)in3[r] == expert && expert >= 0 && expert < kE)
+          row = r * kC + slot;
+    }
+    out0[c] = row;
+  }
+}
+)cuda";
+
+static const char *kDispatchLocalTemplate = R"cuda(
+extern "C" __global__ void __launch_bounds__($THREADS) $KERNEL($PARAMS) {
+  // buf[row(i, j), :] = x[i, :] for the kept choices of the local tokens; the
+  // plan zeroed buf before. $V elements per vector.
+  constexpr long long kVecs = $NVEC, kD = $D;
+  constexpr int kK = $TOPK;
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < kVecs;
+       i += (long long)gridDim.x * blockDim.x) {
+    const long long choice = i * $V / kD, col = i * $V % kD;
+    const int row = in1[choice];
+    if (row >= 0)
+      storeVec<$V>(out0 + row * kD + col, loadVec<$V>(in0 + choice / kK * kD + col));
   }
 }
 )cuda";
@@ -255,14 +315,103 @@ static absl::StatusOr<EmittedKernel> emitRouter(const KernelSpec &spec) {
   return finishKernel(spec, text, launch, 1);
 }
 
+/// moe_local_rows: idx[N, k], slot[N, k], token_ids[n], experts[e] -> row[n, k].
+static absl::StatusOr<EmittedKernel> emitLocalRows(const KernelSpec &spec, Subst subst,
+                                                   const TargetInfo &target) {
+  const TensorDesc &idx = spec.inputs[0], &slot = spec.inputs[1], &tokens = spec.inputs[2],
+                   &experts = spec.inputs[3], &out = spec.outputs[0];
+  if (idx.shape.size() != 2 || !isIntDType(idx.dtype) || slot.shape != idx.shape ||
+      slot.dtype != DType::I32 || tokens.shape.size() != 1 || !isIntDType(tokens.dtype) ||
+      experts.shape.size() != 1 || !isIntDType(experts.dtype) || out.dtype != DType::I32 ||
+      out.shape != std::vector<int64_t>{tokens.shape[0], idx.shape[1]})
+    return specError(spec, "moe_local_rows maps int idx[N, k], i32 slot[N, k], int "
+                           "token_ids[n] and int experts[e] to i32 row[n, k]");
+  int64_t choices = out.numElements();
+  subst.push_back({"$BATCH", absl::StrCat(idx.shape[0])});
+  subst.push_back({"$NCHOICES", absl::StrCat(choices)});
+  subst.push_back({"$TOPK", absl::StrCat(idx.shape[1])});
+  subst.push_back({"$NLOCAL", absl::StrCat(experts.shape[0])});
+  LaunchConfig launch{gridStrideBlocks(choices, kMoeBlock, target), kMoeBlock, 0};
+  return finishKernel(spec, fill(kLocalRowsTemplate, subst), launch, 1);
+}
+
+/// The kernels that move D-wide rows between tokens and expert buffers: the
+/// checks of each kind, then one grid-stride loop over vectors of the rows.
+static absl::StatusOr<EmittedKernel> emitRowMoves(const KernelSpec &spec, Subst subst,
+                                                  const TargetInfo &target) {
+  const KernelAttrs &a = spec.attrs;
+  const TensorDesc &out = spec.outputs[0], &in = spec.inputs[0];
+  if (out.shape.empty())
+    return specError(spec, "result must have a feature dimension");
+  int64_t d = out.shape.back();
+  if (in.dtype != out.dtype || in.shape.back() != d)
+    return specError(spec, "operand and result must share type and last dim");
+  const TensorDesc &route = spec.inputs[1]; // rowSource, idx or row
+  // A local buffer holds this rank's experts only.
+  int64_t experts = a.numExperts;
+  if (spec.kind == KernelKind::MoeCombineLocal)
+    experts = in.shape[0];
+  else if (spec.kind == KernelKind::MoeDispatchLocal)
+    experts = out.shape[0];
+  const char *tmpl = kCombineTemplate;
+  int64_t rows = out.numElements() / d; // the rows the loop runs over
+  switch (spec.kind) {
+  case KernelKind::MoeDispatch:
+    if (out.shape != std::vector<int64_t>{a.numExperts, a.capacity, d} ||
+        route.numElements() != a.numExperts * a.capacity)
+      return specError(spec, "moe_dispatch result must be [E, C, D]");
+    tmpl = kDispatchTemplate;
+    break;
+  case KernelKind::MoeDispatchLocal:
+    if (out.shape != std::vector<int64_t>{experts, a.capacity, d} || in.shape.size() != 2 ||
+        route.shape.size() != 2 || route.shape[0] != in.shape[0] || route.dtype != DType::I32)
+      return specError(spec, "moe_dispatch_local maps x[n, D] and i32 row[n, k] to "
+                             "buf[e, C, D]");
+    subst.push_back({"$TOPK", absl::StrCat(route.shape[1])});
+    tmpl = kDispatchLocalTemplate;
+    rows = route.numElements();
+    break;
+  case KernelKind::MoeCombine:
+  case KernelKind::MoeCombineLocal: {
+    bool local = spec.kind == KernelKind::MoeCombineLocal;
+    const TensorDesc &w = spec.inputs.back();
+    if (route.shape.size() != 2 || out.shape != std::vector<int64_t>{route.shape[0], d} ||
+        w.shape != route.shape || (!local && spec.inputs[2].shape != route.shape) ||
+        (local && route.dtype != DType::I32) ||
+        in.shape != std::vector<int64_t>{experts, a.capacity, d})
+      return specError(spec, local ? "moe_combine_local needs buf[e, C, D], i32 row[n, k], "
+                                     "w[n, k] and a result [n, D]"
+                                   : "moe_combine needs buf[E, C, D], idx/slot/w[N, k] "
+                                     "and a result [N, D]");
+    subst.push_back({"$TOPK", absl::StrCat(route.shape[1])});
+    subst.push_back({"$ROW", local ? kCombineLocalRow : kCombineRow});
+    subst.push_back({"$W", local ? "in2" : "in3"});
+    break;
+  }
+  default:
+    return specError(spec, "not an MoE row kernel");
+  }
+  int v = chooseVectorWidth(d, {out.dtype, in.dtype});
+  int64_t vecs = rows * d / v;
+  subst.push_back({"$V", absl::StrCat(v)});
+  subst.push_back({"$NVEC", absl::StrCat(vecs)});
+  subst.push_back({"$D", absl::StrCat(d)});
+  LaunchConfig launch{gridStrideBlocks(vecs, kMoeBlock, target), kMoeBlock, 0};
+  return finishKernel(spec, fill(tmpl, subst), launch, v);
+}
+
 absl::StatusOr<EmittedKernel> emitMoe(const KernelSpec &spec,
                                       const TargetInfo &target) {
   if (spec.kind == KernelKind::RouterTopK)
     return emitRouter(spec);
   const KernelAttrs &a = spec.attrs;
-  size_t arity = spec.kind == KernelKind::MoeSlots      ? 1
-                 : spec.kind == KernelKind::MoeDispatch ? 2
-                                                        : 4;
+  size_t arity = 4;
+  if (spec.kind == KernelKind::MoeSlots)
+    arity = 1;
+  else if (spec.kind == KernelKind::MoeDispatch || spec.kind == KernelKind::MoeDispatchLocal)
+    arity = 2;
+  else if (spec.kind == KernelKind::MoeCombineLocal)
+    arity = 3;
   if (absl::Status s = checkArity(spec, arity, arity,
                                   spec.kind == KernelKind::MoeSlots ? 2 : 1);
       !s.ok())
@@ -278,50 +427,20 @@ absl::StatusOr<EmittedKernel> emitMoe(const KernelSpec &spec,
                  {"$E", absl::StrCat(a.numExperts)},
                  {"$C", absl::StrCat(a.capacity)},
                  {"$T", *cudaType(out.dtype)}};
-  if (spec.kind == KernelKind::MoeSlots) {
-    const TensorDesc &idx = spec.inputs[0];
-    if (idx.shape.size() != 2 || !isIntDType(idx.dtype) ||
-        out.shape != idx.shape || out.dtype != DType::I32 ||
-        spec.outputs[1].dtype != DType::I32 ||
-        spec.outputs[1].shape != std::vector<int64_t>{a.numExperts, a.capacity})
-      return specError(spec, "moe_slots maps int idx[N, k] to i32 slot[N, k] "
-                             "and i32 rowSource[E, C]");
-    subst.push_back({"$CHOICES", absl::StrCat(idx.numElements())});
-    subst.push_back({"$TOPK", absl::StrCat(idx.shape[1])});
-    LaunchConfig launch{static_cast<unsigned>(a.numExperts), kMoeBlock, 0};
-    return finishKernel(spec, fill(kSlotsTemplate, subst), launch, 1);
-  }
-  if (out.shape.empty())
-    return specError(spec, "result must have a feature dimension");
-  int64_t d = out.shape.back();
-  std::vector<DType> types{out.dtype, spec.inputs[0].dtype};
-  if (spec.inputs[0].dtype != out.dtype || spec.inputs[0].shape.back() != d)
-    return specError(spec, "operand and result must share type and last dim");
-  const char *tmpl = kDispatchTemplate;
-  if (spec.kind == KernelKind::MoeDispatch) {
-    if (out.shape != std::vector<int64_t>{a.numExperts, a.capacity, d} ||
-        spec.inputs[1].numElements() != a.numExperts * a.capacity)
-      return specError(spec, "moe_dispatch result must be [E, C, D]");
-  } else {
-    const TensorDesc &idx = spec.inputs[1];
-    if (idx.shape.size() != 2 ||
-        out.shape != std::vector<int64_t>{idx.shape[0], d} ||
-        spec.inputs[2].shape != idx.shape ||
-        spec.inputs[3].shape != idx.shape ||
-        spec.inputs[0].shape !=
-            std::vector<int64_t>{a.numExperts, a.capacity, d})
-      return specError(spec, "moe_combine needs buf[E, C, D], idx/slot/w[N, k] "
-                             "and a result [N, D]");
-    subst.push_back({"$TOPK", absl::StrCat(idx.shape[1])});
-    tmpl = kCombineTemplate;
-  }
-  int v = chooseVectorWidth(d, types);
-  int64_t vecs = out.numElements() / v;
-  subst.push_back({"$V", absl::StrCat(v)});
-  subst.push_back({"$NVEC", absl::StrCat(vecs)});
-  subst.push_back({"$D", absl::StrCat(d)});
-  LaunchConfig launch{gridStrideBlocks(vecs, kMoeBlock, target), kMoeBlock, 0};
-  return finishKernel(spec, fill(tmpl, subst), launch, v);
+  if (spec.kind == KernelKind::MoeLocalRows)
+    return emitLocalRows(spec, subst, target);
+  if (spec.kind != KernelKind::MoeSlots)
+    return emitRowMoves(spec, subst, target);
+  const TensorDesc &idx = spec.inputs[0];
+  if (idx.shape.size() != 2 || !isIntDType(idx.dtype) || out.shape != idx.shape ||
+      out.dtype != DType::I32 || spec.outputs[1].dtype != DType::I32 ||
+      spec.outputs[1].shape != std::vector<int64_t>{a.numExperts, a.capacity})
+    return specError(spec, "moe_slots maps int idx[N, k] to i32 slot[N, k] "
+                           "and i32 rowSource[E, C]");
+  subst.push_back({"$CHOICES", absl::StrCat(idx.numElements())});
+  subst.push_back({"$TOPK", absl::StrCat(idx.shape[1])});
+  LaunchConfig launch{static_cast<unsigned>(a.numExperts), kMoeBlock, 0};
+  return finishKernel(spec, fill(kSlotsTemplate, subst), launch, 1);
 }
 
 } // namespace dsc::codegen

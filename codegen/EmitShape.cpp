@@ -58,7 +58,7 @@ static const char *kGatherBody =
 static const char *kIotaBody = R"cuda(    Vec<$OUT, $V> y;
 #pragma unroll
     for (int j = 0; j < $V; ++j)
-      y.v[j] = fromI64<$OUT>((i * $V + j) / $STRIDE % $DIM);
+      y.v[j] = fromI64<$OUT>((i * $V + j) / $STRIDE % $DIM + $START);
     storeVec<$V>(out0 + i * $V, y);
   }
 }
@@ -177,6 +177,26 @@ static absl::StatusOr<std::string> concatBody(const KernelSpec &spec, int &v) {
   return absl::StrCat(body, "  }\n}\n");
 }
 
+// An iota split over the mesh starts at this rank's block: its in-group index
+// along the dimension's mesh axes (row-major, the last fastest; in0 holds the
+// rank's coordinates) times the block's size.
+static absl::StatusOr<std::string> iotaStart(const KernelSpec &spec) {
+  const KernelAttrs &a = spec.attrs;
+  if (a.rankAxes.empty())
+    return std::string("0");
+  const TensorDesc &coords = spec.inputs[0];
+  if (coords.dtype != DType::I64 || coords.shape.size() != 1 ||
+      coords.shape[0] != static_cast<int64_t>(a.meshShape.size()))
+    return specError(spec, "a split iota reads the mesh coordinates, i64[mesh rank]");
+  std::string index = "0";
+  for (int64_t axis : a.rankAxes) {
+    if (axis < 0 || axis >= static_cast<int64_t>(a.meshShape.size()))
+      return specError(spec, "iota split over a mesh axis out of range");
+    index = absl::StrCat("(", index, ") * ", a.meshShape[axis], " + in0[", axis, "]");
+  }
+  return absl::StrCat("(", index, ") * ", spec.outputs[0].shape[a.axis]);
+}
+
 absl::StatusOr<EmittedKernel> emitShape(const KernelSpec &spec,
                                         const TargetInfo &target) {
   bool isConcat = spec.kind == KernelKind::Concat;
@@ -184,6 +204,8 @@ absl::StatusOr<EmittedKernel> emitShape(const KernelSpec &spec,
                  : spec.kind == KernelKind::Gather ? 2
                                                    : 1;
   size_t maxIn = isConcat ? 64 : minIn;
+  if (spec.kind == KernelKind::Iota && !spec.attrs.rankAxes.empty())
+    minIn = maxIn = 1;
   if (absl::Status s = checkArity(spec, minIn, maxIn, 1); !s.ok())
     return s;
   const TensorDesc &out = spec.outputs[0];
@@ -212,11 +234,13 @@ absl::StatusOr<EmittedKernel> emitShape(const KernelSpec &spec,
   case KernelKind::Iota: {
     if (spec.attrs.axis < 0 || spec.attrs.axis >= rank)
       return specError(spec, "iota dimension out of range");
+    absl::StatusOr<std::string> start = iotaStart(spec);
+    if (!start.ok())
+      return start.status();
     v = chooseVectorWidth(out.numElements(), {out.dtype});
-    body = fill(
-        kIotaBody,
-        {{"$STRIDE", absl::StrCat(rowMajorStrides(out.shape)[spec.attrs.axis])},
-         {"$DIM", absl::StrCat(out.shape[spec.attrs.axis])}});
+    body = fill(kIotaBody, {{"$STRIDE", absl::StrCat(rowMajorStrides(out.shape)[spec.attrs.axis])},
+                            {"$DIM", absl::StrCat(out.shape[spec.attrs.axis])},
+                            {"$START", *start}});
     break;
   }
   default:

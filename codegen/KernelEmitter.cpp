@@ -37,6 +37,9 @@ absl::StatusOr<EmittedKernel> emitKernel(const KernelSpec &spec,
   case KernelKind::MoeSlots:
   case KernelKind::MoeDispatch:
   case KernelKind::MoeCombine:
+  case KernelKind::MoeLocalRows:
+  case KernelKind::MoeDispatchLocal:
+  case KernelKind::MoeCombineLocal:
     return emitMoe(spec, target);
   case KernelKind::Attention:
     return emitAttention(spec, target);

@@ -35,7 +35,8 @@ enum class KernelKind {
   Slice,       // in: x; out: y; attrs.dims/limit/stride = start/limit/stride
   Concat,      // in: x0..xn; out: y; attrs.axis
   Gather,      // in: table, indices (i32/i64); out: y; attrs.axis
-  Iota,        // out: y; attrs.axis is the dimension
+  Iota,        // in: none, or the rank's mesh coordinates (attrs.rankAxes);
+               // out: y; attrs.axis is the dimension
   Reduce,      // in: x; out: y; attrs.reduce, attrs.dims = axes, keepdims
   Softmax,     // in: x; out: y; attrs.axis
   RmsNorm,     // in: x[..., D], w[D]; out: y; attrs.eps
@@ -46,6 +47,15 @@ enum class KernelKind {
   MoeSlots,    // in: idx[N, k]; out: slot i32[N, k], rowSource i32[E, C]
   MoeDispatch, // in: x[N, D], rowSource i32[E, C]; out: buf[E, C, D]
   MoeCombine,  // in: buf[E, C, D], idx[N, k], slot i32[N, k], w[N, k]; out: y
+  // Expert parallelism (dsc.moe_*_local): a rank's tokens and experts in the
+  // whole batch's routing. MoeLocalRows: in idx[N, k], slot i32[N, k],
+  // token_ids[n], experts[e]; out: row i32[n, k] (expert row * C + slot in the
+  // local buffer, or -1). MoeDispatchLocal: in x[n, D], row i32[n, k]; out:
+  // buf[e, C, D], zeroed before. MoeCombineLocal: in buf[e, C, D], row, w[n, k];
+  // out: y[n, D].
+  MoeLocalRows,
+  MoeDispatchLocal,
+  MoeCombineLocal,
   Attention,   // in: q, k, v; out: o; attrs.causal, attrs.scale
   Fused,       // in: a dsc.fusion's operands; out: its results; fusedSteps,
                // fusedResults
@@ -96,6 +106,10 @@ struct KernelAttrs {
   std::vector<int64_t> dims;
   std::vector<int64_t> limit, stride; // slice
   int64_t axis = -1;                  // concat, gather, iota, softmax
+  /// iota split over the mesh: the mesh axes of its dimension (outermost
+  /// first) and the mesh's shape; the kernel then reads the rank's mesh
+  /// coordinates (i64, one per axis) as its one input and starts at its block.
+  std::vector<int64_t> rankAxes, meshShape;
   bool keepDims = false;              // reduce
   double exponent = 2.0;              // pow
   double eps = 1e-6;                  // rms_norm, layer_norm

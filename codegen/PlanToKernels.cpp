@@ -63,6 +63,9 @@ std::optional<KernelKind> parseKernelKind(StringRef name) {
       .Case("moe_slots", KernelKind::MoeSlots)
       .Case("moe_dispatch", KernelKind::MoeDispatch)
       .Case("moe_combine", KernelKind::MoeCombine)
+      .Case("moe_local_rows", KernelKind::MoeLocalRows)
+      .Case("moe_dispatch_local", KernelKind::MoeDispatchLocal)
+      .Case("moe_combine_local", KernelKind::MoeCombineLocal)
       .Case("fused", KernelKind::Fused)
       .Case("quantize_fp8", KernelKind::QuantizeFp8)
       .Case("amax", KernelKind::Amax)
@@ -230,6 +233,10 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind, StringRef op,
     break;
   case KernelKind::Iota:
     attrs.axis = r.integer("dimension");
+    if (opAttrs.get("rank_axes")) {
+      attrs.rankAxes = r.array("rank_axes");
+      attrs.meshShape = r.array("mesh_shape");
+    }
     break;
   case KernelKind::Reduce: {
     std::optional<ReduceOp> red = reduceOpOf(op);
@@ -267,6 +274,9 @@ LogicalResult readAttrs(plan::LaunchOp launch, KernelKind kind, StringRef op,
     break;
   case KernelKind::MoeSlots:
   case KernelKind::MoeDispatch:
+  case KernelKind::MoeLocalRows:
+  case KernelKind::MoeDispatchLocal:
+  case KernelKind::MoeCombineLocal:
     attrs.numExperts = r.integer("num_experts");
     attrs.capacity = r.integer("capacity");
     break;

@@ -291,11 +291,16 @@ LogicalResult ViewOp::verify() {
 LogicalResult LaunchOp::verify() {
   // The KernelKind spellings of codegen/KernelSpec.h (kernelKindName); a key the emitter does
   // not know would only fail at codegen, far from the op that made it.
+  // A table reads better than one name a line.
+  // clang-format off
   static const llvm::StringSet<> kKernels = {
-      "unary",        "binary",      "compare",    "select",       "cast",        "broadcast",
-      "transpose",    "slice",       "concat",     "gather",       "iota",        "reduce",
-      "softmax",      "rms_norm",    "layer_norm", "rope",         "router_topk", "moe_slots",
-      "moe_dispatch", "moe_combine", "fused",      "quantize_fp8", "amax"};
+      "unary",          "binary",             "compare",           "select",       "cast",
+      "broadcast",      "transpose",          "slice",             "concat",       "gather",
+      "iota",           "reduce",             "softmax",           "rms_norm",     "layer_norm",
+      "rope",           "router_topk",        "moe_slots",         "moe_dispatch", "moe_combine",
+      "moe_local_rows", "moe_dispatch_local", "moe_combine_local", "fused",        "quantize_fp8",
+      "amax"};
+  // clang-format on
   if (!kKernels.contains(getKernel()))
     return emitOpError("unknown kernel '") << getKernel() << "'";
   if (!getOp().starts_with("dsc."))

@@ -67,12 +67,21 @@ def Plan_ParamOp : Plan_BufferOp<"param"> {
     ```mlir
     %wq = plan.param "wq" {split_axes = [array<i32>, array<i32: 1>]} : memref<256x64xbf16>
     ```
+
+    With `mesh_coords`, the buffer is no weight but this rank's coordinates on the mesh, one
+    i64 per mesh axis, written when the weights load (zeros on one GPU): how the one SPMD plan
+    computes rank-dependent values (a `dsc.iota` split over the mesh starts at the rank's
+    block) without a step of its own per rank. Schema: `TensorInfo.mesh_coords`.
+
+    ```mlir
+    %coords = plan.param "mesh.coords" {mesh_coords} : memref<2xi64>
+    ```
   }];
   let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset,
       OptionalAttr<StrAttr>:$source, OptionalAttr<TypeAttr>:$source_type,
       OptionalAttr<StrAttr>:$fp8_recipe, DefaultValuedAttr<BoolAttr, "false">:$fp8_scales,
       DefaultValuedAttr<BoolAttr, "false">:$state,
-      OptionalAttr<ArrayAttr>:$split_axes);
+      OptionalAttr<ArrayAttr>:$split_axes, UnitAttr:$mesh_coords);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }

@@ -10,8 +10,16 @@
 // dsc-pin-entry-shardings recorded), and the runtime slices the user's whole input.
 //
 // A weight read two ways (whole and sliced, or sliced differently, by one or several params of
-// its name) cannot be one binding: that is an error at the param. all_slice of a computed value
-// is left alone (dsc-lower-to-plan reports it).
+// its name) cannot be one binding: that is an error at the param. An entry input read two ways
+// (the residual of a layer whose tokens split over `ep`) stays whole, and its slices stay
+// all_slices that the plan cuts on the device.
+//
+// An iota sliced over the mesh (the ids of a rank's tokens or experts, expert parallelism) is
+// folded the same way: one `dsc.iota` of the local type with `dsc.split_axes`, which
+// dsc-lower-to-plan computes from the rank's mesh coordinates (its block of the whole iota,
+// no collective). An all_gather of such an iota over the innermost axes of its dimension
+// makes it less split. Every other all_slice of a computed value is left alone
+// (dsc-lower-to-plan lowers it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,7 +145,49 @@ struct FoldParamSlicesPass : public dsc::impl::FoldParamSlicesPassBase<FoldParam
     if (func.isExternal())
       return;
     if (failed(foldParams(func)) || failed(foldArguments(func)))
-      signalPassFailure();
+      return signalPassFailure();
+    foldIotas(func);
+  }
+
+  /// all_slice and all_gather of iotas, in program order, so that chains fold one by one.
+  void foldIotas(func::FuncOp func) {
+    SmallVector<Operation *> collectives;
+    func.walk([&](Operation *op) {
+      if (isa<shard::AllSliceOp, shard::AllGatherOp>(op))
+        collectives.push_back(op);
+    });
+    for (Operation *op : collectives) {
+      auto iota = op->getOperand(0).getDefiningOp<dsc::IotaOp>();
+      if (!iota)
+        continue;
+      Split split = splitOf(iota->getAttrOfType<ArrayAttr>(dsc::DscDialect::kSplitAxesAttr),
+                            cast<RankedTensorType>(iota.getType()).getRank());
+      if (auto slice = dyn_cast<shard::AllSliceOp>(op)) {
+        for (shard::GridAxis axis : slice.getGridAxes())
+          split[slice.getSliceAxis().getSExtValue()].push_back(axis);
+      } else {
+        auto gather = cast<shard::AllGatherOp>(op);
+        SmallVector<int32_t> &axes = split[gather.getGatherAxis().getSExtValue()];
+        ArrayRef<shard::GridAxis> gathered = gather.getGridAxes();
+        // Gathering the innermost axes leaves the blocks of the outer ones; any other gather
+        // interleaves blocks and stays a collective.
+        if (axes.size() < gathered.size() ||
+            !std::equal(gathered.begin(), gathered.end(), axes.end() - gathered.size()))
+          continue;
+        axes.resize(axes.size() - gathered.size());
+      }
+      OpBuilder b(op);
+      Operation *folded = b.clone(*iota);
+      folded->getResult(0).setType(op->getResult(0).getType());
+      if (isWhole(split))
+        folded->removeAttr(dsc::DscDialect::kSplitAxesAttr);
+      else
+        folded->setAttr(dsc::DscDialect::kSplitAxesAttr, splitAttr(b, split));
+      op->getResult(0).replaceAllUsesWith(folded->getResult(0));
+      op->erase();
+      if (iota->use_empty())
+        iota->erase();
+    }
   }
 
   /// All params of one name are one tensor: their chains must end at one slicing.
@@ -187,6 +237,9 @@ struct FoldParamSlicesPass : public dsc::impl::FoldParamSlicesPassBase<FoldParam
       Operation *first = *llvm::min_element(chains.slices, [](Operation *x, Operation *y) {
         return x->getBlock() == y->getBlock() && x->isBeforeInBlock(y);
       });
+      if (llvm::any_of(chains.leaves,
+                       [&](const Leaf &leaf) { return leaf.split != chains.leaves.front().split; }))
+        continue; // read two ways: whole, with on-device slices
       FailureOr<Split> split = commonSplit(chains.leaves, first, what);
       if (failed(split))
         return failure();

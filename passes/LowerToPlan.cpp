@@ -24,6 +24,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringMap.h"
@@ -127,6 +128,13 @@ private:
   void lowerSplit(SplitOp op);
   void lowerMoeDispatch(MoeDispatchOp op);
   void lowerMoeCombine(MoeCombineOp op);
+  LogicalResult lowerMoeDispatchLocal(MoeDispatchLocalOp op);
+  LogicalResult lowerMoeCombineLocal(MoeCombineLocalOp op);
+  DictionaryAttr moeAttrs(int64_t numExperts, int64_t capacity);
+  Value localMoeRows(Operation *op, Value indices, Value tokenIds, Value experts,
+                     int64_t numExperts, int64_t capacity);
+  LogicalResult lowerIota(IotaOp op);
+  Value meshCoords(Location loc, int64_t meshRank);
   void lowerFusion(FusionOp op);
   Value dest(Value result, plan::BufferKind kind = plan::BufferKind::activation);
   Value workspace(MemRefType type, Location loc);
@@ -144,6 +152,7 @@ private:
   SmallVector<std::pair<Value, Value>> finalCopies; // (tensor, output) copied at the end
   llvm::StringMap<Value> params;
   int64_t numAmaxHistories = 0;
+  Value coords; // this rank's mesh coordinates (plan.param mesh_coords), made on first use
 };
 
 LogicalResult FuncLowering::run() {
@@ -298,6 +307,9 @@ LogicalResult FuncLowering::lowerOp(Operation *op) {
         lowerFusion(f);
         return success();
       })
+      .Case([&](MoeDispatchLocalOp d) { return lowerMoeDispatchLocal(d); })
+      .Case([&](MoeCombineLocalOp c) { return lowerMoeCombineLocal(c); })
+      .Case([&](IotaOp iota) { return lowerIota(iota); })
       .Default([&](Operation *op) {
         StringRef kernel = kernelKindOf(op);
         if (kernel.empty())
@@ -529,6 +541,95 @@ void FuncLowering::lowerMoeCombine(MoeCombineOp op) {
   launch(op, "moe_combine",
          {buffers.lookup(op.getBuffer()), indices, slot, buffers.lookup(op.getWeights())},
          dest(op.getResult()), kernelAttrs(op));
+}
+
+// Expert parallelism: slots come from the whole batch's indices (moe_slots, as unsharded), then
+// moe_local_rows maps each choice of this rank's tokens to a row of its local buffer (or -1).
+// Dispatch zeroes the buffer and scatters the token rows into it; combine reads them back.
+// Combine recomputes the slots and rows, as lowerMoeCombine does.
+DictionaryAttr FuncLowering::moeAttrs(int64_t numExperts, int64_t capacity) {
+  NamedAttrList attrs;
+  attrs.append("num_experts", b.getI64IntegerAttr(numExperts));
+  attrs.append("capacity", b.getI64IntegerAttr(capacity));
+  return attrs.getDictionary(b.getContext());
+}
+
+Value FuncLowering::localMoeRows(Operation *op, Value indices, Value tokenIds, Value experts,
+                                 int64_t numExperts, int64_t capacity) {
+  auto idx = cast<RankedTensorType>(indices.getType());
+  int64_t tokens = cast<RankedTensorType>(tokenIds.getType()).getDimSize(0);
+  Location loc = op->getLoc();
+  Value slot = workspace(MemRefType::get(idx.getShape(), b.getI32Type()), loc);
+  Value rowSource = workspace(MemRefType::get({numExperts, capacity}, b.getI32Type()), loc);
+  Value rows = workspace(MemRefType::get({tokens, idx.getDimSize(1)}, b.getI32Type()), loc);
+  DictionaryAttr dict = moeAttrs(numExperts, capacity);
+  Value indexBuffer = buffers.lookup(indices);
+  launch(op, "moe_slots", indexBuffer, {slot, rowSource}, dict);
+  launch(op, "moe_local_rows",
+         {indexBuffer, slot, buffers.lookup(tokenIds), buffers.lookup(experts)}, rows, dict);
+  return rows;
+}
+
+LogicalResult FuncLowering::lowerMoeDispatchLocal(MoeDispatchLocalOp op) {
+  int64_t numExperts = op.getNumExperts(), capacity = op.getCapacity();
+  Value rows =
+      localMoeRows(op, op.getIndices(), op.getTokenIds(), op.getExperts(), numExperts, capacity);
+  Value out = dest(op.getResult());
+  plan::MemsetOp::create(b, op.getLoc(), out, /*value=*/0, /*stream=*/0,
+                         /*wait_events=*/nullptr, /*record_event=*/nullptr);
+  launch(op, "moe_dispatch_local", {buffers.lookup(op.getX()), rows}, out,
+         moeAttrs(numExperts, capacity));
+  return success();
+}
+
+LogicalResult FuncLowering::lowerMoeCombineLocal(MoeCombineLocalOp op) {
+  int64_t numExperts = op.getNumExperts();
+  int64_t capacity = cast<RankedTensorType>(op.getBuffer().getType()).getDimSize(1);
+  Value rows =
+      localMoeRows(op, op.getIndices(), op.getTokenIds(), op.getExperts(), numExperts, capacity);
+  launch(op, "moe_combine_local",
+         {buffers.lookup(op.getBuffer()), rows, buffers.lookup(op.getWeights())},
+         dest(op.getResult()), moeAttrs(numExperts, capacity));
+  return success();
+}
+
+/// One param per plan, at its start: every step that needs the rank's place reads it.
+Value FuncLowering::meshCoords(Location loc, int64_t meshRank) {
+  if (coords)
+    return coords;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getBody().front());
+  coords = plan::ParamOp::create(b, loc, MemRefType::get({meshRank}, b.getI64Type()), "mesh.coords",
+                                 /*offset=*/nullptr, /*source=*/nullptr,
+                                 /*source_type=*/nullptr, /*fp8_recipe=*/nullptr,
+                                 /*fp8_scales=*/false, /*state=*/false, /*split_axes=*/nullptr,
+                                 /*mesh_coords=*/true);
+  return coords;
+}
+
+/// An iota split over the mesh (dsc-fold-param-slices) is this rank's block: the kernel adds the
+/// block's start along `dimension`, from the rank's coordinates along the dimension's mesh
+/// axes (`rank_axes`, outermost first; `mesh_shape` their sizes).
+LogicalResult FuncLowering::lowerIota(IotaOp op) {
+  auto split = op->getAttrOfType<ArrayAttr>(DscDialect::kSplitAxesAttr);
+  int64_t dim = static_cast<int64_t>(op.getDimension());
+  auto axes = split && dim < static_cast<int64_t>(split.size())
+                  ? dyn_cast<DenseI32ArrayAttr>(split[dim])
+                  : DenseI32ArrayAttr();
+  NamedAttrList attrs(kernelAttrs(op));
+  SmallVector<Value> inputs;
+  if (axes && !axes.empty()) {
+    auto grids = func->getParentOfType<ModuleOp>().getOps<shard::GridOp>();
+    if (grids.empty())
+      return op.emitOpError("is split over mesh axes but the module has no shard.grid");
+    shard::GridOp grid = *grids.begin();
+    attrs.set("rank_axes", b.getDenseI64ArrayAttr(llvm::map_to_vector(
+                               axes.asArrayRef(), [](int32_t a) { return int64_t(a); })));
+    attrs.set("mesh_shape", b.getDenseI64ArrayAttr(grid.getShape()));
+    inputs.push_back(meshCoords(op.getLoc(), grid.getRank()));
+  }
+  launch(op, "iota", inputs, dest(op.getResult()), attrs.getDictionary(b.getContext()));
+  return success();
 }
 
 // A fusion is one "fused" launch. Its body travels as a list of steps in

@@ -72,8 +72,12 @@ def FoldParamSlicesPass : Pass<"dsc-fold-param-slices", "mlir::func::FuncOp"> {
     local type with `dsc.split_axes` (per dim, the mesh axes it is split over, outermost
     first), which dsc-lower-to-plan turns into plan.param `split_axes`: the runtime loads
     only this rank's slice. Entry arguments sliced right away are folded the same way (the
-    argument takes the local type and `dsc.split_axes`). Errors: a weight or input read both
-    whole and sliced, or sliced two ways. `all_slice` of computed values is left alone.
+    argument takes the local type and `dsc.split_axes`). Errors: a weight read both whole and
+    sliced, or sliced two ways (an input read two ways stays whole, its slices all_slices).
+    An iota sliced over the mesh (expert parallelism's token and expert ids) becomes one
+    `dsc.iota` of the local type with `dsc.split_axes`, which dsc-lower-to-plan starts at the
+    rank's block from its mesh coordinates; an all_gather of it over the innermost axes of its
+    dimension makes it less split. Other `all_slice`s of computed values are left alone.
     The dsc driver runs it after `dsc-shard` when it lowers to a plan; `--emit=mlir` keeps
     the upstream form that dsc-interp runs.
   }];
@@ -180,7 +184,11 @@ def ScheduleCollectivesPass : Pass<"dsc-schedule-collectives", "mlir::ModuleOp">
     results or overwrites its input or the next collective (one NCCL call in flight), or earlier, as soon as the compute between start and wait
     is predicted (CostModel.h, on `device`'s ceilings) to take as long as the collective. The
     wait holds the collective's buffers, so memory planning reuses none of their bytes before
-    it. Collectives with nothing to run under stay synchronous on stream 0.
+    it. When the first step that needs the results comes before enough compute, independent
+    compute steps from below it (up to the next collective; touching neither the collective's
+    buffers nor the steps they pass) are pulled up into the window: a shared expert written
+    after the routed experts' combine runs under the combine's all_to_all. Collectives with
+    nothing to run under stay synchronous on stream 0.
 
     Produces: `stream`, `wait_events` and `record_event` on collectives and on the compute
     steps they wait for, and `plan.wait` ops. Leaves plans without collectives unchanged;

@@ -13,9 +13,13 @@
 // step that writes its send buffer or touches its recv buffer, and a wait goes before the first
 // such step after it. Collectives keep their relative order (every rank must issue them in
 // the same order), a start never crosses a wait, and a wait comes before the next collective,
-// so at most one NCCL call is in flight and every rank runs them in one order. A collective with no
-// compute step it could run under stays on stream 0 as it was. Left alone: plans without
-// collectives, and steps that are already on another stream.
+// so at most one NCCL call is in flight and every rank runs them in one order. When the first
+// step that needs a collective's buffers comes before enough compute, independent compute
+// steps from further down, up to the next collective (touching neither the collective's
+// buffers nor any step they pass), are pulled up into the window, in their order: a shared
+// expert written after the routed experts' combine runs under the combine's all_to_all. A
+// collective with no compute step it could run under stays on stream 0 as it was. Left alone:
+// plans without collectives, and steps that are already on another stream.
 //
 //===----------------------------------------------------------------------===//
 
@@ -171,10 +175,61 @@ private:
     return {pos, covered};
   }
 
+  /// Moves `def` (a buffer or view that a pulled step reads or writes) and the views it is made
+  /// from above `before`; false when one is not a buffer op.
+  static bool moveDefAbove(Operation *def, Operation *before) {
+    if (def->getBlock() != before->getBlock() || def->isBeforeInBlock(before))
+      return true;
+    if (!isa<plan::AllocOp, plan::ViewOp>(def))
+      return false;
+    for (Value operand : def->getOperands())
+      if (Operation *inner = operand.getDefiningOp(); inner && !moveDefAbove(inner, before))
+        return false;
+    def->moveBefore(before);
+    return true;
+  }
+
+  /// Pulls compute steps from below `consumer` (the first step that needs the collective's
+  /// buffers) up to the next collective to just before it, in their order, while the window is
+  /// short of `needed` seconds: a step that touches none of the collective's buffers and none of
+  /// the steps it passes, records and waits for no event, and whose buffers are made above
+  /// `consumer` or can be. Returns the seconds gained. A shared expert written after the routed
+  /// experts' combine runs under its all_to_all this way.
+  double pullUp(plan::CollectiveOp c, Operation *consumer, double needed) {
+    SmallVector<Access> passed = accessesOf(c);
+    double gained = 0;
+    for (Operation *op = consumer, *next;
+         op && gained < needed && !op->hasTrait<OpTrait::IsTerminator>(); op = next) {
+      next = op->getNextNode();
+      // Compute is pulled from before the next collective only: each collective hides behind
+      // the compute of its own stretch of the plan, not a later one's.
+      if (isa<plan::CollectiveOp, plan::WaitOp>(op))
+        break;
+      SmallVector<Access> accesses = accessesOf(op);
+      bool movable = op != consumer && isCompute(op) && !recordedEvent(op) &&
+                     !op->hasAttr("wait_events") && !conflict(accesses, passed) &&
+                     llvm::all_of(op->getOperands(), [&](Value v) {
+                       Operation *def = v.getDefiningOp();
+                       return !def || moveDefAbove(def, consumer);
+                     });
+      if (!movable) {
+        passed.append(accesses);
+        continue;
+      }
+      op->moveBefore(consumer);
+      gained += estimateStepCost(op, device).seconds;
+    }
+    return gained;
+  }
+
   void schedule(plan::CollectiveOp c) {
     SmallVector<Access> buffers = accessesOf(c);
     Operation *wasBefore = hoist(c, buffers);
-    auto [waitBefore, covered] = findWait(c, buffers, estimateStepCost(c, device).seconds);
+    double needed = estimateStepCost(c, device).seconds;
+    auto [waitBefore, covered] = findWait(c, buffers, needed);
+    if (covered < needed && waitBefore && isCompute(waitBefore) &&
+        pullUp(c, waitBefore, needed - covered) > 0)
+      std::tie(waitBefore, covered) = findWait(c, buffers, needed);
     if (covered == 0) { // nothing to run under it
       c->moveBefore(wasBefore);
       return;

@@ -331,6 +331,13 @@ absl::Status Checker::checkTensors(
       return invalid(where, ": malformed (misaligned shape)");
     if (tensor.state() && (kind != fb::BufferKind::Param || tensor.fp8_weight()))
       return invalid(where, ": state must be a param of its own, not made from a weight");
+    if (tensor.mesh_coords() &&
+        (kind != fb::BufferKind::Param || tensor.fp8_weight() || tensor.state() ||
+         sizeOf(tensor.split_axes()) || tensor.dtype() != fb::DType::I64 || !tensor.shape() ||
+         tensor.shape()->size() != 1 ||
+         tensor.shape()->Get(0) != static_cast<int64_t>(a.mesh() ? sizeOf(a.mesh()->shape()) : 0)))
+      return invalid(where, ": mesh coordinates must be a param of their own, i64[",
+                     a.mesh() ? sizeOf(a.mesh()->shape()) : 0, "] (one per mesh axis)");
     if (absl::Status s = checkSplitAxes(tensor, kind); !s.ok())
       return invalid(where, ": ", s.message());
     std::vector<int64_t> shape;

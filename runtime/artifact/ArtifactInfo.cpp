@@ -72,7 +72,7 @@ void appendTensors(std::string &out, const char *title,
       shape.assign(t.shape()->begin(), t.shape()->end());
     absl::StrAppend(&out, "  ", t.name()->c_str(), "  ",
                     describeArray(static_cast<DType>(t.dtype()), shape), describeSplit(t, mesh),
-                    "\n");
+                    t.mesh_coords() ? " (this rank's mesh coordinates)" : "", "\n");
   }
 }
 

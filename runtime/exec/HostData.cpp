@@ -142,6 +142,18 @@ readWeight(SafetensorsFile &file, const std::string &name, DType dtype,
   return array;
 }
 
+/// The `mesh_coords` param: `coords` (empty on one GPU: zeros), one i64 per mesh axis (the
+/// checker made `shape` [mesh rank]).
+static HostArray meshCoordsArray(const std::vector<int64_t> &shape,
+                                 const std::vector<int64_t> &coords) {
+  std::vector<int64_t> values(shape.empty() ? 0 : shape[0], 0);
+  for (size_t i = 0; i < values.size() && i < coords.size(); ++i)
+    values[i] = coords[i];
+  HostArray array{DType::I64, shape, std::vector<uint8_t>(values.size() * sizeof(int64_t))};
+  std::memcpy(array.data.data(), values.data(), array.data.size());
+  return array;
+}
+
 absl::Status forEachWeight(
     const fb::Artifact &artifact, const WeightOptions &options,
     const std::function<absl::Status(size_t, const HostArray &)> &sink) {
@@ -149,7 +161,7 @@ absl::Status forEachWeight(
     return absl::OkStatus();
   size_t weightCount = 0;
   for (const fb::TensorInfo *info : *artifact.params())
-    weightCount += !info->state();
+    weightCount += !info->state() && !info->mesh_coords();
   std::optional<SafetensorsFile> file;
   if (!options.safetensorsPath.empty()) {
     absl::StatusOr<SafetensorsFile> opened =
@@ -184,6 +196,11 @@ absl::Status forEachWeight(
     DType dtype = tensorDType(info);
     std::vector<int64_t> shape = tensorShape(info);
     const fb::Fp8Weight *fp8 = info.fp8_weight();
+    if (info.mesh_coords()) {
+      if (absl::Status s = sink(i, meshCoordsArray(shape, options.meshCoords)); !s.ok())
+        return s;
+      continue;
+    }
     if (info.state()) { // zeroed, whatever the weights
       absl::StatusOr<uint64_t> count = checkedNumElements(shape, dtype);
       if (!count.ok())

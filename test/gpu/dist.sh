@@ -12,7 +12,10 @@
 #     3. end to end, with >= 2 GPUs (else one SKIP line per case): `dsrun -n 2` on examples
 #        compiled with `dsc --mesh ...` (tp=2 Megatron MLP and llama_layer, dp=2 MLP with each
 #        rank slicing the user's input, and a tp=2 MLP reading its slices from a safetensors
-#        file), each checked against the unsharded model in the interpreter.
+#        file; expert parallelism: moe_layer-v3 on ep=2 with its hints, its experts' ids from
+#        each rank's mesh coordinates, and moe_layer on ep=2 under --parallel=auto, tokens
+#        split over ep, all_to_all combine), each checked against the unsharded model in the
+#        interpreter.
 #     4. the collectives model again, its collectives async on stream 1 (dsc-schedule-
 #        collectives at -O2), replayed as a CUDA graph with --bench and traced with --trace
 #        (test/gpu/check_trace.py: one slice per step, two streams, four collectives), then
@@ -38,12 +41,16 @@ prepare)
   f32tol="--rtol=1e-2 --atol=1e-3"
   lowtol="--rtol=0.1 --atol=0.1 --max_rel_l2=2e-2"
   layer="-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=512"
+  # Capacity 10, 1.25x the mean load of 8 choices per expert: the busiest experts drop some.
+  v3="-D B=2 -D T=16 -D D=64 -D FE=32 -D E=16 -D G=4 -D TG=2 -D K=4"
   e2e=(
     "mlp_tp2|examples/mlp.dsg||tp=2|auto|$f32tol|random"
     "mlp_dp2|examples/mlp.dsg||dp=2|auto|$f32tol|random"
     "mlp_tp2_file|examples/mlp.dsg||tp=2|auto|$f32tol|w1=64,256 b1=256 w2=256,10 b2=10"
     "llama_layer_tp2|examples/llama_layer.dsg|$layer|tp=2|hints|$lowtol|random"
     "llama_layer_tp2_auto|examples/llama_layer.dsg|$layer|tp=2|auto|$lowtol|random"
+    "moe_layer-v3_ep2|examples/moe_layer-v3.dsg|$v3|dp=1,ep=2,tp=1|hints|$lowtol|random"
+    "moe_layer_ep2_auto|examples/moe_layer.dsg||ep=2|auto|$lowtol|random"
   )
   for c in "${e2e[@]}"; do
     IFS='|' read -r name model defs mesh parallel tol weights <<<"$c"

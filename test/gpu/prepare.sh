@@ -63,6 +63,10 @@ cases=(
   # per-batch positions, more units than threads, plain ropes with scalar accesses. The angles
   # are f32 on both sides (sincosf here, std::sin/cos there): a bf16 flip is 2^-8 relative.
   "rope|$m/rope.dsg||$f32tol"
+  # Expert parallelism's dispatch and combine kernels (moe_local_rows, moe_dispatch_local,
+  # moe_combine_local) on one GPU with rank 1 of ep=2's token and expert ids, capacity below
+  # the mean load: buf is copied rows (exact), y sums in the interpreter's choice order in f32.
+  "moe_local|$m/moe_local.mlir||$f32tol"
   # TF32: the interpreter rounds the GEMM inputs to 10 mantissa bits (to nearest even) as the
   # f32 model is compiled; cuBLASLt's own conversion may differ in a last bit.
   "mlp_tf32|examples/mlp.dsg||$f32tol|--precision=tf32"

@@ -77,3 +77,66 @@ func.func @inputs(%x: tensor<8x16xf32> {dsc.name = "x"},
   %r = shard.all_slice %s on @mesh grid_axes = [1] slice_axis = 1 : tensor<4x16xf32> -> tensor<4x8xf32>
   return %r, %ys : tensor<4x8xf32>, tensor<2x8xf32>
 }
+
+// -----
+
+// Expert parallelism's ids: an iota sliced over the mesh is one iota of this rank's block
+// (dsc-lower-to-plan starts it from the rank's mesh coordinates), with no all_slice left.
+// Gathering it again over the innermost of its axes leaves the outer ones' split.
+// CHECK-LABEL: func.func @rank_ids
+// CHECK-DAG:     %[[EXPERTS:.*]] = dsc.iota {dimension = 0 : i64, dsc.split_axes = [array<i32: 1>]} : tensor<4xi32>
+// CHECK-DAG:     %[[GROUP:.*]] = dsc.iota {dimension = 0 : i64, dsc.split_axes = [array<i32: 0>]} : tensor<32xi32>
+// CHECK-NOT:     shard.all_slice
+// CHECK-NOT:     shard.all_gather
+// CHECK:         return %[[EXPERTS]], %[[GROUP]]
+shard.grid @mesh(shape = 2x2) {dsc.mesh_axes = ["dp", "ep"]}
+func.func @rank_ids() -> (tensor<4xi32>, tensor<32xi32>) {
+  %e = dsc.iota {dimension = 0 : i64} : tensor<8xi32>
+  %mine = shard.all_slice %e on @mesh grid_axes = [1] slice_axis = 0 : tensor<8xi32> -> tensor<4xi32>
+  %t = dsc.iota {dimension = 0 : i64} : tensor<64xi32>
+  %tokens = shard.all_slice %t on @mesh grid_axes = [0, 1] slice_axis = 0 : tensor<64xi32> -> tensor<16xi32>
+  %group = shard.all_gather %tokens on @mesh grid_axes = [1] gather_axis = 0 : tensor<16xi32> -> tensor<32xi32>
+  return %mine, %group : tensor<4xi32>, tensor<32xi32>
+}
+
+// -----
+
+// A gather over an outer axis would interleave the blocks: it stays a collective.
+// CHECK-LABEL: func.func @outer_gather_stays
+// CHECK:         %[[T:.*]] = dsc.iota {dimension = 0 : i64, dsc.split_axes = [array<i32: 0, 1>]} : tensor<16xi32>
+// CHECK:         shard.all_gather %[[T]] on @mesh grid_axes = [0]
+shard.grid @mesh(shape = 2x2) {dsc.mesh_axes = ["dp", "ep"]}
+func.func @outer_gather_stays() -> tensor<32xi32> {
+  %t = dsc.iota {dimension = 0 : i64} : tensor<64xi32>
+  %tokens = shard.all_slice %t on @mesh grid_axes = [0, 1] slice_axis = 0 : tensor<64xi32> -> tensor<16xi32>
+  %g = shard.all_gather %tokens on @mesh grid_axes = [0] gather_axis = 0 : tensor<16xi32> -> tensor<32xi32>
+  return %g : tensor<32xi32>
+}
+
+// -----
+
+// An entry input read whole (a residual) and split (its norm) stays whole: its slice is cut on
+// the device.
+// CHECK-LABEL: func.func @input_read_two_ways
+// CHECK-SAME:    (%[[X:.*]]: tensor<4x8xf32>)
+// CHECK:         shard.all_slice %[[X]]
+shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["ep"]}
+func.func @input_read_two_ways(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<2x8xf32>) {
+  %s = shard.all_slice %x on @mesh grid_axes = [0] slice_axis = 0 : tensor<4x8xf32> -> tensor<2x8xf32>
+  %n = dsc.neg %s : tensor<2x8xf32>
+  return %x, %n : tensor<4x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+// Sliced two ways, likewise: both slices stay.
+// CHECK-LABEL: func.func @input_sliced_two_ways
+// CHECK-SAME:    (%[[X:.*]]: tensor<8x8xf32>
+// CHECK:         shard.all_slice %[[X]] {{.*}} slice_axis = 0
+// CHECK:         shard.all_slice %[[X]] {{.*}} slice_axis = 1
+shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["tp"]}
+func.func @input_sliced_two_ways(%x: tensor<8x8xf32> {dsc.name = "x"}) -> (tensor<4x8xf32>, tensor<8x4xf32>) {
+  %a = shard.all_slice %x on @mesh grid_axes = [0] slice_axis = 0 : tensor<8x8xf32> -> tensor<4x8xf32>
+  %b = shard.all_slice %x on @mesh grid_axes = [0] slice_axis = 1 : tensor<8x8xf32> -> tensor<8x4xf32>
+  return %a, %b : tensor<4x8xf32>, tensor<8x4xf32>
+}

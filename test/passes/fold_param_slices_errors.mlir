@@ -1,4 +1,5 @@
-// dsc-fold-param-slices: a weight or input a rank would have to load two ways.
+// dsc-fold-param-slices: a weight a rank would have to load two ways (an input read two ways
+// stays whole instead: fold_param_slices.mlir).
 // RUN: dsc-opt %s --split-input-file --dsc-fold-param-slices -verify-diagnostics
 
 shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["tp"]}
@@ -10,15 +11,4 @@ func.func @whole_and_sliced(%x: tensor<8x8xf32>) -> tensor<8x8xf32> {
   %g = shard.all_gather %s on @mesh grid_axes = [0] gather_axis = 1 : tensor<8x4xf32> -> tensor<8x8xf32>
   %y = dsc.add %w, %g : tensor<8x8xf32>
   return %y : tensor<8x8xf32>
-}
-
-// -----
-
-shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["tp"]}
-func.func @sliced_two_ways(%x: tensor<8x8xf32> {dsc.name = "x"}) -> (tensor<4x8xf32>, tensor<8x4xf32>) {
-  // expected-error @+1 {{input 'x' is read split [[0], []] and split [[], [0]]}}
-  %a = shard.all_slice %x on @mesh grid_axes = [0] slice_axis = 0 : tensor<8x8xf32> -> tensor<4x8xf32>
-  // expected-note @+1 {{read split [[], [0]] here}}
-  %b = shard.all_slice %x on @mesh grid_axes = [0] slice_axis = 1 : tensor<8x8xf32> -> tensor<8x4xf32>
-  return %a, %b : tensor<4x8xf32>, tensor<8x4xf32>
 }

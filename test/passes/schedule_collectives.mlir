@@ -92,11 +92,13 @@ module attributes {plan.mesh = {axes = ["tp"], shape = array<i64: 2>}} {
 // -----
 
 // A step that overwrites the send buffer ends the overlap: the wait goes before it (through a
-// view of that buffer, too).
+// view of that buffer, too). The silu after it touches neither and is pulled up under the
+// all_reduce.
 // CHECK-LABEL: func.func @writer_of_send_buffer_waits()
 // CHECK:         plan.collective all_reduce {{.*}}stream = 1
 // CHECK-NEXT:    plan.launch "unary"(%{{.+}}) -> (%[[Z:.+]] : memref<16x128xbf16>)
 // CHECK-NEXT:    %[[V:.+]] = plan.view
+// CHECK-NEXT:    plan.launch "unary"(%{{.+}}) -> (%[[Z]] : memref<16x128xbf16>)
 // CHECK-NEXT:    plan.wait 1(
 // CHECK-NEXT:    plan.memset %[[V]]
 module attributes {plan.mesh = {axes = ["tp"], shape = array<i64: 2>}} {
@@ -165,6 +167,70 @@ module attributes {plan.mesh = {axes = ["tp"], shape = array<i64: 2>}} {
     plan.launch "unary" (%z : memref<16x128xbf16>) -> (%q : memref<16x128xbf16>) {op = "dsc.silu"}
     plan.collective all_reduce sum send %q : memref<16x128xbf16> recv %y2 : memref<16x128xbf16> {mesh_axes = array<i32: 0>}
     plan.gemm %w, %x, %z {k = 64 : i64, lda = 128 : i64, ldb = 64 : i64, ldc = 128 : i64, m = 128 : i64, n = 16 : i64} : memref<64x128xbf16>, memref<16x64xbf16>, memref<16x128xbf16>
+    return
+  }
+}
+
+// -----
+
+// The first reader of the all_to_all's result comes right after it; an independent GEMM
+// written after that reader (a shared expert after the routed experts' combine) is pulled up
+// to run under the all_to_all with the buffer it writes (allocated below the reader), and so
+// is the silu after it (the window is still short of the transfer); the wait goes after them.
+// CHECK-LABEL: func.func @independent_gemm_pulled_under_all_to_all()
+// CHECK:         plan.collective all_to_all send %[[PARTS:.+]] : memref<32x128xf32> recv %[[BACK:.+]] : memref<32x128xf32> {mesh_axes = array<i32: 0>, record_event = 1 : i32, stream = 1 : i32, wait_events = array<i32: 0>}
+// CHECK-NEXT:    %[[SHARED:.+]] = plan.alloc activation : memref<32x128xbf16>
+// CHECK-NEXT:    plan.gemm %{{.+}}, %{{.+}}, %[[SHARED]]
+// CHECK-NEXT:    plan.launch "unary"(%[[SHARED]]
+// CHECK-NEXT:    plan.wait 1(%[[PARTS]], %[[BACK]] :
+// CHECK-NEXT:    plan.launch "reduce"(%[[BACK]]
+// CHECK-NEXT:    return
+module attributes {plan.mesh = {axes = ["ep"], shape = array<i64: 2>}} {
+  func.func @independent_gemm_pulled_under_all_to_all() {
+    %h = plan.input "h" : memref<32x64xbf16>
+    %y = plan.output "y" : memref<32xf32>
+    %z = plan.output "z" : memref<32x128xbf16>
+    %w = plan.param "w" : memref<64x128xf32>
+    %ws = plan.param "shared" : memref<64x128xbf16>
+    %hf = plan.alloc activation : memref<32x64xf32>
+    %parts = plan.alloc activation : memref<32x128xf32>
+    %back = plan.alloc activation : memref<32x128xf32>
+    plan.launch "cast" (%h : memref<32x64xbf16>) -> (%hf : memref<32x64xf32>) {op = "dsc.cast"}
+    plan.gemm %w, %hf, %parts {k = 64 : i64, lda = 128 : i64, ldb = 64 : i64, ldc = 128 : i64, m = 128 : i64, n = 32 : i64} : memref<64x128xf32>, memref<32x64xf32>, memref<32x128xf32>
+    plan.collective all_to_all send %parts : memref<32x128xf32> recv %back : memref<32x128xf32> {mesh_axes = array<i32: 0>}
+    plan.launch "reduce" (%back : memref<32x128xf32>) -> (%y : memref<32xf32>) {op = "dsc.reduce_sum", op_attrs = {axes = array<i64: 1>, keepdims = false}}
+    %s = plan.alloc activation : memref<32x128xbf16>
+    plan.gemm %ws, %h, %s {k = 64 : i64, lda = 128 : i64, ldb = 64 : i64, ldc = 128 : i64, m = 128 : i64, n = 32 : i64} : memref<64x128xbf16>, memref<32x64xbf16>, memref<32x128xbf16>
+    plan.launch "unary" (%s : memref<32x128xbf16>) -> (%z : memref<32x128xbf16>) {op = "dsc.silu"}
+    return
+  }
+}
+
+// -----
+
+// Compute behind the next collective is that collective's to hide behind: the all_reduce
+// stays synchronous, and the GEMM after the all_gather (which needs the silu) runs under the
+// all_gather instead.
+// CHECK-LABEL: func.func @pull_up_stops_at_the_next_collective()
+// CHECK:         plan.collective all_reduce sum send %{{.+}} recv %{{.+}} {mesh_axes = array<i32: 0>}
+// CHECK-NEXT:    plan.launch "unary"
+// CHECK-NEXT:    plan.collective all_gather {{.*}}stream = 1 : i32
+// CHECK-NEXT:    plan.gemm
+module attributes {plan.mesh = {axes = ["tp"], shape = array<i64: 2>}} {
+  func.func @pull_up_stops_at_the_next_collective() {
+    %x = plan.input "x" : memref<16x64xbf16>
+    %y = plan.output "y" : memref<16x128xbf16>
+    %g = plan.output "g" : memref<2x16x128xbf16>
+    %z = plan.output "z" : memref<16x128xbf16>
+    %w = plan.param "w" : memref<64x128xbf16>
+    %p = plan.alloc activation : memref<16x128xbf16>
+    %r = plan.alloc activation : memref<16x128xbf16>
+    %t = plan.alloc activation : memref<16x128xbf16>
+    plan.collective all_reduce sum send %y : memref<16x128xbf16> recv %r : memref<16x128xbf16> {mesh_axes = array<i32: 0>}
+    plan.launch "unary" (%r : memref<16x128xbf16>) -> (%p : memref<16x128xbf16>) {op = "dsc.silu"}
+    plan.collective all_gather send %p : memref<16x128xbf16> recv %g : memref<2x16x128xbf16> {mesh_axes = array<i32: 0>}
+    plan.gemm %w, %x, %t {k = 64 : i64, lda = 128 : i64, ldb = 64 : i64, ldc = 128 : i64, m = 128 : i64, n = 16 : i64} : memref<64x128xbf16>, memref<16x64xbf16>, memref<16x128xbf16>
+    plan.launch "unary" (%t : memref<16x128xbf16>) -> (%z : memref<16x128xbf16>) {op = "dsc.silu"}
     return
   }
 }

@@ -252,6 +252,14 @@ const BadCase kBadCases[] = {
        a.params.push_back(std::make_unique<fb::TensorInfoT>(*a.params[0]));
      },
      "param 'w': defined twice"},
+    {"MeshCoordsNotOnePerAxis",
+     [](fb::ArtifactT &a) {
+       a.mesh = tpMesh();
+       a.params[0]->mesh_coords = true;
+       a.params[0]->dtype = fb::DType::I64;
+       a.params[0]->shape = {2};
+     },
+     "param 'w': mesh coordinates must be a param of their own, i64[1] (one per mesh axis)"},
     {"SplitWithoutMesh",
      [](fb::ArtifactT &a) {
        a.params[0]->split_axes.push_back(std::make_unique<fb::ShardDimT>());

@@ -153,6 +153,35 @@ TEST(Weights, SafetensorsShapeMismatchNamesTheTensor) {
   EXPECT_THAT(s.message(), HasSubstr("weight 'w': not in " + path));
 }
 
+// The rank's coordinates are no weight: written from WeightOptions::meshCoords (zeros on one
+// GPU), and the model then needs no weights file.
+TEST(Weights, MeshCoordsParamHoldsTheRanksCoordinates) {
+  std::unique_ptr<fb::ArtifactT> a = test::makeValidArtifact();
+  a->mesh = std::make_unique<fb::MeshT>();
+  a->mesh->axis_names = {"dp", "ep"};
+  a->mesh->shape = {2, 4};
+  a->params[0]->mesh_coords = true;
+  a->params[0]->dtype = fb::DType::I64;
+  a->params[0]->shape = {2};
+  absl::StatusOr<LoadedArtifact> loaded = parseArtifact("coords.dsx", test::packFile(*a), {});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  for (std::vector<int64_t> coords : {std::vector<int64_t>{1, 3}, std::vector<int64_t>{}}) {
+    WeightOptions options;
+    options.meshCoords = coords;
+    std::vector<int64_t> got;
+    absl::Status s =
+        forEachWeight(loaded->artifact(), options, [&](size_t, const HostArray &array) {
+          EXPECT_EQ(array.dtype, DType::I64);
+          got.resize(2);
+          std::memcpy(got.data(), array.data.data(), 2 * sizeof(int64_t));
+          return absl::OkStatus();
+        });
+    EXPECT_TRUE(s.ok()) << s;
+    std::vector<int64_t> want = coords.empty() ? std::vector<int64_t>{0, 0} : coords;
+    EXPECT_EQ(got, want);
+  }
+}
+
 /// The tiny artifact with w (f32[4, 4] whole) split over a 2x2 mesh: rows over axis 1,
 /// columns over axis 0, so each rank holds f32[2, 2].
 LoadedArtifact loadSplit() {
