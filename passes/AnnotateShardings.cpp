@@ -343,11 +343,12 @@ bool isElementwise(Operation *op) {
 }
 
 /// Values whose batch (dim 0) is split over `dp`: the inputs so hinted, then the results of
-/// the ops that keep their (first, token-carrying) operand's dim 0 as theirs.
+/// the ops that keep their (first, token-carrying) operand's dim 0 as theirs. None with a dp
+/// axis of one rank: naming it would only move its (local) gather to the largest output.
 llvm::DenseSet<Value> dpBatchValues(func::FuncOp func, const Mesh &mesh) {
   llvm::DenseSet<Value> split;
   int64_t dp = mesh.indexOf("dp");
-  if (dp < 0)
+  if (dp < 0 || mesh.sizes[dp] == 1)
     return split;
   for (BlockArgument arg : func.getArguments()) {
     auto hint = func.getArgAttrOfType<DictionaryAttr>(arg.getArgNumber(), DscDialect::kShardAttr);
