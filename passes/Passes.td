@@ -29,10 +29,11 @@ def AnnotateShardingsPass : Pass<"dsc-annotate-shardings", "mlir::ModuleOp"> {
     reshape, rope and attention, inputs of rank >= 2 split over `dp` on their first dim.
     With `sequence-parallel` (needs `auto-parallel` and a `tp` axis), the residual stream
     between the TP regions (what a row-parallel matmul or a vocabulary-parallel embedding
-    produces, and the elementwise ops and norms that follow it) is used split on its token
-    dim (the second-to-last) over `tp`; a value that a column-parallel matmul reads is used
-    whole over `tp` (all_gather). Partitioning then slices the reduced sums, which
-    `dsc-form-reduce-scatters` turns into reduce_scatters.
+    sums, and the elementwise ops and norms that follow it or read an entry input only they
+    read) is split on its token dim (the second-to-last) over `tp`, the batch keeping its `dp`
+    split; any other reader (a column-parallel matmul above all) takes it whole over `tp`
+    (all_gather). Partitioning then slices the reduced sums, which `dsc-form-reduce-scatters`
+    turns into reduce_scatters.
     Errors: no mesh, an axis the mesh does not have, a dim the axes do not divide,
     `sequence-parallel` without `auto-parallel` or without a `tp` axis.
     `dsc` runs it (then propagation, partition, canonicalize: the `dsc-shard` pipeline) when
