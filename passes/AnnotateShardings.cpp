@@ -20,7 +20,8 @@
 // projection followed by a split (QKV) is rewritten to split the weight first, so that each
 // piece is column-parallel on its own. With an `ep` axis, MoE layers get expert parallelism
 // (addExpertHints); embedding tables split their vocabulary over tp (the gather's own
-// partition masks and sums). Sequence parallelism gets no defaults yet.
+// partition masks and sums). With `sequence-parallel`, the residual stream between the TP
+// regions is used split on tokens over tp (addSequenceParallelHints).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +32,7 @@
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace dsc {
@@ -119,16 +121,35 @@ DictionaryAttr makeHint(MLIRContext *ctx, int64_t rank,
   return b.getDictionaryAttr({b.getNamedAttr("dims", b.getArrayAttr(perDim))});
 }
 
-/// Whether `hint` is absent or splits only the last of two dims over `tp`.
-bool isColumnHintOrNone(Attribute hint) {
+/// For a hint of a rank-2 weight that splits one dim over exactly `tp` (and has no partial
+/// axes): that dim (0: row-parallel, 1: column-parallel); else -1.
+int64_t tpDimOf(Attribute hint) {
   auto dict = llvm::dyn_cast_if_present<DictionaryAttr>(hint);
-  if (!dict)
-    return !hint;
-  auto dims = dict.getAs<ArrayAttr>("dims");
-  return !dict.get("partial") && dims && dims.size() == 2 &&
-         llvm::cast<ArrayAttr>(dims[0]).empty() &&
-         llvm::equal(llvm::cast<ArrayAttr>(dims[1]).getAsValueRange<StringAttr>(),
-                     ArrayRef<StringRef>{"tp"});
+  auto dims = dict ? dict.getAs<ArrayAttr>("dims") : ArrayAttr();
+  if (!dims || dict.get("partial") || dims.size() != 2)
+    return -1;
+  auto isTp = [&](int64_t d) {
+    return llvm::equal(llvm::cast<ArrayAttr>(dims[d]).getAsValueRange<StringAttr>(),
+                       ArrayRef<StringRef>{"tp"});
+  };
+  auto isWhole = [&](int64_t d) { return llvm::cast<ArrayAttr>(dims[d]).empty(); };
+  return isTp(0) && isWhole(1) ? 0 : isWhole(0) && isTp(1) ? 1 : -1;
+}
+
+/// Whether `hint` is absent or splits only the last of two dims over `tp`.
+bool isColumnHintOrNone(Attribute hint) { return !hint || tpDimOf(hint) == 1; }
+
+/// The weight of `matmul` that the Megatron defaults split: a rank-2 param, or a slice of one
+/// (a piece of a fused projection), not transposed; else null.
+Operation *weightOf(MatmulOp matmul) {
+  Operation *weight = matmul.getB().getDefiningOp();
+  if (auto slice = dyn_cast_if_present<SliceOp>(weight);
+      slice && !slice.getX().getDefiningOp<ParamOp>())
+    return nullptr;
+  if (!isa_and_present<ParamOp, SliceOp>(weight) || matmul.getTransposeB() ||
+      llvm::cast<RankedTensorType>(matmul.getB().getType()).getRank() != 2)
+    return nullptr;
+  return weight;
 }
 
 /// `split(matmul(x, w), axis = -1)` with `w` a param: slices `w` instead and multiplies by each
@@ -232,8 +253,9 @@ void followDispatchHints(func::FuncOp func) {
   });
 }
 
-/// Megatron hints for the params (through their matmuls) and inputs that have none.
-void addParallelHints(func::FuncOp func, const Mesh &mesh) {
+/// Megatron hints for the params (through their matmuls) and inputs that have none. Returns
+/// how each value is split over `tp` (empty without a `tp` axis).
+llvm::DenseMap<Value, TpSplit> addParallelHints(func::FuncOp func, const Mesh &mesh) {
   MLIRContext *ctx = func.getContext();
   bool hasTp = mesh.indexOf("tp") >= 0, hasDp = mesh.indexOf("dp") >= 0;
   if (mesh.indexOf("ep") >= 0)
@@ -245,8 +267,9 @@ void addParallelHints(func::FuncOp func, const Mesh &mesh) {
         func.setArgAttr(arg.getArgNumber(), DscDialect::kShardAttr,
                         makeHint(ctx, type.getRank(), {{0, "dp"}}));
     }
+  llvm::DenseMap<Value, TpSplit> state;
   if (!hasTp)
-    return;
+    return state;
   // Vocabulary-parallel embedding: the table's rows split over tp; each rank looks up the
   // tokens in its rows and an all_reduce sums the lookups.
   func.walk([&](GatherOp gather) {
@@ -257,7 +280,6 @@ void addParallelHints(func::FuncOp func, const Mesh &mesh) {
       table->setAttr(DscDialect::kShardAttr, makeHint(ctx, 2, {{0, "tp"}}));
   });
   splitFusedProjections(func);
-  llvm::DenseMap<Value, TpSplit> state;
   auto of = [&](Value v) { return state.lookup(v); };
   func.walk([&](Operation *op) {
     if (op->getNumResults() == 0)
@@ -267,17 +289,13 @@ void addParallelHints(func::FuncOp func, const Mesh &mesh) {
     if (isa<ParamOp, ConstantOp, IotaOp, BroadcastOp, SliceOp>(op)) {
       s = TpSplit::Neutral;
     } else if (auto matmul = dyn_cast<MatmulOp>(op)) {
-      // A weight: a param, or a slice of one (a piece of a fused projection).
-      Operation *weight = matmul.getB().getDefiningOp();
-      if (auto slice = dyn_cast_if_present<SliceOp>(weight);
-          slice && !slice.getX().getDefiningOp<ParamOp>())
-        weight = nullptr;
-      int64_t rank = llvm::cast<RankedTensorType>(matmul.getB().getType()).getRank();
-      if (isa_and_present<ParamOp, SliceOp>(weight) && rank == 2 && !matmul.getTransposeB() &&
-          !weight->hasAttr(DscDialect::kShardAttr)) {
-        bool row = of(matmul.getA()) == TpSplit::Last;
-        weight->setAttr(DscDialect::kShardAttr, makeHint(ctx, 2, {{row ? 0 : 1, "tp"}}));
-        s = row ? TpSplit::None : TpSplit::Last;
+      // A weight the model hints keeps its hint; its split says what the matmul makes.
+      if (Operation *weight = weightOf(matmul)) {
+        if (!weight->hasAttr(DscDialect::kShardAttr)) {
+          bool row = of(matmul.getA()) == TpSplit::Last;
+          weight->setAttr(DscDialect::kShardAttr, makeHint(ctx, 2, {{row ? 0 : 1, "tp"}}));
+        }
+        s = tpDimOf(weight->getAttr(DscDialect::kShardAttr)) == 1 ? TpSplit::Last : TpSplit::None;
       }
     } else if (auto reshape = dyn_cast<ReshapeOp>(op)) {
       int64_t in = llvm::cast<RankedTensorType>(reshape.getOperand().getType()).getRank();
@@ -302,6 +320,167 @@ void addParallelHints(func::FuncOp func, const Mesh &mesh) {
     }
     state[result] = s;
   });
+  return state;
+}
+
+/// Whether `op`'s result is a sum over `tp` that partitioning reduces with an all_reduce: a
+/// row-parallel matmul or a vocabulary-parallel embedding.
+bool isReducedOverTp(Operation *op) {
+  if (auto matmul = dyn_cast<MatmulOp>(op)) {
+    Operation *weight = weightOf(matmul);
+    return weight && tpDimOf(weight->getAttr(DscDialect::kShardAttr)) == 0;
+  }
+  if (auto gather = dyn_cast<GatherOp>(op)) {
+    Operation *table = gather.getTable().getDefiningOp();
+    return table && tpDimOf(table->getAttr(DscDialect::kShardAttr)) == 0;
+  }
+  return false;
+}
+
+bool isElementwise(Operation *op) {
+  auto kind = dyn_cast<FusionKindOpInterface>(op);
+  return kind && kind.getFusionKind() == FusionKind::elementwise;
+}
+
+/// Values whose batch (dim 0) is split over `dp`: the inputs so hinted, then the results of
+/// the ops that keep their (first, token-carrying) operand's dim 0 as theirs. None with a dp
+/// axis of one rank: naming it would only move its (local) gather to the largest output.
+llvm::DenseSet<Value> dpBatchValues(func::FuncOp func, const Mesh &mesh) {
+  llvm::DenseSet<Value> split;
+  int64_t dp = mesh.indexOf("dp");
+  if (dp < 0 || mesh.sizes[dp] == 1)
+    return split;
+  for (BlockArgument arg : func.getArguments()) {
+    auto hint = func.getArgAttrOfType<DictionaryAttr>(arg.getArgNumber(), DscDialect::kShardAttr);
+    auto dims = hint ? hint.getAs<ArrayAttr>("dims") : ArrayAttr();
+    if (dims && !dims.empty() && !llvm::cast<ArrayAttr>(dims[0]).empty() &&
+        llvm::cast<StringAttr>(llvm::cast<ArrayAttr>(dims[0])[0]).getValue() == "dp")
+      split.insert(arg);
+  }
+  func.walk([&](Operation *op) {
+    if (op->getNumResults() == 0 || op->getNumOperands() == 0)
+      return;
+    auto type = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || type.getRank() < 2 || type.getDimSize(0) % mesh.sizes[dp] != 0)
+      return;
+    Value tokens = isa<GatherOp>(op) ? op->getOperand(1) : op->getOperand(0);
+    bool keepsDim0 =
+        isElementwise(op) ||
+        isa<RmsNormOp, LayerNormOp, SoftmaxOp, RopeOp, AttentionOp, ReshapeOp, MatmulOp, GatherOp>(
+            op);
+    bool fromSplit = isElementwise(op) ? llvm::any_of(op->getOperands(),
+                                                      [&](Value v) { return split.contains(v); })
+                                       : split.contains(tokens);
+    if (keepsDim0 && fromSplit)
+      split.insert(op->getResult(0));
+  });
+  return split;
+}
+
+/// The sharding an op must produce its result with, where it differs from how its users take
+/// it (its `dsc.shard` hint). Only sequence parallelism sets it, and this pass consumes it.
+constexpr llvm::StringLiteral kProducedAttr = "dsc.sp_produced";
+
+bool isInStream(const llvm::SetVector<Value> &stream, Operation *op) {
+  return op->getNumResults() == 1 && stream.contains(op->getResult(0));
+}
+
+/// Sequence parallelism (Megatron-LM's `--sequence-parallel`). The residual stream between
+/// the TP regions is split on its token dim (the second-to-last) over `tp`: the results of
+/// row-parallel matmuls and vocabulary-parallel embeddings (sums over tp, produced whole and
+/// used split: all_reduce then all_slice, which dsc-form-reduce-scatters makes one
+/// reduce_scatter), and the elementwise ops and norms that follow them or read an entry input
+/// (produced split). A stream value is used split only by stream ops (and the return, which
+/// gathers it); any other user, a column-parallel matmul above all, takes it whole over tp
+/// (all_gather). The batch keeps its dp split. A value whose token dim tp does not divide
+/// stays whole over tp.
+void addSequenceParallelHints(func::FuncOp func, const Mesh &mesh,
+                              const llvm::DenseMap<Value, TpSplit> &state) {
+  Builder b(func.getContext());
+  int64_t tp = mesh.sizes[mesh.indexOf("tp")];
+  int64_t dp = mesh.indexOf("dp") >= 0 ? mesh.sizes[mesh.indexOf("dp")] : 1;
+  llvm::DenseSet<Value> dpBatch = dpBatchValues(func, mesh);
+  // A hint the model gives a row-parallel output (no split, partial sums) marks the sum that
+  // sequence parallelism scatters; other hints are kept.
+  auto overridable = [](Attribute attr) {
+    auto hint = llvm::dyn_cast_if_present<DictionaryAttr>(attr);
+    if (!hint)
+      return !attr;
+    auto dims = hint.getAs<ArrayAttr>("dims");
+    return hint.get("partial") &&
+           (!dims || llvm::all_of(dims, [](Attribute d) { return cast<ArrayAttr>(d).empty(); }));
+  };
+  auto isCandidate = [&](Operation *op) {
+    if (op->getNumResults() != 1 || !overridable(op->getAttr(DscDialect::kShardAttr)))
+      return false;
+    auto type = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || type.getRank() < 2 || state.lookup(op->getResult(0)) != TpSplit::None)
+      return false;
+    return isReducedOverTp(op) || isa<RmsNormOp, LayerNormOp>(op) || isElementwise(op);
+  };
+  // The stream, given the entry inputs that only stream ops read (`inputs`).
+  auto streamOf = [&](const llvm::DenseSet<Value> &inputs) {
+    llvm::SetVector<Value> stream;
+    func.walk([&](Operation *op) {
+      if (!isCandidate(op))
+        return;
+      bool any = false, all = true;
+      for (Value v : op->getOperands()) {
+        bool in = stream.contains(v) || inputs.contains(v);
+        any |= in;
+        all &= in || state.lookup(v) == TpSplit::Neutral;
+      }
+      if (isReducedOverTp(op) || (any && all))
+        stream.insert(op->getResult(0));
+    });
+    return stream;
+  };
+  // Entry inputs all of whose readers are in the stream: a rank reads its tokens only.
+  llvm::DenseSet<Value> inputs;
+  for (BlockArgument arg : func.getArguments())
+    if (auto type = llvm::dyn_cast<RankedTensorType>(arg.getType());
+        type && type.getRank() >= 2 && !arg.use_empty())
+      inputs.insert(arg);
+  llvm::SetVector<Value> stream;
+  for (bool changed = true; changed;) {
+    stream = streamOf(inputs);
+    changed = false;
+    for (Value arg : llvm::to_vector(inputs))
+      if (llvm::any_of(arg.getUsers(),
+                       [&](Operation *user) { return !isInStream(stream, user); })) {
+        inputs.erase(arg);
+        changed = true;
+      }
+  }
+
+  auto hintFor = [&](Value v, bool splitTokens) {
+    auto type = llvm::cast<RankedTensorType>(v.getType());
+    int64_t rank = type.getRank(), tokens = rank - 2;
+    bool batchOverDp = dpBatch.contains(v);
+    splitTokens &= type.getDimSize(tokens) % (tp * (tokens == 0 && batchOverDp ? dp : 1)) == 0;
+    SmallVector<Attribute> perDim;
+    for (int64_t d = 0; d < rank; ++d) {
+      SmallVector<Attribute> axes;
+      if (d == 0 && batchOverDp)
+        axes.push_back(b.getStringAttr("dp"));
+      if (d == tokens && splitTokens)
+        axes.push_back(b.getStringAttr("tp"));
+      perDim.push_back(b.getArrayAttr(axes));
+    }
+    return b.getDictionaryAttr({b.getNamedAttr("dims", b.getArrayAttr(perDim))});
+  };
+  for (Value v : stream) {
+    Operation *op = v.getDefiningOp();
+    bool usedSplit = llvm::all_of(v.getUsers(), [&](Operation *user) {
+      return isa<func::ReturnOp>(user) || isInStream(stream, user);
+    });
+    // A sum no stream op reads is left to the Megatron defaults (MoE: the shared expert's
+    // output, added to the experts' tokens split over ep).
+    if (isReducedOverTp(op) && !usedSplit)
+      continue;
+    op->setAttr(kProducedAttr, hintFor(v, !isReducedOverTp(op)));
+    op->setAttr(DscDialect::kShardAttr, hintFor(v, usedSplit));
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -337,25 +516,28 @@ LogicalResult annotateFunction(func::FuncOp func, const Mesh &mesh) {
     if (op->getNumResults() == 0 || !llvm::isa<RankedTensorType>(op->getResult(0).getType()))
       continue;
     DictionaryAttr hint = hintOf(op->getAttr(DscDialect::kShardAttr));
+    DictionaryAttr produced = hintOf(op->getAttr(kProducedAttr));
     bool source = isa<ParamOp, ConstantOp, IotaOp>(op);
-    if (!hint && !source)
+    if (!hint && !source && !produced)
       continue;
     Value v = op->getResult(0);
     auto split = splitFor(hint, v.getType(), op->getLoc());
-    if (failed(split))
+    auto producedSplit = splitFor(produced, v.getType(), op->getLoc());
+    if (failed(split) || failed(producedSplit))
       return failure();
     op->removeAttr(DscDialect::kShardAttr);
+    op->removeAttr(kProducedAttr);
     b.setInsertionPointAfter(op);
-    // Sources are made whole. A hint says how the users take the value: the op itself is
-    // free to produce it otherwise (propagation prefers the hint where the op can make it),
-    // and partitioning reshards in between.
+    // Sources are made whole, a sequence-parallel op as it must. A hint says how the users
+    // take the value: the op itself is free to produce it otherwise (propagation prefers the
+    // hint where the op can make it), and partitioning reshards in between.
     Value used = v;
-    if (source)
-      used = annotate(b, op->getLoc(), v, mesh, {}, /*forUsers=*/false);
+    if (source || produced)
+      used = annotate(b, op->getLoc(), v, mesh, *producedSplit, /*forUsers=*/false);
     Operation *first = used.getDefiningOp();
     if (hint)
       used = annotate(b, op->getLoc(), used, mesh, *split, /*forUsers=*/true);
-    replaceOtherUses(v, used, source ? first : used.getDefiningOp());
+    replaceOtherUses(v, used, source || produced ? first : used.getDefiningOp());
   }
 
   auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
@@ -396,6 +578,17 @@ struct AnnotateShardingsPass : dsc::impl::AnnotateShardingsPassBase<AnnotateShar
                             "(a shard.grid with dsc.mesh_axes)";
       return signalPassFailure();
     }
+    if (sequenceParallel && !autoParallel) {
+      mesh.grid.emitError() << "sequence parallelism needs auto-parallel (--parallel=auto): it "
+                               "extends the Megatron defaults";
+      return signalPassFailure();
+    }
+    if (sequenceParallel && mesh.indexOf("tp") < 0) {
+      mesh.grid.emitError() << "sequence parallelism splits the tokens over a `tp` mesh axis; "
+                               "the mesh has "
+                            << llvm::join(mesh.names, ", ");
+      return signalPassFailure();
+    }
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isDeclaration())
         continue;
@@ -403,8 +596,11 @@ struct AnnotateShardingsPass : dsc::impl::AnnotateShardingsPassBase<AnnotateShar
         func.emitError() << "sharding needs a function body of one block";
         return signalPassFailure();
       }
-      if (autoParallel)
-        addParallelHints(func, mesh);
+      if (autoParallel) {
+        llvm::DenseMap<Value, TpSplit> state = addParallelHints(func, mesh);
+        if (sequenceParallel)
+          addSequenceParallelHints(func, mesh, state);
+      }
       followDispatchHints(func);
       if (failed(annotateFunction(func, mesh)))
         return signalPassFailure();

@@ -21,11 +21,13 @@ namespace dsc {
 #include "passes/Passes.h.inc"
 
 /// The `dsc-shard` pipeline: dsc-annotate-shardings, then upstream sharding-propagation and
-/// shard-partition on each function, then canonicalize (it folds the tensor.casts partitioning
-/// leaves). The result is per-rank IR with shard-dialect collectives.
-void buildShardingPipeline(mlir::OpPassManager &pm, bool autoParallel);
+/// shard-partition on each function, dsc-form-reduce-scatters, then canonicalize (it folds the
+/// tensor.casts partitioning leaves). The result is per-rank IR with shard-dialect collectives.
+void buildShardingPipeline(mlir::OpPassManager &pm, bool autoParallel,
+                           bool sequenceParallel = false);
 
-/// Registers `dsc-shard` (option `auto-parallel`) for dsc-opt and --compare-pipeline.
+/// Registers `dsc-shard` (options `auto-parallel`, `sequence-parallel`) for dsc-opt and
+/// --compare-pipeline.
 void registerShardingPipeline();
 
 /// The number of ranks of the module's mesh grid (1 without one).

@@ -27,13 +27,24 @@ def AnnotateShardingsPass : Pass<"dsc-annotate-shardings", "mlir::ModuleOp"> {
     projections (a fused projection followed by a split is rewritten to split the weight),
     row-parallel where a matmul reads a value split along its last dim, heads split through
     reshape, rope and attention, inputs of rank >= 2 split over `dp` on their first dim.
-    Errors: no mesh, an axis the mesh does not have, a dim the axes do not divide.
+    With `sequence-parallel` (needs `auto-parallel` and a `tp` axis), the residual stream
+    between the TP regions (what a row-parallel matmul or a vocabulary-parallel embedding
+    sums, and the elementwise ops and norms that follow it or read an entry input only they
+    read) is split on its token dim (the second-to-last) over `tp`, the batch keeping its `dp`
+    split; any other reader (a column-parallel matmul above all) takes it whole over `tp`
+    (all_gather). Partitioning then slices the reduced sums, which `dsc-form-reduce-scatters`
+    turns into reduce_scatters.
+    Errors: no mesh, an axis the mesh does not have, a dim the axes do not divide,
+    `sequence-parallel` without `auto-parallel` or without a `tp` axis.
     `dsc` runs it (then propagation, partition, canonicalize: the `dsc-shard` pipeline) when
     the model has a mesh of more than one rank.
   }];
   let options = [
     Option<"autoParallel", "auto-parallel", "bool", /*default=*/"false",
            "Add Megatron-style hints (tp, dp) where the model gives none">,
+    Option<"sequenceParallel", "sequence-parallel", "bool", /*default=*/"false",
+           "With auto-parallel: split the residual stream, norms and residual adds on "
+           "tokens over tp (Megatron-LM's sequence parallelism)">,
   ];
   let dependentDialects = ["::mlir::shard::ShardDialect"];
 }
@@ -47,6 +58,19 @@ def SplitReshardingsPass : Pass<"dsc-split-reshardings", "mlir::func::FuncOp"> {
     a time. Each step then becomes one upstream collective (all_gather, all_slice); without
     this, shard-partition finds no pattern for the change. Part of the `dsc-shard` pipeline,
     after sharding-propagation.
+  }];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
+def FormReduceScattersPass : Pass<"dsc-form-reduce-scatters", "mlir::func::FuncOp"> {
+  let summary = "Rewrites an all_reduce whose only user slices it into a reduce_scatter";
+  let description = [{
+    After shard-partition: a `shard.all_reduce` whose one user is a `shard.all_slice` over the
+    same grid and mesh axes becomes one `shard.reduce_scatter` (same reduction, scattered
+    along the slice's dim). Sequence parallelism makes these pairs (a row-parallel matmul's
+    partial sums, used split on tokens); the reduce_scatter moves half the bytes of the
+    all_reduce. An all_reduce with other users, or a slice over other axes, is left alone.
+    Part of the `dsc-shard` pipeline, after shard-partition.
   }];
   let dependentDialects = ["::mlir::shard::ShardDialect"];
 }

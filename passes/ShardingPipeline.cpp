@@ -4,9 +4,11 @@
 // MLIR's sharding-propagation, dsc-pin-entry-shardings (split inputs recorded, outputs made
 // whole), dsc-split-reshardings (one collective per step) and
 // shard-partition (with the dsc ops' ShardingInterface models,
-// ir/DscShardingModels.cpp), then canonicalize, which folds the same-type tensor.casts that
-// partitioning leaves after each gather. The output keeps upstream's collectives
-// (shard.all_reduce, all_gather, all_slice, all_to_all) for the plan lowering to take.
+// ir/DscShardingModels.cpp), dsc-form-reduce-scatters (an all_reduce sliced right away is a
+// reduce_scatter: sequence parallelism), then canonicalize, which folds the same-type tensor.casts
+// that partitioning leaves after each gather. The output keeps upstream's collectives
+// (shard.all_reduce, all_gather, all_slice, all_to_all, reduce_scatter) for the plan lowering
+// to take.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,15 +23,17 @@
 
 using namespace mlir;
 
-void dsc::buildShardingPipeline(OpPassManager &pm, bool autoParallel) {
+void dsc::buildShardingPipeline(OpPassManager &pm, bool autoParallel, bool sequenceParallel) {
   AnnotateShardingsPassOptions options;
   options.autoParallel = autoParallel;
+  options.sequenceParallel = sequenceParallel;
   pm.addPass(createAnnotateShardingsPass(options));
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(shard::createShardingPropagation());
   func.addPass(createPinEntryShardingsPass());
   func.addPass(createSplitReshardingsPass());
   func.addPass(shard::createPartition());
+  func.addPass(createFormReduceScattersPass());
   pm.addPass(createCanonicalizerPass());
 }
 
@@ -38,6 +42,10 @@ struct ShardingPipelineOptions : public PassPipelineOptions<ShardingPipelineOpti
   Option<bool> autoParallel{*this, "auto-parallel",
                             llvm::cl::desc("Megatron-style hints where the model gives none"),
                             llvm::cl::init(false)};
+  Option<bool> sequenceParallel{
+      *this, "sequence-parallel",
+      llvm::cl::desc("With auto-parallel: the residual stream split on tokens over tp"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -45,7 +53,7 @@ void dsc::registerShardingPipeline() {
   PassPipelineRegistration<ShardingPipelineOptions>(
       "dsc-shard", "Annotate, propagate and partition shardings (per-rank IR with collectives)",
       [](OpPassManager &pm, const ShardingPipelineOptions &options) {
-        buildShardingPipeline(pm, options.autoParallel);
+        buildShardingPipeline(pm, options.autoParallel, options.sequenceParallel);
       });
 }
 

@@ -12,10 +12,11 @@
 #     3. end to end, with >= 2 GPUs (else one SKIP line per case): `dsrun -n 2` on examples
 #        compiled with `dsc --mesh ...` (tp=2 Megatron MLP and llama_layer, dp=2 MLP with each
 #        rank slicing the user's input, and a tp=2 MLP reading its slices from a safetensors
-#        file; expert parallelism: moe_layer-v3 on ep=2 with its hints, its experts' ids from
-#        each rank's mesh coordinates, and moe_layer on ep=2 under --parallel=auto, tokens
-#        split over ep, all_to_all combine), each checked against the unsharded model in the
-#        interpreter.
+#        file; sequence parallelism on tp=2: --parallel=auto --sequence-parallel, the MLP and
+#        llama_layer with reduce_scatter / all_gather on the tokens; expert parallelism:
+#        moe_layer-v3 on ep=2 with its hints, its experts' ids from each rank's mesh
+#        coordinates, and moe_layer on ep=2 under --parallel=auto, tokens split over ep,
+#        all_to_all combine), each checked against the unsharded model in the interpreter.
 #     4. the collectives model again, its collectives async on stream 1 (dsc-schedule-
 #        collectives at -O2), replayed as a CUDA graph with --bench and traced with --trace
 #        (test/gpu/check_trace.py: one slice per step, two streams, four collectives), then
@@ -35,7 +36,8 @@ prepare)
   build/bin/dsrun "$out/collectives/model.dsx" --info | sed -n 's/^steps: \([0-9]*\) .*/\1/p' \
     >"$out/collectives/steps"
   grep -q "on 2 streams" <(build/bin/dsrun "$out/collectives/model.dsx" --info)
-  # End to end: name | model | -D overrides | mesh | --parallel | tolerances (test/gpu/prepare.sh
+  # End to end: name | model | -D overrides | mesh | --parallel (auto+sp: auto with
+  # --sequence-parallel) | tolerances (test/gpu/prepare.sh
   # says why: f32 element-wise, bf16 by the relative Frobenius error) | weights (random, or the
   # f32 shapes of a safetensors file written here, from which each rank reads its slices)
   f32tol="--rtol=1e-2 --atol=1e-3"
@@ -51,13 +53,17 @@ prepare)
     "llama_layer_tp2_auto|examples/llama_layer.dsg|$layer|tp=2|auto|$lowtol|random"
     "moe_layer-v3_ep2|examples/moe_layer-v3.dsg|$v3|dp=1,ep=2,tp=1|hints|$lowtol|random"
     "moe_layer_ep2_auto|examples/moe_layer.dsg||ep=2|auto|$lowtol|random"
+    "mlp_tp2_sp|examples/mlp.dsg||tp=2|auto+sp|$f32tol|random"
+    "llama_layer_tp2_sp|examples/llama_layer.dsg|$layer|tp=2|auto+sp|$lowtol|random"
   )
   for c in "${e2e[@]}"; do
     IFS='|' read -r name model defs mesh parallel tol weights <<<"$c"
     dir="$out/e2e/$name"
     mkdir -p "$dir"
+    flags=(--parallel="$parallel")
+    [[ $parallel == auto+sp ]] && flags=(--parallel=auto --sequence-parallel)
     # shellcheck disable=SC2086
-    build/bin/dsc "$model" $defs --mesh "$mesh" --parallel="$parallel" -o "$dir/model.dsx"
+    build/bin/dsc "$model" $defs --mesh "$mesh" "${flags[@]}" -o "$dir/model.dsx"
     source=(--random-weights 1)
     run=(--random_weights=1)
     if [[ $weights != random ]]; then # f32 weights of these shapes, in a safetensors file

@@ -59,7 +59,19 @@ CASES = [
     (MOE_V3, "dp=1,ep=2,tp=1", "hints"), (MOE_V3, "dp=2,ep=2,tp=2", "hints"),
     (MOE_V3, "dp=1,ep=4,tp=1", "auto"), (MOE_V3, "dp=1,ep=8,tp=1", "auto"),
     (MOE_V3, "dp=1,ep=2,tp=2", "auto"), (MOE_V3, "dp=2,ep=2,tp=2", "auto"),
+    # Sequence parallelism (--parallel=auto --sequence-parallel): the residual stream split on
+    # tokens over tp between the TP regions.
+    (MLP, "tp=2", "auto+sp"), (MLP, "tp=8", "auto+sp"), (MLP, "dp=2,tp=4", "auto+sp"),
+    (LAYER, "tp=2", "auto+sp"), (LAYER, "tp=4", "auto+sp"), (LAYER, "tp=8", "auto+sp"),
+    (LAYER, "dp=2,tp=2", "auto+sp"),
+    (LLAMA, "dp=1,tp=2", "auto+sp"), (LLAMA, "dp=2,tp=4", "auto+sp"), (LLAMA, "dp=1,tp=8", "auto+sp"),
+    (LLAMA_7B, "dp=2,tp=4", "auto+sp"),
+    (MOE_V3, "dp=2,ep=2,tp=2", "auto+sp"),
 ]
+
+# The dsc flags of each parallel mode.
+MODES = {"hints": ["--parallel=hints"], "auto": ["--parallel=auto"],
+         "auto+sp": ["--parallel=auto", "--sequence-parallel"]}
 
 
 def read_npy(path):
@@ -129,7 +141,7 @@ def run_case(args, example, mesh, mode, work):
     run([args.dsc_interp, model, *dims, "--random-weights", "1", "--seed", "5",
          "--save-inputs", inputs, "--out", ref])
     sharded = os.path.join(work, "sharded.mlir")
-    run([args.dsc, model, *dims, "--mesh", mesh, "--parallel=" + mode, "-O0", "--emit=mlir",
+    run([args.dsc, model, *dims, "--mesh", mesh, *MODES[mode], "-O0", "--emit=mlir",
          "-o", sharded])
     ir = open(sharded).read()
     axes = [(a.split("=")[0], int(a.split("=")[1])) for a in mesh.split(",")]

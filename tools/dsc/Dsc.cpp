@@ -147,6 +147,14 @@ cl::opt<Parallel> parallel(
                           "Megatron defaults (tp, dp) where the model gives no hint")),
     cl::cat(dscCategory));
 
+cl::opt<bool> sequenceParallel(
+    "sequence-parallel",
+    cl::desc("With --parallel=auto and a tp axis: norms, residual adds and the residual stream "
+             "split on tokens over tp; all_gather before column-parallel GEMMs and "
+             "reduce_scatter after row-parallel ones instead of all_reduce (Megatron-LM's "
+             "sequence parallelism, docs/sharding.md)"),
+    cl::init(false), cl::cat(dscCategory));
+
 cl::opt<int64_t> microbatches(
     "microbatches",
     cl::desc("With a pp axis in the mesh: split the batch (dim 0 of every input) into M "
@@ -194,8 +202,18 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
   // Sharding first (DESIGN.md): the passes after it see one rank's shapes.
   bool lowersToPlan =
       emitKind == EmitKind::Plan || emitKind == EmitKind::Cuda || emitKind == EmitKind::Artifact;
+  if (sequenceParallel && parallel != Parallel::Auto) {
+    llvm::errs() << "dsc: --sequence-parallel needs --parallel=auto (it extends the Megatron "
+                    "defaults)\n";
+    return failure();
+  }
+  if (sequenceParallel && dsc::meshSize(module) <= 1) {
+    llvm::errs() << "dsc: --sequence-parallel needs a mesh with a tp axis of several ranks "
+                    "(--mesh tp=N)\n";
+    return failure();
+  }
   if (dsc::meshSize(module) > 1) {
-    dsc::buildShardingPipeline(pm, parallel == Parallel::Auto);
+    dsc::buildShardingPipeline(pm, parallel == Parallel::Auto, sequenceParallel);
     // Each rank loads its slices (--emit=mlir keeps the all_slices that dsc-interp runs).
     if (lowersToPlan)
       pm.addNestedPass<func::FuncOp>(dsc::createFoldParamSlicesPass());
