@@ -5,7 +5,8 @@
 // rotated where attrs.rotate says (rope: its one output, always). So a fused QKV projection is
 // read once and q, k and v are written once, in the [..., T, H, Dh] layout attention reads.
 //
-// A block takes kR rows at a time (grid-stride over groups of rows). Each thread first loads its
+// A block takes kR rows (one block per group of rows; the loop over groups also serves a
+// smaller grid). Each thread first loads its
 // units, then the block computes the angles of its rows into shared memory, once per (row,
 // pair): pos * theta^(-2i/Dh) in f32 with powf and sincosf at full range reduction (no fast
 // math, as docs/ops.md's f32 compute asks), so the loads are in flight while the table is
@@ -171,7 +172,7 @@ absl::StatusOr<RopeLayout> ropeLayout(const KernelSpec &spec) {
 } // namespace
 
 absl::StatusOr<EmittedKernel> emitRope(const KernelSpec &spec,
-                                       const TargetInfo &target) {
+                                       const TargetInfo & /*target*/) {
   if (spec.inputs.size() != 2 || spec.outputs.empty() || spec.outputs.size() > 64)
     return specError(spec, "rope needs x, positions and 1 to 64 outputs");
   absl::StatusOr<RopeLayout> layout = ropeLayout(spec);
@@ -244,8 +245,14 @@ absl::StatusOr<EmittedKernel> emitRope(const KernelSpec &spec,
                              {"$THETA", floatLiteral(spec.attrs.theta)},
                              {"$DST", dst},
                              {"$ELEM", *cudaType(spec.inputs[0].dtype)}});
+  // One group of rows per block, not a grid-stride wave: the wave assumes 2048 / threads
+  // resident blocks per SM, but registers decide (llama's split_rope: 384 threads at 55
+  // registers, 3 blocks per SM, not 5), and the blocks of a wave that do not fit ran as a
+  // second, partial wave. With a block per group the hardware keeps every SM full to the end.
   int64_t groups = (l.rows + rowsPerBlock - 1) / rowsPerBlock;
-  LaunchConfig launch{gridStrideBlocks(groups * threads, threads, target), threads, 0};
+  if (groups > 0x7fffffff)
+    return specError(spec, "too many rows for one grid");
+  LaunchConfig launch{static_cast<unsigned>(groups), threads, 0};
   return finishKernel(spec, text, launch, v);
 }
 
