@@ -11,8 +11,10 @@
 //                             ([G, N, c] view of the scattered dim), so the concatenated
 //                             pieces are this rank's rows in order;
 //   all_gather -> matmul(s)   the local rows split in N; gather i+1 runs under the GEMMs of
-//                             chunk i; each gathered chunk is [G, c] rows, put back in order
-//                             by concatenating along c under a [G, Sloc] view.
+//                             chunk i; each gathered chunk is [G, c] rows: one GEMM per
+//                             block of c rows writes them in place, or, with non-unit dims
+//                             before the rows, one GEMM per chunk and a reordering concat
+//                             along c under a [G, Sloc] view.
 // Every chunk is an ordinary dsc.matmul and shard collective: dsc-interp runs the result on
 // simulated ranks, and dsc-schedule-collectives, after lowering, makes each chunk's
 // collective async on the communication stream with its wait before the next collective.
@@ -88,8 +90,9 @@ struct Candidate {
 
 class Chunker {
 public:
-  Chunker(const DeviceCeilings &device, int64_t chunks, bool explain)
-      : device(device), chunks(chunks), explain(explain) {}
+  /// `keepBatch`: the mesh has pipeline stages (a `pp` axis), whose micro-batches split dim 0.
+  Chunker(const DeviceCeilings &device, int64_t chunks, bool explain, bool keepBatch)
+      : device(device), chunks(chunks), explain(explain), keepBatch(keepBatch) {}
 
   /// Collectives are listed first and matched when their turn comes: a rewrite erases GEMMs
   /// another collective's match may have named, but only its own collective.
@@ -122,6 +125,7 @@ private:
   const DeviceCeilings &device;
   int64_t chunks;
   bool explain;
+  bool keepBatch;
 };
 
 std::optional<Candidate> Chunker::match(Operation *op) {
@@ -143,7 +147,13 @@ std::optional<Candidate> Chunker::match(Operation *op) {
       c.rows = a.getDimSize(c.dim) / c.groups;
       return c;
     }
-    // all_reduce: every row of a, flattened to [rows, K] (a view), so chunks are contiguous.
+    // all_reduce: every row of a, flattened to [rows, K] (a view), so chunks are contiguous;
+    // under pipeline stages, the tokens only: micro-batching splits dim 0, the batch.
+    if (keepBatch && a.getRank() > 2) {
+      c.dim = a.getRank() - 2;
+      c.rows = a.getDimSize(c.dim);
+      return c;
+    }
     c.flatten = true;
     c.rows = a.getNumElements() / a.getDimSize(a.getRank() - 1);
     return c;
@@ -282,24 +292,43 @@ SmallVector<Value> Chunker::build(OpBuilder &b, Candidate &c, int64_t n,
 
   auto gather = cast<shard::AllGatherOp>(c.collective);
   int64_t g = cast<RankedTensorType>(gather.getType()).getDimSize(c.dim) / c.rows;
+  // With only size-1 dims before the rows, each gathered chunk's G blocks of c rows are
+  // contiguous rows of the result: one GEMM per block writes them in place (views after
+  // dsc-fold-contiguous-copies), where one GEMM per chunk would need a reordering copy.
+  bool perBlock =
+      llvm::all_of(cast<RankedTensorType>(gather.getType()).getShape().take_front(c.dim),
+                   [](int64_t d) { return d == 1; });
+  int64_t blocks = perBlock ? g : 1;
   SmallVector<Value> xs;
   splitRowsOf(b, loc, gather.getInput(), c.dim, /*groups=*/1, n, xs, created);
+  // Addend pieces in the products' order: per block, rows r Sloc + i c (piece r n + i);
+  // else [G, c] rows per chunk.
   SmallVector<SmallVector<Value>> addends(c.matmuls.size());
   for (auto [m, pieces] : llvm::zip(c.matmuls, addends))
     if (m.getAddend())
-      splitRowsOf(b, loc, m.getAddend(), c.dim, g, n, pieces, created);
+      splitRowsOf(b, loc, m.getAddend(), c.dim, perBlock ? 1 : g, perBlock ? g * n : n, pieces,
+                  created);
   // Gather i + 1 is issued before the GEMMs of chunk i, which it runs under.
   SmallVector<Value> gathered = {cloneCollective(xs[0], g * (c.rows / n))};
-  SmallVector<SmallVector<Value>> products(c.matmuls.size());
+  // products[j][r * n + i]: GEMM j on block r of chunk i (r = 0 without per-block GEMMs).
+  SmallVector<SmallVector<Value>> products(c.matmuls.size(),
+                                           SmallVector<Value>(blocks * n, Value()));
   for (int64_t i = 0; i < n; ++i) {
     if (i + 1 < n)
       gathered.push_back(cloneCollective(xs[i + 1], g * (c.rows / n)));
+    SmallVector<Value> rows = {gathered[i]};
+    if (perBlock) {
+      rows.clear();
+      splitRowsOf(b, loc, gathered[i], c.dim, /*groups=*/1, g, rows, created);
+    }
     for (auto [j, m] : llvm::enumerate(c.matmuls))
-      products[j].push_back(
-          cloneMatmul(m, gathered[i], addends[j].empty() ? Value() : addends[j][i]));
+      for (int64_t r = 0; r < blocks; ++r)
+        products[j][r * n + i] =
+            cloneMatmul(m, rows[r], addends[j].empty() ? Value() : addends[j][r * n + i]);
   }
-  return llvm::map_to_vector(
-      products, [&](ArrayRef<Value> p) { return joinRows(b, loc, p, c.dim, g, created); });
+  return llvm::map_to_vector(products, [&](ArrayRef<Value> p) {
+    return joinRows(b, loc, p, c.dim, perBlock ? 1 : g, created);
+  });
 }
 
 /// A split or concat with only size-1 dims before its axis: dsc-fold-contiguous-copies (-O1
@@ -334,6 +363,13 @@ double Chunker::predictedSeconds(Candidate &c, int64_t n, ArrayRef<Operation *> 
   }
   gemm /= static_cast<double>(n);
   comm /= static_cast<double>(n);
+  // A gather of a dim after non-unit dims lowers to NCCL and a transpose into place
+  // (LowerCollectives.cpp), both before the chunk's GEMMs: the transpose reads the gather at
+  // once, so dsc-schedule-collectives cannot run the gather under anything. No overlap.
+  auto x = cast<RankedTensorType>(c.collective->getOperand(0).getType());
+  if (c.gatherFirst &&
+      llvm::any_of(x.getShape().take_front(c.dim), [](int64_t d) { return d != 1; }))
+    return copies + static_cast<double>(n) * (gemm + comm);
   return copies + gemm + comm + static_cast<double>(n - 1) * std::max(gemm, comm);
 }
 
@@ -416,6 +452,16 @@ void Chunker::rewrite(Candidate &c) {
   c.matmuls.front().erase();
 }
 
+/// Whether the mesh has a `pp` axis of more than one stage (dsc-partition-pipeline's).
+bool hasPipelineAxis(ModuleOp module) {
+  for (auto grid : module.getOps<shard::GridOp>())
+    if (auto names = grid->getAttrOfType<ArrayAttr>(DscDialect::kMeshAxesAttr))
+      for (auto [name, size] : llvm::zip(names, grid.getShape()))
+        if (cast<StringAttr>(name).getValue() == "pp" && size > 1)
+          return true;
+  return false;
+}
+
 struct ChunkCollectiveMatmulPass
     : public dsc::impl::ChunkCollectiveMatmulPassBase<ChunkCollectiveMatmulPass> {
   using ChunkCollectiveMatmulPassBase::ChunkCollectiveMatmulPassBase;
@@ -434,7 +480,7 @@ struct ChunkCollectiveMatmulPass
                                  << ": expected 0 (cost model), 1 (off) or 2 to 64";
       return signalPassFailure();
     }
-    Chunker chunker(*ceilings, chunks, explain);
+    Chunker chunker(*ceilings, chunks, explain, hasPipelineAxis(getOperation()));
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal())
         chunker.run(func);

@@ -8,12 +8,15 @@
 // RUN: dsc-opt %s --split-input-file --dsc-chunk-collective-matmul="chunks=0 explain=true" --mlir-print-op-on-diagnostic=false 2>&1 >/dev/null | FileCheck %s --check-prefix=AUTO
 
 // Chunked IR equals the original on every simulated rank, with different inputs per rank (so
-// that a block put in another rank's place shows): the gather into two GEMMs (one with a
-// residual addend) on 2 ranks, a reduce_scatter of tokens and an all_reduce on 4.
+// that a block put in another rank's place shows): gathers into two GEMMs (one with a
+// residual addend) on 2 ranks (tokens after the batch: one GEMM per chunk) and 4 (rows after
+// a size-1 dim: one GEMM per rank block), a reduce_scatter of tokens and an all_reduce on 4.
 // RUN: rm -rf %t && mkdir -p %t/g %t/s
 // RUN: %python %S/Inputs/rank_inputs.py %t/g 2 x=2x4x32 r=2x8x16
 // RUN: dsc-interp %S/Inputs/chunk_gather_matmul.mlir --random-weights 1 --inputs %t/g --compare-pipeline='builtin.module(dsc-chunk-collective-matmul{chunks=2})' | FileCheck %s --check-prefix=INTERP2
 // RUN: dsc-interp %S/Inputs/chunk_gather_matmul.mlir --random-weights 1 --inputs %t/g --compare-pipeline='builtin.module(dsc-chunk-collective-matmul{chunks=4})' | FileCheck %s --check-prefix=INTERP2
+// RUN: mkdir -p %t/r && %python %S/Inputs/rank_inputs.py %t/r 4 x=1x8x32 r=1x32x16
+// RUN: dsc-interp %S/Inputs/chunk_gather_rows.mlir --random-weights 1 --inputs %t/r --compare-pipeline='builtin.module(dsc-chunk-collective-matmul{chunks=2})' | FileCheck %s --check-prefix=INTERP4
 // RUN: %python %S/Inputs/rank_inputs.py %t/s 4 x=2x8x32
 // RUN: dsc-interp %S/Inputs/chunk_reduce_scatter.mlir --random-weights 1 --inputs %t/s --compare-pipeline='builtin.module(dsc-chunk-collective-matmul{chunks=2})' | FileCheck %s --check-prefix=INTERP4
 // INTERP2-COUNT-4: ok {{.*}} rel_fro=0
@@ -97,8 +100,9 @@ func.func @reduce_scatter_rows(%x: tensor<16x64xbf16>) -> tensor<8x32xbf16> {
 
 // A gather of rows read by two GEMMs (q and k of sequence parallelism): gather 1 is issued
 // before the GEMMs of chunk 0, which it runs under. Each gathered chunk holds rows [4i, 4i+4)
-// of both ranks: the products go back in order as [G = 2, 4] blocks concatenated per rank.
-// The weight of the second GEMM is declared before the chunks that read it.
+// of both ranks' blocks; one GEMM per block writes rows 8r + 4i.. of the result, so the
+// products concatenate in order (rank-major, contiguous: views after lowering). The weight
+// of the second GEMM is declared before the chunks that read it.
 // CHECK-LABEL: func.func @all_gather_rows_two_gemms
 // CHECK-SAME:    (%[[X:.+]]: tensor<8x64xbf16>)
 // CHECK-DAG:     %[[WQ:.+]] = dsc.param "wq"
@@ -106,15 +110,18 @@ func.func @reduce_scatter_rows(%x: tensor<16x64xbf16>) -> tensor<8x32xbf16> {
 // CHECK:         %[[XS:.+]]:2 = dsc.split %[[X]] {axis = 0 : i64, sizes = array<i64: 4, 4>}
 // CHECK-NEXT:    %[[G0:.+]] = shard.all_gather %[[XS]]#0 on @mesh grid_axes = [0] gather_axis = 0 : tensor<4x64xbf16> -> tensor<8x64xbf16>
 // CHECK-NEXT:    %[[G1:.+]] = shard.all_gather %[[XS]]#1
-// CHECK-NEXT:    %[[Q0:.+]] = dsc.matmul %[[G0]], %[[WQ]] : (tensor<8x64xbf16>, tensor<64x32xbf16>) -> tensor<8x32xbf16>
-// CHECK-NEXT:    %[[K0:.+]] = dsc.matmul %[[G0]], %[[WK]]
-// CHECK-NEXT:    %[[Q1:.+]] = dsc.matmul %[[G1]], %[[WQ]]
-// CHECK-NEXT:    %[[K1:.+]] = dsc.matmul %[[G1]], %[[WK]]
-// CHECK-NEXT:    %[[QB0:.+]] = dsc.reshape %[[Q0]] : tensor<8x32xbf16> -> tensor<2x4x32xbf16>
-// CHECK-NEXT:    %[[QB1:.+]] = dsc.reshape %[[Q1]]
-// CHECK-NEXT:    %[[QC:.+]] = dsc.concat %[[QB0]], %[[QB1]] {axis = 1 : i64} : (tensor<2x4x32xbf16>, tensor<2x4x32xbf16>) -> tensor<2x8x32xbf16>
-// CHECK-NEXT:    %[[Q:.+]] = dsc.reshape %[[QC]] : tensor<2x8x32xbf16> -> tensor<16x32xbf16>
-// CHECK:         %[[K:.+]] = dsc.reshape %{{.+}} : tensor<2x8x32xbf16> -> tensor<16x32xbf16>
+// CHECK-NEXT:    %[[B0:.+]]:2 = dsc.split %[[G0]] {axis = 0 : i64, sizes = array<i64: 4, 4>}
+// CHECK-NEXT:    %[[Q00:.+]] = dsc.matmul %[[B0]]#0, %[[WQ]] : (tensor<4x64xbf16>, tensor<64x32xbf16>) -> tensor<4x32xbf16>
+// CHECK-NEXT:    %[[Q10:.+]] = dsc.matmul %[[B0]]#1, %[[WQ]]
+// CHECK-NEXT:    %[[K00:.+]] = dsc.matmul %[[B0]]#0, %[[WK]]
+// CHECK-NEXT:    %[[K10:.+]] = dsc.matmul %[[B0]]#1, %[[WK]]
+// CHECK-NEXT:    %[[B1:.+]]:2 = dsc.split %[[G1]]
+// CHECK-NEXT:    %[[Q01:.+]] = dsc.matmul %[[B1]]#0, %[[WQ]]
+// CHECK-NEXT:    %[[Q11:.+]] = dsc.matmul %[[B1]]#1, %[[WQ]]
+// CHECK-NEXT:    %[[K01:.+]] = dsc.matmul %[[B1]]#0, %[[WK]]
+// CHECK-NEXT:    %[[K11:.+]] = dsc.matmul %[[B1]]#1, %[[WK]]
+// CHECK-NEXT:    %[[Q:.+]] = dsc.concat %[[Q00]], %[[Q01]], %[[Q10]], %[[Q11]] {axis = 0 : i64}
+// CHECK-NEXT:    %[[K:.+]] = dsc.concat %[[K00]], %[[K01]], %[[K10]], %[[K11]] {axis = 0 : i64}
 // CHECK-NEXT:    return %[[Q]], %[[K]]
 // CHECK-NOT:     shard.all_gather
 shard.grid @mesh(shape = 2)
@@ -202,4 +209,20 @@ func.func @large_row_parallel(%x: tensor<4096x4096xbf16>) -> tensor<4096x4096xbf
   %p = dsc.matmul %x, %w : (tensor<4096x4096xbf16>, tensor<4096x4096xbf16>) -> tensor<4096x4096xbf16>
   %y = shard.all_reduce %p on @mesh grid_axes = [0] reduction = sum : tensor<4096x4096xbf16> -> tensor<4096x4096xbf16>
   return %y : tensor<4096x4096xbf16>
+}
+
+// -----
+
+// Under pipeline stages (a `pp` axis) micro-batching splits dim 0: the chunks split the
+// tokens (dim 1) instead of the flattened rows.
+// CHECK-LABEL: func.func @pipeline_keeps_the_batch
+// CHECK:         dsc.split %{{.+}} {axis = 1 : i64, sizes = array<i64: 4, 4>} : tensor<2x8x64xbf16> -> tensor<2x4x64xbf16>, tensor<2x4x64xbf16>
+// CHECK-COUNT-2: shard.all_reduce %{{.+}} : tensor<2x4x128xbf16>
+// CHECK:         dsc.concat %{{.+}}, %{{.+}} {axis = 1 : i64} : (tensor<2x4x128xbf16>, tensor<2x4x128xbf16>) -> tensor<2x8x128xbf16>
+shard.grid @mesh(shape = 2x2) {dsc.mesh_axes = ["pp", "tp"]}
+func.func @pipeline_keeps_the_batch(%x: tensor<2x8x64xbf16>) -> tensor<2x8x128xbf16> {
+  %w = dsc.param "w" : tensor<64x128xbf16>
+  %p = dsc.matmul %x, %w : (tensor<2x8x64xbf16>, tensor<64x128xbf16>) -> tensor<2x8x128xbf16>
+  %y = shard.all_reduce %p on @mesh grid_axes = [1] reduction = sum : tensor<2x8x128xbf16> -> tensor<2x8x128xbf16>
+  return %y : tensor<2x8x128xbf16>
 }
