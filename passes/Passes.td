@@ -225,6 +225,48 @@ def ScheduleCollectivesPass : Pass<"dsc-schedule-collectives", "mlir::ModuleOp">
   let dependentDialects = ["::dsc::plan::PlanDialect"];
 }
 
+def ChunkCollectiveMatmulPass : Pass<"dsc-chunk-collective-matmul", "mlir::ModuleOp"> {
+  let summary = "Splits TP GEMM + collective pairs into chunks whose transfers overlap GEMMs";
+  let description = [{
+    On partitioned IR (after `dsc-shard`): a `dsc.matmul` whose only user is a
+    `shard.all_reduce` or `shard.reduce_scatter` (rows), or a `shard.all_gather` of rows read
+    only as the `a` of `dsc.matmul`s, is split along the token rows into N chunks: N GEMMs
+    and N collectives interleaved so that each chunk's transfer can run under another
+    chunk's GEMM (after lowering, `dsc-schedule-collectives` makes them async), the results
+    concatenated back in row order. With `chunks` = 0 the cost model (CostModel.h) picks N in
+    2, 4, 8 per pair, or leaves it whole unless chunking is predicted to save 5%; `chunks` =
+    1 turns the pass off; N >= 2 chunks every pair whose rows N divides. Left alone:
+    transposed `a`, batched weights, fp8 scaled matmuls, gathers or scatters of the GEMM's
+    contraction or column dim. `dsc` runs it at -O2 after the fusions (an addend folded by
+    `dsc-fuse-gemm-epilogue` is split with the rows), or at any level with
+    `--tp-comm-chunks=N`. With `explain`, a remark at each pair gives N and the predicted
+    times.
+  }];
+  let options = [
+    Option<"chunks", "chunks", "int64_t", /*default=*/"0",
+           "Chunks per pair: 0 = chosen by the cost model, 1 = off, 2 to 64 = fixed">,
+    Option<"device", "device", "std::string", /*default=*/"\"h100\"",
+           "Device whose ceilings the cost model uses (CostModel.h)">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "A remark at each GEMM + collective pair: its chunks and predicted times">,
+  ];
+  let dependentDialects = ["::dsc::DscDialect", "::mlir::shard::ShardDialect"];
+}
+
+def FoldContiguousCopiesPass : Pass<"dsc-fold-contiguous-copies", "mlir::ModuleOp"> {
+  let summary = "Makes contiguous slices views and writes contiguous concats in place";
+  let description = [{
+    On the plan right after `dsc-lower-to-plan`: a `slice` launch whose elements are one
+    contiguous run of its input becomes a `plan.view` at the run's byte offset; a `concat`
+    launch along a dim with only size-1 dims before it is removed and each input's
+    allocation becomes a view of the result at its offset, so the producers write the result
+    in place. Offsets must be multiples of 256 bytes (the buffer alignment). Row chunks of
+    `dsc-chunk-collective-matmul` and splits of rows cost no copy after it. `dsc` runs it at
+    -O1 and above.
+  }];
+  let dependentDialects = ["::dsc::plan::PlanDialect"];
+}
+
 def PlanMemoryPass : Pass<"dsc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Places plan buffers: one arena by liveness, a parameter region";
   let description = [{

@@ -80,13 +80,7 @@ prepare)
   echo "prepared $out"
   ;;
 run)
-  export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  # NCCL: the toolkit's, else the one PyTorch ships.
-  if ! ldconfig -p | grep -q libnccl.so.2 && [[ ! -e /usr/local/cuda/lib64/libnccl.so.2 ]]; then
-    nccl=$(python3 -c 'import nvidia.nccl, os; print(os.path.dirname(nvidia.nccl.__file__) + "/lib")' 2>/dev/null)
-    [[ -n $nccl ]] && export LD_LIBRARY_PATH=$nccl:$LD_LIBRARY_PATH
-  fi
-  export LD_LIBRARY_PATH=/usr/local/cuda/lib64:$LD_LIBRARY_PATH
+  source scripts/nccl-env.sh
   # cuDNN for llama_layer's attention (--attention=auto picks cuDNN where it can).
   source scripts/cudnn-env.sh
   dsrun=.device/bin/dsrun

@@ -34,6 +34,9 @@ CASES = [
     (LLAMA4, "pp=4,dp=1,tp=1", "hints", 2, "-O0"), (LLAMA4, "pp=2,dp=2,tp=1", "hints", 1, "-O0"),
     (LLAMA4, "pp=2,dp=2,tp=2", "hints", 1, "-O2"),
     (LLAMA4, "pp=2,dp=1,tp=2", "hints", 2, "-O0"),
+    # TP pairs chunked (dsc-chunk-collective-matmul) along the tokens, the batch left to the
+    # micro-batches.
+    (LLAMA4, "pp=2,dp=1,tp=2", "hints", 2, "-O0 --tp-comm-chunks=2"),
 ]
 
 
@@ -44,7 +47,7 @@ def run_case(args, example, mesh, mode, microbatches, opt, work):
     sharded.run([args.dsc_interp, model, *dims, "--random-weights", "1", "--seed", "5",
                  "--save-inputs", inputs, "--out", ref])
     piped = os.path.join(work, "pipelined.mlir")
-    sharded.run([args.dsc, model, *dims, "--mesh", mesh, "--parallel=" + mode, opt,
+    sharded.run([args.dsc, model, *dims, "--mesh", mesh, "--parallel=" + mode, *opt.split(),
                  "--microbatches", str(microbatches), "--emit=mlir", "-o", piped])
     ir = open(piped).read()
     axes = [(a.split("=")[0], int(a.split("=")[1])) for a in mesh.split(",")]

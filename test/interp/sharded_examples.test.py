@@ -134,7 +134,8 @@ def coordinates(rank, sizes):
     return list(reversed(coords))
 
 
-def run_case(args, example, mesh, mode, work):
+def run_case(args, example, mesh, mode, work, flags=()):
+    """`flags`: more dsc options for the sharded build (chunked_examples.test.py's)."""
     name, model, dims, tolerance = example
     model = os.path.join(SRC, model)
     inputs, ref, out = (os.path.join(work, d) for d in ("in", "ref", "out"))
@@ -142,7 +143,7 @@ def run_case(args, example, mesh, mode, work):
          "--save-inputs", inputs, "--out", ref])
     sharded = os.path.join(work, "sharded.mlir")
     run([args.dsc, model, *dims, "--mesh", mesh, *MODES[mode], "-O0", "--emit=mlir",
-         "-o", sharded])
+         *flags, "-o", sharded])
     ir = open(sharded).read()
     axes = [(a.split("=")[0], int(a.split("=")[1])) for a in mesh.split(",")]
     sizes = [s for _, s in axes]

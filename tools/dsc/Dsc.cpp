@@ -161,6 +161,14 @@ cl::opt<int64_t> microbatches(
              "micro-batches, run fill-and-drain over the stages (docs/pipeline.md)"),
     cl::value_desc("M"), cl::init(1), cl::cat(dscCategory));
 
+cl::opt<int64_t> tpCommChunks(
+    "tp-comm-chunks",
+    cl::desc("Split each tensor-parallel GEMM + collective pair (matmul -> all_reduce / "
+             "reduce_scatter, all_gather -> matmul) into N chunks along the token rows, so "
+             "that chunks' transfers run under other chunks' GEMMs: 0 = N chosen per pair by "
+             "the cost model (the default at -O2), 1 = off, 2 to 64 = fixed (at any -O)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(dscCategory));
+
 OwningOpRef<ModuleOp> loadModel(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   std::string error;
   auto file = openInputFile(inputFilename, &error);
@@ -251,6 +259,14 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     // Then fp8 quantization into the fusions that produce its input (after the groups form).
     pm.addPass(dsc::createFuseQuantizePass());
   }
+  // TP collectives chunked under their GEMMs, after the fusions so that a residual folded
+  // into a GEMM is split with its rows (a no-op without shard collectives).
+  if (optLevel >= 2 || tpCommChunks.getNumOccurrences()) {
+    dsc::ChunkCollectiveMatmulPassOptions chunking;
+    chunking.chunks = tpCommChunks;
+    chunking.explain = explain;
+    pm.addPass(dsc::createChunkCollectiveMatmulPass(chunking));
+  }
   // Pipeline stages last: the cost model sees the fused kernels, and no later pass drops the
   // stage attributes (docs/pipeline.md).
   dsc::PartitionPipelinePassOptions pipelining;
@@ -262,6 +278,8 @@ LogicalResult runPipeline(ModuleOp module, MLIRContext &context) {
     lowering.attention = attentionBackend;
     lowering.explain = explain;
     pm.addPass(dsc::createLowerToPlanPass(lowering));
+    if (optLevel >= 1)
+      pm.addPass(dsc::createFoldContiguousCopiesPass());
     // Collectives behind independent compute, before memory planning sees their waits.
     if (optLevel >= 2)
       pm.addPass(dsc::createScheduleCollectivesPass());
@@ -357,6 +375,11 @@ int main(int argc, char **argv) {
       attentionBackend != "generated") {
     llvm::errs() << "dsc: --attention=" << attentionBackend
                  << ": expected auto, cudnn or generated\n";
+    return 1;
+  }
+  if (tpCommChunks < 0 || tpCommChunks > 64) {
+    llvm::errs() << "dsc: --tp-comm-chunks=" << tpCommChunks
+                 << ": expected 0 (cost model), 1 (off) or 2 to 64\n";
     return 1;
   }
   if (emitKind == EmitKind::Artifact && outputFilename == "-") {
