@@ -28,6 +28,31 @@ bool isPipelineTransfer(const fb::Artifact &a, const fb::Collective &c) {
          sizeOf(c.mesh_axes()) == 1 && c.mesh_axes()->Get(0) == a.pipeline()->mesh_axis();
 }
 
+/// A micro-batch's receives are posted before its compute starts; its sends after that (a
+/// send on the communication stream may start before the rest of the compute: its event
+/// orders it after the step that wrote its buffer).
+absl::Status checkMicrobatchOrder(const RankSteps &seen, int64_t rank) {
+  for (const auto &[key, span] : seen.span) {
+    auto [action, stage, mb] = key;
+    if (action != PipelineAction::Forward)
+      continue;
+    auto recv = seen.span.find({PipelineAction::RecvForward, stage, mb});
+    auto send = seen.span.find({PipelineAction::SendForward, stage, mb});
+    if (recv != seen.span.end() && recv->second.second > span.first)
+      return absl::InvalidArgumentError(
+          absl::StrCat("pipeline rank ", rank, ": step ", recv->second.second, " (",
+                       formatStep({PipelineAction::RecvForward, stage, mb}), ") comes after step ",
+                       span.first, " (", formatStep({PipelineAction::Forward, stage, mb}), ")"));
+    if (send != seen.span.end() && send->second.first < span.first)
+      return absl::InvalidArgumentError(
+          absl::StrCat("pipeline rank ", rank, ": step ", send->second.first, " (",
+                       formatStep({PipelineAction::SendForward, stage, mb}), ") comes before step ",
+                       span.first, " (", formatStep({PipelineAction::Forward, stage, mb}), ")"));
+  }
+  return absl::OkStatus();
+}
+
+/// The steps of pipeline rank `rank` against its schedule (checkPipelinePlan).
 absl::Status checkRank(const fb::Artifact &a, const PipelineSchedule &s, int64_t rank) {
   RankSteps seen;
   std::vector<bool> recorded(a.num_events(), false);
@@ -85,27 +110,7 @@ absl::Status checkRank(const fb::Artifact &a, const PipelineSchedule &s, int64_t
     return absl::InvalidArgumentError(
         absl::StrCat("pipeline rank ", rank, ": the plan's transfers are ",
                      describe(seen.transfers), ", its schedule's ", describe(transfers)));
-  // A micro-batch's receives are posted before its compute starts; its sends after that (a
-  // send on the communication stream may start before the rest of the compute: its event
-  // orders it after the step that wrote its buffer).
-  for (const auto &[key, span] : seen.span) {
-    auto [action, stage, mb] = key;
-    if (action != PipelineAction::Forward)
-      continue;
-    auto recv = seen.span.find({PipelineAction::RecvForward, stage, mb});
-    auto send = seen.span.find({PipelineAction::SendForward, stage, mb});
-    if (recv != seen.span.end() && recv->second.second > span.first)
-      return absl::InvalidArgumentError(
-          absl::StrCat("pipeline rank ", rank, ": step ", recv->second.second, " (",
-                       formatStep({PipelineAction::RecvForward, stage, mb}), ") comes after step ",
-                       span.first, " (", formatStep({PipelineAction::Forward, stage, mb}), ")"));
-    if (send != seen.span.end() && send->second.first < span.first)
-      return absl::InvalidArgumentError(
-          absl::StrCat("pipeline rank ", rank, ": step ", send->second.first, " (",
-                       formatStep({PipelineAction::SendForward, stage, mb}), ") comes before step ",
-                       span.first, " (", formatStep({PipelineAction::Forward, stage, mb}), ")"));
-  }
-  return absl::OkStatus();
+  return checkMicrobatchOrder(seen, rank);
 }
 
 } // namespace
