@@ -9,7 +9,10 @@
 
 #include "codegen/ArtifactWriter.h"
 
+#include "passes/PipelineToPlan.h"
 #include "runtime/artifact/Artifact.h"
+
+#include "ir/DscDialect.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -57,8 +60,9 @@ private:
   /// Per launch: its index in `kernels` and its kernel's index in the module.
   llvm::DenseMap<Operation *, size_t> launchIndex;
   llvm::DenseMap<Operation *, uint32_t> kernelOfLaunch;
-  /// Per stream, the events of plan.waits not yet given to a step.
-  std::map<uint32_t, std::vector<uint32_t>> pendingWaits;
+  /// Per stream and pipeline stage (-1: none), the events of plan.waits not yet given to a
+  /// step: a rank runs one stage's steps only, so a wait goes to a step of its own stage.
+  std::map<std::pair<uint32_t, int64_t>, std::vector<uint32_t>> pendingWaits;
 
   uint32_t addBuffer(Value value, fb::BufferKind kind,
                      std::optional<int64_t> offset);
@@ -285,8 +289,12 @@ LogicalResult ArtifactBuilder::addStep(Operation *op) {
         c.bytes = plan::bufferBytes(o.getSrc().getType());
         step->op.Set(std::move(c));
       });
+  if (std::optional<int64_t> stage = pipelineStageOf(op))
+    step->stage = static_cast<int32_t>(*stage);
+  if (auto microbatch = op->getAttrOfType<IntegerAttr>(plan::PlanDialect::kMicrobatchAttr))
+    step->microbatch = static_cast<int32_t>(microbatch.getInt());
   // The plan.waits before this step on its stream (addWait).
-  std::vector<uint32_t> &waits = pendingWaits[step->stream];
+  std::vector<uint32_t> &waits = pendingWaits[{step->stream, step->stage}];
   step->wait_events.insert(step->wait_events.end(), waits.begin(), waits.end());
   waits.clear();
   a.num_streams = std::max<uint32_t>(a.num_streams, step->stream + 1);
@@ -321,6 +329,9 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
               a.params.back()->mesh_coords = o.getMeshCoords();
               if (auto split = o.getSplitAxesAttr())
                 a.params.back()->split_axes = splitAxes(split);
+              if (auto stages = o->getAttrOfType<DenseI64ArrayAttr>(plan::PlanDialect::kStagesAttr))
+                for (int64_t stage : stages.asArrayRef())
+                  a.params.back()->stages.push_back(static_cast<uint32_t>(stage));
               return success();
             })
             .Case([&](plan::InputOp o) {
@@ -354,7 +365,8 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
                   plan::CollectiveOp>([&](Operation *o) { return addStep(o); })
             .Case([&](plan::WaitOp o) {
               // No step of its own: the next step on its stream waits (PlanOps.td).
-              pendingWaits[o.getStream()].push_back(o.getEvent());
+              pendingWaits[{o.getStream(), pipelineStageOf(o).value_or(-1)}].push_back(
+                  o.getEvent());
               return success();
             })
             .Case<plan::ViewOp, func::ReturnOp>([](Operation *) { return success(); })
@@ -396,6 +408,33 @@ void ArtifactBuilder::addModule(const std::vector<Cubin> &cubins) {
   a.modules.push_back(std::move(module));
 }
 
+/// The schedule of a pipelined @main (dsc.pipeline) as the artifact's Pipeline table.
+LogicalResult addPipeline(func::FuncOp main, fb::ArtifactT &a) {
+  FailureOr<std::optional<PipelineSchedule>> schedule = readPipelineSchedule(main);
+  if (failed(schedule))
+    return failure();
+  if (!*schedule)
+    return success();
+  auto dict = main->getAttrOfType<DictionaryAttr>(DscDialect::kPipelineAttr);
+  auto axis = dict.getAs<IntegerAttr>("axis");
+  if (!axis)
+    return main.emitOpError("has a dsc.pipeline without its grid 'axis'");
+  auto p = std::make_unique<fb::PipelineT>();
+  p->schedule = (*schedule)->kind;
+  p->mesh_axis = static_cast<uint32_t>(axis.getInt());
+  p->microbatches = static_cast<uint32_t>((*schedule)->microbatches);
+  p->placement = (*schedule)->placement;
+  p->chain_length = (*schedule)->chainLength;
+  for (const std::vector<PipelineStep> &steps : (*schedule)->steps) {
+    auto rank = std::make_unique<fb::PipelineRankT>();
+    for (const PipelineStep &step : steps)
+      rank->steps.push_back(formatStep(step));
+    p->ranks.push_back(std::move(rank));
+  }
+  a.pipeline = std::move(p);
+  return success();
+}
+
 int64_t moduleAttr(ModuleOp module, StringRef name) {
   auto attr = module->getAttrOfType<IntegerAttr>(name);
   return attr ? attr.getInt() : 0;
@@ -429,6 +468,8 @@ FailureOr<fb::ArtifactT> buildArtifact(ModuleOp module,
       a.mesh->axis_names.push_back(axis.str());
     a.mesh->shape.assign(mesh->shape.begin(), mesh->shape.end());
   }
+  if (failed(addPipeline(main, a)))
+    return failure();
   ArtifactBuilder builder(kernels, a);
   if (failed(builder.run(main)))
     return failure();
@@ -489,6 +530,8 @@ std::vector<uint8_t> serializeArtifact(const fb::ArtifactT &artifact) {
   auto steps = packAll<fb::Step>(fbb, artifact.steps);
   auto mesh =
       artifact.mesh ? fb::Mesh::Pack(fbb, artifact.mesh.get()) : flatbuffers::Offset<fb::Mesh>();
+  auto pipeline = artifact.pipeline ? fb::Pipeline::Pack(fbb, artifact.pipeline.get())
+                                    : flatbuffers::Offset<fb::Pipeline>();
   // Every field of Artifact.fbs's Artifact; a field appended there must be
   // added here too.
   fb::ArtifactBuilder root(fbb);
@@ -508,6 +551,8 @@ std::vector<uint8_t> serializeArtifact(const fb::ArtifactT &artifact) {
   root.add_num_events(artifact.num_events);
   if (artifact.mesh)
     root.add_mesh(mesh);
+  if (artifact.pipeline)
+    root.add_pipeline(pipeline);
   fbb.Finish(root.Finish(), fb::ArtifactIdentifier());
   return std::vector<uint8_t>(fbb.GetBufferPointer(),
                               fbb.GetBufferPointer() + fbb.GetSize());

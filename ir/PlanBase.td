@@ -48,6 +48,12 @@ def Plan_Dialect : Dialect {
     static constexpr llvm::StringLiteral kArenaBytesAttr = "plan.arena_bytes";
     static constexpr llvm::StringLiteral kParamBytesAttr = "plan.param_bytes";
     static constexpr llvm::StringLiteral kPeakActivationBytesAttr = "plan.peak_activation_bytes";
+    /// Pipelined plans (docs/pipeline.md): on a step (and a plan.wait), the pipeline stage
+    /// whose ranks run it and the micro-batch it works on; on a plan.param, the stages that
+    /// read it (`plan.stages = array<i64: 0, 1>`).
+    static constexpr llvm::StringLiteral kStageAttr = "plan.stage";
+    static constexpr llvm::StringLiteral kMicrobatchAttr = "plan.microbatch";
+    static constexpr llvm::StringLiteral kStagesAttr = "plan.stages";
   }];
 }
 

@@ -5,6 +5,10 @@
 // runtime/schema/Artifact.fbs; `plan.wait` (the end of an async collective) is no step but
 // an event the next step of its stream waits for.
 //
+// Pipelined plans (docs/pipeline.md) tag each step and plan.wait with the discardable
+// attributes `plan.stage` and `plan.microbatch`, and each plan.param with `plan.stages`
+// (PlanDialect's kStageAttr, kMicrobatchAttr, kStagesAttr): a rank runs its stage's steps only.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef DSC_PLAN_OPS_TD

@@ -13,8 +13,12 @@
 // Collectives over a mesh axis of size 1 still go through NCCL (a world of one is cheap and
 // keeps one path).
 //
+// A pipeline's shard.send / shard.recv (dsc-partition-pipeline) become a `send` / `recv`
+// collective over the same grid axes, with the in-group index of the other rank as `peer`;
+// the send's result (which only ties the pair in the IR) has no buffer.
+//
 // Left alone with an error: the process-index ops (their result depends on the rank, which
-// the SPMD plan does not bake in), send / recv (pipeline stages come later), and
+// the SPMD plan does not bake in), send / recv with a dynamic or missing peer, and
 // reductions into another element type.
 //
 //===----------------------------------------------------------------------===//
@@ -69,6 +73,10 @@ private:
   void scatter(Value tensor, Value result, ArrayRef<shard::GridAxis> axes, int64_t k,
                plan::Reduction reduction, shard::GridOp grid);
   LogicalResult lowerAllToAll(shard::AllToAllOp c);
+  /// A send or recv to the rank at `peer` (in-group coordinates along `axes`).
+  LogicalResult lowerTransfer(Operation *c, shard::GridOp grid, plan::CollectiveKind kind,
+                              Value send, Value recv, ArrayRef<shard::GridAxis> axes,
+                              ArrayRef<int64_t> peer, bool dynamic);
   /// `src` read as `shape`, with dimension `from` moved to position `to`, written to `dst`
   /// (which holds as many elements); a view-only move needs no kernel.
   void moveDim(Value src, ArrayRef<int64_t> shape, int64_t from, int64_t to, Value dst);
@@ -249,6 +257,25 @@ LogicalResult CollectiveLowering::lowerAllToAll(shard::AllToAllOp c) {
   return success();
 }
 
+LogicalResult CollectiveLowering::lowerTransfer(Operation *c, shard::GridOp grid,
+                                                plan::CollectiveKind kind, Value send, Value recv,
+                                                ArrayRef<shard::GridAxis> axes,
+                                                ArrayRef<int64_t> peer, bool dynamic) {
+  if (!grid)
+    return c->emitOpError("has no grid");
+  if (dynamic || peer.size() != axes.size())
+    return c->emitOpError("needs a static peer on every grid axis to be lowered to NCCL");
+  int64_t index = 0;
+  for (auto [axis, coordinate] : llvm::zip(axes, peer)) {
+    if (coordinate < 0 || coordinate >= grid.getShape()[axis])
+      return c->emitOpError("has peer coordinate ")
+             << coordinate << " on grid axis " << axis << " of size " << grid.getShape()[axis];
+    index = index * grid.getShape()[axis] + coordinate;
+  }
+  collective(kind, std::nullopt, send, recv, axes, static_cast<int32_t>(index));
+  return success();
+}
+
 LogicalResult CollectiveLowering::run() {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](shard::AllReduceOp c) -> LogicalResult {
@@ -279,10 +306,22 @@ LogicalResult CollectiveLowering::run() {
         return success();
       })
       .Case([&](shard::AllSliceOp c) { return lowerAllSlice(c); })
+      .Case([&](shard::SendOp c) {
+        return lowerTransfer(c, shard::getGrid(c, symbols), plan::CollectiveKind::send,
+                             hooks.bufferOf(c.getInput()), Value(), c.getGridAxes(),
+                             c.getDestination(), !c.getDestinationDynamic().empty());
+      })
+      .Case([&](shard::RecvOp c) {
+        std::optional<ArrayRef<int64_t>> source = c.getSource();
+        return lowerTransfer(c, shard::getGrid(c, symbols), plan::CollectiveKind::recv, Value(),
+                             hooks.dest(c.getResult()), c.getGridAxes(),
+                             source.value_or(ArrayRef<int64_t>()),
+                             !c.getSourceDynamic().empty() || !source);
+      })
       .Default([&](Operation *other) {
         return other->emitOpError(
             "has no lowering to the execution plan (NCCL collectives: all_reduce, all_gather, "
-            "reduce_scatter, all_to_all, broadcast, all_slice)");
+            "reduce_scatter, all_to_all, broadcast, all_slice, send, recv)");
       });
 }
 

@@ -18,6 +18,7 @@
 #include "passes/Passes.h"
 
 #include "passes/LowerCollectives.h"
+#include "passes/PipelineToPlan.h"
 
 #include "ir/DscDialect.h"
 #include "ir/PlanDialect.h"
@@ -162,20 +163,34 @@ LogicalResult FuncLowering::run() {
   auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
   if (!ret)
     return func.emitOpError("must end in func.return to be lowered to a plan");
+  // A pipelined function: its stages in order, its steps tagged (PipelineToPlan.h).
+  PipelinePlanning pipeline;
+  if (failed(pipeline.prepare(func)))
+    return failure();
 
   SmallVector<Operation *> graph =
       llvm::map_to_vector(body.without_terminator(), [](Operation &op) { return &op; });
   b.setInsertionPointToStart(&body);
   bindArgumentsAndResults(ret);
+  // The ops lowering `op` made: from after the op before it up to `op`.
+  auto madeBefore = [&](Operation *op, Operation *prev) {
+    return prev ? std::next(prev->getIterator()) : body.begin();
+  };
   for (Operation *op : graph) {
     b.setInsertionPoint(op);
+    Operation *prev = op->getPrevNode();
     if (failed(lowerOp(op)))
       return failure();
+    if (pipeline.active())
+      pipeline.tag(op, madeBefore(op, prev), op->getIterator());
   }
   b.setInsertionPoint(ret);
+  Operation *beforeCopies = ret->getPrevNode();
   for (auto [tensor, output] : finalCopies)
     plan::CopyOp::create(b, ret.getLoc(), buffers.lookup(tensor), output, /*stream=*/0,
                          /*wait_events=*/nullptr, /*record_event=*/nullptr);
+  if (pipeline.active())
+    pipeline.finish(func, madeBefore(ret, beforeCopies), ret->getIterator());
   func::ReturnOp::create(b, ret.getLoc());
   ret.erase();
   for (Operation *op : llvm::reverse(graph))

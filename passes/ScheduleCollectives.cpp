@@ -21,12 +21,18 @@
 // collective with no compute step it could run under stays on stream 0 as it was. Left alone:
 // plans without collectives, and steps that are already on another stream.
 //
+// In a pipelined plan (steps tagged `plan.stage`, stage after stage: PipelineToPlan.h) a
+// rank runs one stage's steps only, so a collective is scheduled among the steps of its own
+// stage: its start, its event's producer and its wait never cross into another stage, and the
+// wait carries the stage too.
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
 #include "ir/CostModel.h"
 #include "ir/PlanDialect.h"
+#include "passes/PipelineToPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -124,6 +130,11 @@ bool isCompute(Operation *op) {
   return isStep(op) && !isa<plan::CollectiveOp>(op) && streamOf(op) == 0;
 }
 
+/// A step or wait of another pipeline stage than `c` (never, in a plan without stages).
+bool otherStage(Operation *op, Operation *c) {
+  return (isStep(op) || isa<plan::WaitOp>(op)) && pipelineStageOf(op) != pipelineStageOf(c);
+}
+
 class Scheduler {
 public:
   Scheduler(func::FuncOp func, const DeviceCeilings &device) : func(func), device(device) {}
@@ -142,21 +153,34 @@ public:
   }
 
 private:
-  /// Moves `c` above every op it may pass; returns where it was.
+  /// Moves `c` above every op it may pass, with the fresh buffers it writes (a recv's
+  /// plan.alloc, which lowering put just before it); returns where it was.
   Operation *hoist(plan::CollectiveOp c, ArrayRef<Access> buffers) {
     Operation *next = c->getNextNode();
     Operation *above = c;
+    carried.clear();
     for (Operation *prev = c->getPrevNode(); prev; prev = prev->getPrevNode()) {
       bool defines =
           llvm::any_of(c->getOperands(), [&](Value v) { return v.getDefiningOp() == prev; });
-      if (defines || isa<plan::CollectiveOp, plan::WaitOp>(prev) ||
+      if (defines && isa<plan::AllocOp>(prev)) {
+        carried.push_back(prev);
+        continue;
+      }
+      if (defines || isa<plan::CollectiveOp, plan::WaitOp>(prev) || otherStage(prev, c) ||
           conflict(accessesOf(prev), buffers))
         break;
       above = prev;
     }
     if (above != c)
-      c->moveBefore(above);
+      moveWithBuffers(c, above);
     return next;
+  }
+
+  /// Moves `c`, and the buffers hoist() carries with it, before `pos`.
+  void moveWithBuffers(plan::CollectiveOp c, Operation *pos) {
+    c->moveBefore(pos);
+    for (Operation *alloc : llvm::reverse(carried))
+      alloc->moveBefore(c);
   }
 
   /// The op the wait goes before, and the predicted compute seconds between start and it.
@@ -167,7 +191,8 @@ private:
     for (; pos && !pos->hasTrait<OpTrait::IsTerminator>(); pos = pos->getNextNode()) {
       // The next collective is still synchronous on stream 0: two NCCL calls in flight on two
       // streams could run in different orders on different ranks, so it ends the overlap.
-      if (covered >= needed || isa<plan::CollectiveOp>(pos) || conflict(accessesOf(pos), buffers))
+      if (covered >= needed || isa<plan::CollectiveOp>(pos) || otherStage(pos, c) ||
+          conflict(accessesOf(pos), buffers))
         break;
       if (isCompute(pos))
         covered += estimateStepCost(pos, device).seconds;
@@ -231,13 +256,17 @@ private:
         pullUp(c, waitBefore, needed - covered) > 0)
       std::tie(waitBefore, covered) = findWait(c, buffers, needed);
     if (covered == 0) { // nothing to run under it
-      c->moveBefore(wasBefore);
+      moveWithBuffers(c, wasBefore);
       return;
     }
     Builder b(c.getContext());
+    // The last step before it on the compute stream, a synchronous collective too: the
+    // start then also runs after that collective, so that two never run at once.
     Operation *producer = c->getPrevNode();
-    while (producer && !isCompute(producer))
+    while (producer && !(isStep(producer) && streamOf(producer) == 0) && !otherStage(producer, c))
       producer = producer->getPrevNode();
+    if (producer && otherStage(producer, c))
+      producer = nullptr;
     if (producer) {
       std::optional<int32_t> e = recordedEvent(producer);
       if (!e) {
@@ -251,7 +280,9 @@ private:
     c.setRecordEventAttr(b.getI32IntegerAttr(done));
     OpBuilder builder(waitBefore);
     SmallVector<Value> held(c->getOperands());
-    builder.create<plan::WaitOp>(c.getLoc(), done, held, /*stream=*/0);
+    auto wait = builder.create<plan::WaitOp>(c.getLoc(), done, held, /*stream=*/0);
+    if (Attribute stage = c->getAttr(plan::PlanDialect::kStageAttr))
+      wait->setAttr(plan::PlanDialect::kStageAttr, stage);
   }
 
   static constexpr int32_t kCommunicationStream = 1;
@@ -259,6 +290,8 @@ private:
   func::FuncOp func;
   const DeviceCeilings &device;
   int32_t nextEvent = 0;
+  /// The allocations hoist() moves along with the collective it hoists (last first).
+  SmallVector<Operation *> carried;
 };
 
 struct ScheduleCollectivesPass

@@ -2,6 +2,8 @@
 
 #include "runtime/artifact/ArtifactCheck.h"
 
+#include "runtime/artifact/PipelinePlan.h"
+
 #include "runtime/support/Fp8Layout.h"
 
 #include "runtime/support/DType.h"
@@ -76,7 +78,10 @@ public:
         checkTensors(a.inputs(), fb::BufferKind::Input, "input"));
     DSC_RETURN_IF_ERROR(
         checkTensors(a.outputs(), fb::BufferKind::Output, "output"));
-    return checkSteps();
+    DSC_RETURN_IF_ERROR(checkSteps());
+    if (absl::Status s = checkPipelinePlan(a); !s.ok())
+      return invalid(name, ": ", s.message());
+    return absl::OkStatus();
   }
 
 private:

@@ -2,6 +2,8 @@
 
 #include "runtime/artifact/ArtifactInfo.h"
 
+#include "runtime/artifact/PipelinePlan.h"
+
 #include "runtime/support/DType.h"
 #include "runtime/support/HostArray.h"
 
@@ -76,6 +78,34 @@ void appendTensors(std::string &out, const char *title,
   }
 }
 
+/// "pipeline: fill-drain over pp, 2 stages, 2 micro-batches", then per pipeline rank its
+/// steps in the plan and its schedule.
+void appendPipeline(std::string &out, const fb::Artifact &a) {
+  const fb::Pipeline *p = a.pipeline();
+  if (!p)
+    return;
+  const fb::Mesh *mesh = a.mesh();
+  std::string axis = mesh && mesh->axis_names() && p->mesh_axis() < mesh->axis_names()->size()
+                         ? mesh->axis_names()->Get(p->mesh_axis())->str()
+                         : absl::StrCat("axis ", p->mesh_axis());
+  absl::StrAppend(&out, "pipeline: ", p->schedule() ? p->schedule()->str() : "", " over ", axis,
+                  ", ", sizeOf(p->placement()), " stages, ", p->microbatches(), " micro-batches\n");
+  for (flatbuffers::uoffset_t r = 0; r < sizeOf(p->ranks()); ++r) {
+    std::vector<std::string> steps;
+    const fb::PipelineRank *rank = p->ranks()->Get(r);
+    for (flatbuffers::uoffset_t i = 0; i < sizeOf(rank->steps()); ++i)
+      steps.push_back(rank->steps()->Get(i)->str());
+    std::vector<int64_t> coords(mesh ? sizeOf(mesh->shape()) : 0, 0);
+    if (p->mesh_axis() < coords.size())
+      coords[p->mesh_axis()] = r;
+    size_t count = stepsOfRank(a, coords).size(), params = 0;
+    for (flatbuffers::uoffset_t i = 0; i < sizeOf(a.params()); ++i)
+      params += rankReadsParam(a, i, coords);
+    absl::StrAppend(&out, "  ", axis, "=", r, ": ", count, " steps, ", params,
+                    " params: ", absl::StrJoin(steps, " "), "\n");
+  }
+}
+
 } // namespace
 
 std::string formatArtifactInfo(const LoadedArtifact &loaded) {
@@ -127,6 +157,7 @@ std::string formatArtifactInfo(const LoadedArtifact &loaded) {
       axes.push_back(absl::StrCat(mesh->axis_names()->Get(i)->str(), "=", mesh->shape()->Get(i)));
     absl::StrAppend(&out, "mesh: ", absl::StrJoin(axes, ", "), "\n");
   }
+  appendPipeline(out, a);
   absl::StrAppend(&out, "steps: ", sizeOf(a.steps()));
   if (!kinds.empty())
     absl::StrAppend(&out, " (", absl::StrJoin(kinds, ", "), ")");

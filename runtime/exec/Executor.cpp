@@ -2,6 +2,7 @@
 
 #include "runtime/exec/Executor.h"
 
+#include "runtime/artifact/PipelinePlan.h"
 #include "runtime/exec/HostData.h"
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,8 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(const Device &device,
           absl::StrCat(executor->where(i), ": runs on stream ", step.stream(),
                        "; dsrun runs GEMM and attention steps on stream 0 only"));
   }
+  executor->order = stepsOfRank(plan, comms ? comms->coords() : std::vector<int64_t>{});
+  executor->planGroups();
   DSC_RETURN_IF_ERROR(executor->loadModules());
   DSC_RETURN_IF_ERROR(executor->allocate());
   DSC_RETURN_IF_ERROR(executor->createStreams());
@@ -311,10 +314,35 @@ absl::Status Executor::enqueueStep(size_t index) {
   return enqueueRecord(index);
 }
 
+void Executor::planGroups() {
+  groupRole.assign(plan.steps()->size(), GroupRole::None);
+  // Neighbours in this rank's order that move tensors of one pipeline step on one stream, where
+  // no event is recorded or waited for between them (NCCL posts the group at its end).
+  auto joins = [&](size_t a, size_t b) {
+    std::optional<PipelineAction> action = pipelineActionOf(plan, a);
+    const fb::Step &x = *plan.steps()->Get(a), &y = *plan.steps()->Get(b);
+    return action && *action != PipelineAction::Forward && action == pipelineActionOf(plan, b) &&
+           x.stage() == y.stage() && x.microbatch() == y.microbatch() && x.stream() == y.stream() &&
+           x.record_event() < 0 && (!y.wait_events() || y.wait_events()->size() == 0);
+  };
+  for (size_t p = 0; p + 1 < order.size(); ++p) {
+    if (!joins(order[p], order[p + 1]))
+      continue;
+    GroupRole &role = groupRole[order[p]];
+    role = role == GroupRole::None ? GroupRole::First : GroupRole::Middle;
+    groupRole[order[p + 1]] = GroupRole::Last;
+  }
+}
+
 absl::Status Executor::enqueuePlan() {
   DSC_RETURN_IF_ERROR(forkStreams());
-  for (size_t i = 0; i < plan.steps()->size(); ++i)
-    DSC_RETURN_IF_ERROR(enqueueStep(i));
+  groupTransfers = true;
+  absl::Status status = absl::OkStatus();
+  for (size_t i : order)
+    if (status.ok())
+      status = enqueueStep(i);
+  groupTransfers = false;
+  DSC_RETURN_IF_ERROR(status);
   return joinStreams();
 }
 
@@ -355,8 +383,15 @@ absl::Status Executor::enqueueOp(size_t index) {
   }
   case fb::StepOp::Collective: {
     const fb::Collective &c = *step.op_as_Collective();
-    return comms->enqueue(c, c.send() ? address(*c.send()) : 0, c.recv() ? address(*c.recv()) : 0,
-                          stream, where(index));
+    GroupRole role = groupTransfers ? groupRole[index] : GroupRole::None;
+    if (role == GroupRole::First)
+      DSC_RETURN_IF_ERROR(comms->groupStart(where(index)));
+    DSC_RETURN_IF_ERROR(comms->enqueue(c, c.send() ? address(*c.send()) : 0,
+                                       c.recv() ? address(*c.recv()) : 0, stream, where(index),
+                                       /*inGroup=*/role != GroupRole::None));
+    if (role == GroupRole::Last)
+      return comms->groupEnd(where(index));
+    return absl::OkStatus();
   }
   case fb::StepOp::Copy: {
     const fb::Copy &copy = *step.op_as_Copy();
@@ -378,8 +413,9 @@ absl::Status Executor::capture() {
   // One eager run first, as PyTorch asks before capturing NCCL calls: NCCL connects its
   // peers and sets up its buffers on a communicator's first collectives, which a capture
   // cannot hold. Weights and inputs are not there yet: zeroed memory keeps every kernel in
-  // bounds (an index of 0 is valid), every rank runs the same steps, so the collectives
-  // match, and the weight uploads and real runs overwrite what this one writes.
+  // bounds (an index of 0 is valid), every rank runs the same steps (or, in a pipeline, its
+  // stage's, whose sends and receives pair up), so the collectives match, and the weight
+  // uploads and real runs overwrite what this one writes.
   if (comms) {
     for (auto [region, bytes] :
          {std::pair{arena, plan.arena_bytes()}, std::pair{params, plan.param_bytes()}})
@@ -528,22 +564,23 @@ absl::StatusOr<std::vector<double>> Executor::profile(int iterations) {
     status = enqueuePlan();
     if (status.ok())
       status = forkStreams();
-    for (size_t i = 0; i < n && status.ok(); ++i) {
-      status = device.check(cu.cuEventRecord(marks[i], stream), "cuEventRecord");
+    // marks[p] opens the p-th step this rank runs, marks[p + 1] closes it.
+    for (size_t p = 0; p < order.size() && status.ok(); ++p) {
+      status = device.check(cu.cuEventRecord(marks[p], stream), "cuEventRecord");
       if (status.ok())
-        status = enqueueStep(i);
+        status = enqueueStep(order[p]);
     }
     if (status.ok())
       status = joinStreams();
     if (status.ok())
-      status = device.check(cu.cuEventRecord(marks[n], stream), "cuEventRecord");
+      status = device.check(cu.cuEventRecord(marks[order.size()], stream), "cuEventRecord");
     if (status.ok())
       status = finish(absl::StrCat(loaded.name(), ": profiling the plan"));
-    for (size_t i = 0; i < n && status.ok() && it > 0; ++i) { // run 0 warms up
+    for (size_t p = 0; p < order.size() && status.ok() && it > 0; ++p) { // run 0 warms up
       float ms = 0;
       status =
-          device.check(cu.cuEventElapsedTime(&ms, marks[i], marks[i + 1]), "cuEventElapsedTime");
-      times[i].push_back(ms);
+          device.check(cu.cuEventElapsedTime(&ms, marks[p], marks[p + 1]), "cuEventElapsedTime");
+      times[order[p]].push_back(ms);
     }
   }
   for (CUevent e : marks)
@@ -563,8 +600,9 @@ absl::StatusOr<std::vector<double>> Executor::profile(int iterations) {
 absl::StatusOr<std::vector<TraceSlice>> Executor::trace(int rank) {
   const Driver &cu = device.driver();
   DSC_RETURN_IF_ERROR(run()); // warm-up: lazy loading and cold caches stay out of the trace
-  size_t n = plan.steps()->size();
-  // marks[0] opens the run on stream 0; step i is between marks[2i+1] and marks[2i+2].
+  size_t n = order.size();
+  // marks[0] opens the run on stream 0; the p-th step this rank runs is between marks[2p+1]
+  // and marks[2p+2].
   std::vector<CUevent> marks(2 * n + 1, nullptr);
   absl::Status status = absl::OkStatus();
   for (CUevent &e : marks)
@@ -574,14 +612,15 @@ absl::StatusOr<std::vector<TraceSlice>> Executor::trace(int rank) {
     status = device.check(cu.cuEventRecord(marks[0], stream), "cuEventRecord");
   if (status.ok())
     status = forkStreams();
-  for (size_t i = 0; i < n && status.ok(); ++i) {
+  for (size_t p = 0; p < n && status.ok(); ++p) {
+    size_t i = order[p];
     status = enqueueWaits(i);
     if (status.ok())
-      status = device.check(cu.cuEventRecord(marks[2 * i + 1], streamOf(i)), "cuEventRecord");
+      status = device.check(cu.cuEventRecord(marks[2 * p + 1], streamOf(i)), "cuEventRecord");
     if (status.ok())
       status = enqueueOp(i);
     if (status.ok())
-      status = device.check(cu.cuEventRecord(marks[2 * i + 2], streamOf(i)), "cuEventRecord");
+      status = device.check(cu.cuEventRecord(marks[2 * p + 2], streamOf(i)), "cuEventRecord");
     if (status.ok())
       status = enqueueRecord(i);
   }
@@ -590,14 +629,14 @@ absl::StatusOr<std::vector<TraceSlice>> Executor::trace(int rank) {
   if (status.ok())
     status = finish(absl::StrCat(loaded.name(), ": tracing the plan"));
   std::vector<TraceSlice> slices;
-  for (size_t i = 0; i < n && status.ok(); ++i) {
+  for (size_t p = 0; p < n && status.ok(); ++p) {
     float begin = 0, end = 0;
-    status = device.check(cu.cuEventElapsedTime(&begin, marks[0], marks[2 * i + 1]),
+    status = device.check(cu.cuEventElapsedTime(&begin, marks[0], marks[2 * p + 1]),
                           "cuEventElapsedTime");
     if (status.ok())
-      status = device.check(cu.cuEventElapsedTime(&end, marks[0], marks[2 * i + 2]),
+      status = device.check(cu.cuEventElapsedTime(&end, marks[0], marks[2 * p + 2]),
                             "cuEventElapsedTime");
-    TraceSlice &slice = slices.emplace_back(describeTraceStep(plan, i, rank));
+    TraceSlice &slice = slices.emplace_back(describeTraceStep(plan, order[p], rank));
     slice.startUs = 1e3 * begin;
     slice.durationUs = 1e3 * (end - begin);
   }

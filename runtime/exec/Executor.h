@@ -20,6 +20,11 @@
 // (NCCL kernels are graph-capturable); `useGraph = false` runs any plan step
 // by step instead.
 //
+// A pipelined plan (Artifact.pipeline): the rank runs only the steps of its pipeline stage
+// (PipelinePlan.h's stepsOfRank), in plan order, which the loader checked is its schedule's;
+// the sends and receives of one pipeline step are posted as one NCCL group in runs and in the
+// graph (not in --profile and --trace, which time each step alone).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef DSC_RUNTIME_EXEC_EXECUTOR_H
@@ -113,6 +118,8 @@ private:
   absl::Status createStreams();
   /// The step's operation alone, on its stream (no waits, no events).
   absl::Status enqueueOp(size_t index);
+  /// Which steps post their NCCL calls as one group (groupRole).
+  void planGroups();
   /// Its waits, the operation, its event.
   absl::Status enqueueStep(size_t index);
   absl::Status enqueueWaits(size_t index);
@@ -128,6 +135,10 @@ private:
   CUdeviceptr address(const fb::BufferRef &ref) const;
   CUdeviceptr bufferAddress(uint32_t buffer) const;
   std::string where(size_t step) const { return describeStep(plan, step); }
+
+  /// A step's place in an NCCL group of transfers (ncclGroupStart before the first,
+  /// ncclGroupEnd after the last).
+  enum class GroupRole : uint8_t { None, First, Middle, Last };
   absl::Status copyTensor(const fb::TensorInfo &info, const HostArray &array,
                           absl::string_view what);
 
@@ -158,6 +169,12 @@ private:
   CUgraph graph = nullptr;
   CUgraphExec graphExec = nullptr;
   GemmTuningReport tuning;
+  /// The indices of the steps this rank runs, in order: all of them but in a pipeline.
+  std::vector<size_t> order;
+  /// By step index.
+  std::vector<GroupRole> groupRole;
+  /// Set while enqueuePlan runs: only whole-plan runs group transfers.
+  bool groupTransfers = false;
 };
 
 } // namespace dsc

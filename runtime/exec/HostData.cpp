@@ -2,6 +2,8 @@
 
 #include "runtime/exec/HostData.h"
 
+#include "runtime/artifact/PipelinePlan.h"
+
 #include "runtime/support/Fp8Quant.h"
 
 #include "runtime/support/Npy.h"
@@ -191,6 +193,8 @@ absl::Status forEachWeight(
   std::string quantizedSource;
   std::optional<std::pair<HostArray, HostArray>> quantized;
   for (flatbuffers::uoffset_t i = 0; i < artifact.params()->size(); ++i) {
+    if (!rankReadsParam(artifact, i, options.meshCoords)) // another pipeline stage's
+      continue;
     const fb::TensorInfo &info = *artifact.params()->Get(i);
     std::string name = tensorName(info);
     DType dtype = tensorDType(info);

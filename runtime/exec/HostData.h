@@ -63,10 +63,11 @@ std::vector<int64_t> sliceStart(const fb::TensorInfo &info, const fb::Mesh &mesh
 std::vector<int64_t> fullShape(const fb::TensorInfo &info, const fb::Mesh &mesh);
 
 /// Produces the bytes of every parameter, in artifact order, calling `sink`
-/// with (index into params, bytes). One tensor at a time, so peak host memory
-/// is the largest tensor. A split param (options.meshCoords set) reads only
-/// this rank's slice from the safetensors file. Errors name the tensor: "weight 'layers.3.wq':
-/// expected bf16[4096, 1024], file has bf16[4096, 4096]".
+/// with (index into params, bytes); in a pipelined artifact, only of those the
+/// stages of the rank at options.meshCoords read (PipelinePlan.h). One tensor at a time, so peak
+/// host memory is the largest tensor. A split param (options.meshCoords set) reads only this rank's
+/// slice from the safetensors file. Errors name the tensor: "weight 'layers.3.wq': expected
+/// bf16[4096, 1024], file has bf16[4096, 4096]".
 absl::Status forEachWeight(
     const fb::Artifact &artifact, const WeightOptions &options,
     const std::function<absl::Status(size_t, const HostArray &)> &sink);

@@ -196,7 +196,7 @@ absl::StatusOr<std::unique_ptr<Communicators>> Communicators::create(const dist:
 }
 
 absl::Status Communicators::enqueue(const fb::Collective &c, CUdeviceptr send, CUdeviceptr recv,
-                                    CUstream stream, const std::string &where) {
+                                    CUstream stream, const std::string &where, bool inGroup) {
   std::vector<uint32_t> axes(c.mesh_axes()->begin(), c.mesh_axes()->end());
   ncclComm_t comm = byAxes.at(axes);
   void *s = reinterpret_cast<void *>(send), *r = reinterpret_cast<void *>(recv);
@@ -232,8 +232,30 @@ absl::Status Communicators::enqueue(const fb::Collective &c, CUdeviceptr send, C
     abort();
     return status;
   }
+  if (inGroup) // NCCL posts it at ncclGroupEnd
+    return absl::OkStatus();
   // A non-blocking communicator may still be enqueuing.
   absl::Status status = settle(comm, absl::Now() + timeout, where);
+  if (!status.ok())
+    abort();
+  return status;
+}
+
+absl::Status Communicators::groupStart(const std::string &where) {
+  absl::Status status = check(nccl.ncclGroupStart(), absl::StrCat(where, ": ncclGroupStart"));
+  if (!status.ok())
+    abort();
+  return status;
+}
+
+absl::Status Communicators::groupEnd(const std::string &where) {
+  std::string what = absl::StrCat(where, ": ncclGroupEnd");
+  absl::Status status = check(nccl.ncclGroupEnd(), what);
+  // With non-blocking communicators the group may still be posting (ncclInProgress).
+  absl::Time deadline = absl::Now() + timeout;
+  for (auto &[axes, comm] : byAxes)
+    if (status.ok() && comm)
+      status = settle(comm, deadline, what);
   if (!status.ok())
     abort();
   return status;

@@ -44,7 +44,9 @@ namespace dsc {
   X(ncclAlltoAll)                                                                                  \
   X(ncclBroadcast)                                                                                 \
   X(ncclSend)                                                                                      \
-  X(ncclRecv)
+  X(ncclRecv)                                                                                      \
+  X(ncclGroupStart)                                                                                \
+  X(ncclGroupEnd)
 
 struct NcclApi {
 #define DSC_NCCL_MEMBER(name) decltype(&::name) name = nullptr;
@@ -63,9 +65,14 @@ public:
                                                                absl::Duration timeout);
   ~Communicators();
 
-  /// Enqueues one collective step on `stream`.
+  /// Enqueues one collective step on `stream`. Between groupStart() and groupEnd() NCCL only
+  /// records it (`inGroup`: no waiting for a non-blocking communicator until the group ends).
   absl::Status enqueue(const fb::Collective &c, CUdeviceptr send, CUdeviceptr recv, CUstream stream,
-                       const std::string &where);
+                       const std::string &where, bool inGroup = false);
+  /// ncclGroupStart / ncclGroupEnd around steps that NCCL must post together (a pipeline
+  /// step's sends and receives: Artifact.fbs's Pipeline).
+  absl::Status groupStart(const std::string &where);
+  absl::Status groupEnd(const std::string &where);
   /// Waits for `stream`, polling every communicator's async error, the timeout and the
   /// launcher's stop request; on any of them aborts every communicator.
   absl::Status wait(CUstream stream, const std::string &what);

@@ -18,6 +18,7 @@
 
 #include "runtime/artifact/Artifact.h"
 #include "runtime/artifact/ArtifactInfo.h"
+#include "runtime/artifact/PipelinePlan.h"
 #include "runtime/dist/DistEnv.h"
 #include "runtime/dist/Launcher.h"
 #include "runtime/exec/HostData.h"
@@ -307,9 +308,10 @@ int runArtifact(const dsc::LoadedArtifact &loaded) {
       return fail(s.message());
   }
 
-  // Outputs are whole on every rank (Artifact.fbs): rank 0 reports and writes them once. Every
-  // rank times and traces: the replays run collectives that need them all.
-  if (env->rank != 0)
+  // Outputs are whole on every rank (Artifact.fbs), or with a pipeline on the last stage's:
+  // one rank reports and writes them (rank 0, or the last stage's first). Every rank times
+  // and traces: the replays run collectives that need them all.
+  if (env->rank != dsc::outputRank(plan))
     return timeAndTrace(**executor, plan, *env);
   std::string checkDir = absl::GetFlag(FLAGS_check);
   bool allMatch = true;
