@@ -16,7 +16,9 @@
 // With `auto-parallel`, params and inputs that have no hint get Megatron-style ones first
 // (parallelHint below): column-parallel weights until a matmul reads a value split along its
 // last dim, which makes that weight row-parallel; heads follow their projection through
-// reshape, rope and attention; inputs of rank >= 2 split their batch over `dp`. A fused
+// reshape, rope and attention; inputs of rank >= 2 split their batch over `dp`, and the
+// values computed from the batch that are whole over `tp` name that split too
+// (addDataParallelHints), so propagation keeps it through every layer. A fused
 // projection followed by a split (QKV) is rewritten to split the weight first, so that each
 // piece is column-parallel on its own. With an `ep` axis, MoE layers get expert parallelism
 // (addExpertHints); embedding tables split their vocabulary over tp (the gather's own
@@ -342,32 +344,63 @@ bool isElementwise(Operation *op) {
   return kind && kind.getFusionKind() == FusionKind::elementwise;
 }
 
+/// The sharding an op must produce its result with (its `dsc.shard` hint says how its users
+/// take it). The data-parallel and sequence-parallel defaults set it; this pass consumes it.
+constexpr llvm::StringLiteral kProducedAttr = "dsc.produced";
+
+/// Whether `attr` names no sharding the model insists on: absent, or a hint that splits
+/// nothing and names `partial` axes (a row-parallel output: MLIR 22 cannot express partial
+/// sums, so such a hint only says "whole"; the Megatron defaults may split it).
+bool isOverridable(Attribute attr) {
+  auto hint = llvm::dyn_cast_if_present<DictionaryAttr>(attr);
+  if (!hint)
+    return !attr;
+  auto dims = hint.getAs<ArrayAttr>("dims");
+  return hint.get("partial") &&
+         (!dims || llvm::all_of(dims, [](Attribute d) { return cast<ArrayAttr>(d).empty(); }));
+}
+
+/// Whether `hint` splits dim 0 over exactly `dp`.
+bool splitsDim0OverDp(DictionaryAttr hint) {
+  auto dims = hint ? hint.getAs<ArrayAttr>("dims") : ArrayAttr();
+  return dims && !dims.empty() &&
+         llvm::equal(llvm::cast<ArrayAttr>(dims[0]).getAsValueRange<StringAttr>(),
+                     ArrayRef<StringRef>{"dp"});
+}
+
 /// Values whose batch (dim 0) is split over `dp`: the inputs so hinted, then the results of
-/// the ops that keep their (first, token-carrying) operand's dim 0 as theirs. None with a dp
-/// axis of one rank: naming it would only move its (local) gather to the largest output.
+/// the ops that keep their (first, token-carrying) operand's dim 0 as theirs. A value the
+/// model (or the expert defaults) hints otherwise ends the chain: the MoE tokens split over
+/// `[dp, ep]` and what follows them are propagation's to place. None with a dp axis of one
+/// rank: naming it would only move its (local) gather to the largest output.
 llvm::DenseSet<Value> dpBatchValues(func::FuncOp func, const Mesh &mesh) {
   llvm::DenseSet<Value> split;
   int64_t dp = mesh.indexOf("dp");
   if (dp < 0 || mesh.sizes[dp] == 1)
     return split;
-  for (BlockArgument arg : func.getArguments()) {
-    auto hint = func.getArgAttrOfType<DictionaryAttr>(arg.getArgNumber(), DscDialect::kShardAttr);
-    auto dims = hint ? hint.getAs<ArrayAttr>("dims") : ArrayAttr();
-    if (dims && !dims.empty() && !llvm::cast<ArrayAttr>(dims[0]).empty() &&
-        llvm::cast<StringAttr>(llvm::cast<ArrayAttr>(dims[0])[0]).getValue() == "dp")
+  for (BlockArgument arg : func.getArguments())
+    if (splitsDim0OverDp(
+            func.getArgAttrOfType<DictionaryAttr>(arg.getArgNumber(), DscDialect::kShardAttr)))
       split.insert(arg);
-  }
   func.walk([&](Operation *op) {
     if (op->getNumResults() == 0 || op->getNumOperands() == 0)
       return;
     auto type = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!type || type.getRank() < 2 || type.getDimSize(0) % mesh.sizes[dp] != 0)
       return;
+    Attribute hint = op->getAttr(DscDialect::kShardAttr);
+    if (!isOverridable(hint)) {
+      if (splitsDim0OverDp(llvm::dyn_cast<DictionaryAttr>(hint)))
+        split.insert(op->getResult(0));
+      return;
+    }
     Value tokens = isa<GatherOp>(op) ? op->getOperand(1) : op->getOperand(0);
+    // A matmul's dim 0 is its batch or M, unless a rank-2 A is transposed (then it is K).
+    auto matmul = dyn_cast<MatmulOp>(op);
     bool keepsDim0 =
         isElementwise(op) ||
-        isa<RmsNormOp, LayerNormOp, SoftmaxOp, RopeOp, AttentionOp, ReshapeOp, MatmulOp, GatherOp>(
-            op);
+        isa<RmsNormOp, LayerNormOp, SoftmaxOp, RopeOp, AttentionOp, ReshapeOp, GatherOp>(op) ||
+        (matmul && !(matmul.getTransposeA() && type.getRank() == 2));
     bool fromSplit = isElementwise(op) ? llvm::any_of(op->getOperands(),
                                                       [&](Value v) { return split.contains(v); })
                                        : split.contains(tokens);
@@ -377,9 +410,30 @@ llvm::DenseSet<Value> dpBatchValues(func::FuncOp func, const Mesh &mesh) {
   return split;
 }
 
-/// The sharding an op must produce its result with, where it differs from how its users take
-/// it (its `dsc.shard` hint). Only sequence parallelism sets it, and this pass consumes it.
-constexpr llvm::StringLiteral kProducedAttr = "dsc.sp_produced";
+/// Names the batch's `dp` split (dim 0) on every value of dpBatchValues that is whole over
+/// `tp` (the residual stream, norms, row-parallel sums, embeddings; every value without a
+/// `tp` axis) and has no hint of its own: its op produces it so and its users take it so.
+/// Upstream propagation runs backward first, from the outputs (used whole) and from hints
+/// that split nothing (llama_layer's `partial`), and would otherwise decide that the layers
+/// run on the whole batch: it gathers the batch right after the input and every rank
+/// computes every row. The values split over `tp` in between (heads, column-parallel
+/// outputs) are left to propagation, which takes the batch's split from these on both sides.
+/// Sequence parallelism's hints (which name `dp` themselves) are kept.
+void addDataParallelHints(func::FuncOp func, const Mesh &mesh,
+                          const llvm::DenseMap<Value, TpSplit> &state) {
+  MLIRContext *ctx = func.getContext();
+  llvm::DenseSet<Value> dpBatch = dpBatchValues(func, mesh);
+  func.walk([&](Operation *op) {
+    if (op->getNumResults() != 1 || !dpBatch.contains(op->getResult(0)) ||
+        state.lookup(op->getResult(0)) != TpSplit::None ||
+        !isOverridable(op->getAttr(DscDialect::kShardAttr)))
+      return;
+    DictionaryAttr hint = makeHint(
+        ctx, llvm::cast<RankedTensorType>(op->getResult(0).getType()).getRank(), {{0, "dp"}});
+    op->setAttr(kProducedAttr, hint);
+    op->setAttr(DscDialect::kShardAttr, hint);
+  });
+}
 
 bool isInStream(const llvm::SetVector<Value> &stream, Operation *op) {
   return op->getNumResults() == 1 && stream.contains(op->getResult(0));
@@ -402,16 +456,8 @@ void addSequenceParallelHints(func::FuncOp func, const Mesh &mesh,
   llvm::DenseSet<Value> dpBatch = dpBatchValues(func, mesh);
   // A hint the model gives a row-parallel output (no split, partial sums) marks the sum that
   // sequence parallelism scatters; other hints are kept.
-  auto overridable = [](Attribute attr) {
-    auto hint = llvm::dyn_cast_if_present<DictionaryAttr>(attr);
-    if (!hint)
-      return !attr;
-    auto dims = hint.getAs<ArrayAttr>("dims");
-    return hint.get("partial") &&
-           (!dims || llvm::all_of(dims, [](Attribute d) { return cast<ArrayAttr>(d).empty(); }));
-  };
   auto isCandidate = [&](Operation *op) {
-    if (op->getNumResults() != 1 || !overridable(op->getAttr(DscDialect::kShardAttr)))
+    if (op->getNumResults() != 1 || !isOverridable(op->getAttr(DscDialect::kShardAttr)))
       return false;
     auto type = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!type || type.getRank() < 2 || state.lookup(op->getResult(0)) != TpSplit::None)
@@ -600,6 +646,7 @@ struct AnnotateShardingsPass : dsc::impl::AnnotateShardingsPassBase<AnnotateShar
         llvm::DenseMap<Value, TpSplit> state = addParallelHints(func, mesh);
         if (sequenceParallel)
           addSequenceParallelHints(func, mesh, state);
+        addDataParallelHints(func, mesh, state);
       }
       followDispatchHints(func);
       if (failed(annotateFunction(func, mesh)))

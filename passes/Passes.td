@@ -26,7 +26,10 @@ def AnnotateShardingsPass : Pass<"dsc-annotate-shardings", "mlir::ModuleOp"> {
     With `auto-parallel`, values without a hint first get Megatron defaults: column-parallel
     projections (a fused projection followed by a split is rewritten to split the weight),
     row-parallel where a matmul reads a value split along its last dim, heads split through
-    reshape, rope and attention, inputs of rank >= 2 split over `dp` on their first dim.
+    reshape, rope and attention, inputs of rank >= 2 split over `dp` on their first dim, and
+    the values derived from their batch that are whole over `tp` (residual stream, norms,
+    row-parallel sums) produced and used split over `dp` on dim 0, so that propagation keeps
+    the batch split through every layer instead of gathering it after the inputs.
     With `sequence-parallel` (needs `auto-parallel` and a `tp` axis), the residual stream
     between the TP regions (what a row-parallel matmul or a vocabulary-parallel embedding
     sums, and the elementwise ops and norms that follow it or read an entry input only they

@@ -46,7 +46,7 @@ MOE_V3 = ("moe_layer-v3", "examples/moe_layer-v3.dsg",
 # (example, mesh, parallel mode)
 CASES = [
     (MLP, "tp=2", "auto"), (MLP, "tp=4", "auto"), (MLP, "tp=8", "auto"),
-    (MLP, "dp=2,tp=2", "auto"), (MLP, "dp=2,tp=4", "auto"),
+    (MLP, "dp=2,tp=2", "auto"), (MLP, "dp=2,tp=4", "auto"), (MLP, "dp=2", "auto"),
     (LAYER, "tp=2", "hints"), (LAYER, "tp=4", "hints"),
     (LAYER, "tp=2", "auto"), (LAYER, "tp=4", "auto"), (LAYER, "tp=8", "auto"),
     (LAYER, "dp=2,tp=2", "auto"), (LAYER, "dp=2,tp=4", "auto"),
