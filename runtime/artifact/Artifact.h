@@ -54,8 +54,10 @@ namespace dsc {
 inline constexpr char kArtifactMagic[4] = {'D', 'S', 'C', 'X'};
 inline constexpr size_t kArtifactHeaderSize = 32;
 inline constexpr uint32_t kArtifactHeaderVersion = 1;
-/// The Artifact.format_version this reader and writer speak.
-inline constexpr uint32_t kArtifactFormatVersion = 1;
+/// The Artifact.format_version this reader and writer speak. 2: pipelined artifacts (steps
+/// of one stage per rank; a format-1 reader would run every step on every rank and hang), the
+/// mesh.coords param, and the delayed-scaling history of N + 3 words.
+inline constexpr uint32_t kArtifactFormatVersion = 2;
 /// What this build of dsc / dsrun writes into Artifact.producer.
 inline constexpr std::string_view kDscVersion = "0.1.0";
 
