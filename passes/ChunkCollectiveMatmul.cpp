@@ -31,6 +31,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/PipelineRewrite.h"
 
 #include "ir/CostModel.h"
 #include "ir/DscDialect.h"
@@ -452,16 +453,6 @@ void Chunker::rewrite(Candidate &c) {
   c.matmuls.front().erase();
 }
 
-/// Whether the mesh has a `pp` axis of more than one stage (dsc-partition-pipeline's).
-bool hasPipelineAxis(ModuleOp module) {
-  for (auto grid : module.getOps<shard::GridOp>())
-    if (auto names = grid->getAttrOfType<ArrayAttr>(DscDialect::kMeshAxesAttr))
-      for (auto [name, size] : llvm::zip(names, grid.getShape()))
-        if (cast<StringAttr>(name).getValue() == "pp" && size > 1)
-          return true;
-  return false;
-}
-
 struct ChunkCollectiveMatmulPass
     : public dsc::impl::ChunkCollectiveMatmulPassBase<ChunkCollectiveMatmulPass> {
   using ChunkCollectiveMatmulPassBase::ChunkCollectiveMatmulPassBase;
@@ -480,7 +471,10 @@ struct ChunkCollectiveMatmulPass
                                  << ": expected 0 (cost model), 1 (off) or 2 to 64";
       return signalPassFailure();
     }
-    Chunker chunker(*ceilings, chunks, explain, hasPipelineAxis(getOperation()));
+    // Under a pp axis of several stages, micro-batching splits dim 0 (the batch).
+    std::optional<PipelineGrid> pp = findPipelineGrid(getOperation());
+    bool pipelined = pp && pp->stages > 1;
+    Chunker chunker(*ceilings, chunks, explain, pipelined);
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal())
         chunker.run(func);

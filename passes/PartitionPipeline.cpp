@@ -49,29 +49,12 @@ namespace dsc {
 } // namespace dsc
 
 using namespace mlir;
+using dsc::findPipelineGrid;
+using dsc::PipelineGrid;
 
 namespace {
 
 constexpr double kBalanceSlack = 1.02;
-
-struct PipelineGrid {
-  shard::GridOp grid;
-  int16_t axis = 0;
-  int64_t stages = 1;
-};
-
-/// The mesh grid's `pp` axis, if the mesh has one.
-std::optional<PipelineGrid> findPipelineGrid(ModuleOp module) {
-  for (auto grid : module.getOps<shard::GridOp>()) {
-    auto names = grid->getAttrOfType<ArrayAttr>(dsc::DscDialect::kMeshAxesAttr);
-    if (!names)
-      continue;
-    for (auto [i, name] : llvm::enumerate(names))
-      if (llvm::cast<StringAttr>(name).getValue() == "pp")
-        return PipelineGrid{grid, static_cast<int16_t>(i), grid.getShape()[i]};
-  }
-  return std::nullopt;
-}
 
 std::string fixed2(double x) { return llvm::formatv("{0:F2}", x).str(); }
 std::string fixed3(double x) { return llvm::formatv("{0:F3}", x).str(); }

@@ -32,6 +32,18 @@ std::string inputName(func::FuncOp func, unsigned i) {
 
 } // namespace
 
+std::optional<PipelineGrid> findPipelineGrid(ModuleOp module) {
+  for (auto grid : module.getOps<shard::GridOp>()) {
+    auto names = grid->getAttrOfType<ArrayAttr>(DscDialect::kMeshAxesAttr);
+    if (!names)
+      continue;
+    for (auto [i, name] : llvm::enumerate(names))
+      if (llvm::cast<StringAttr>(name).getValue() == "pp")
+        return PipelineGrid{grid, static_cast<int16_t>(i), grid.getShape()[i]};
+  }
+  return std::nullopt;
+}
+
 llvm::DenseSet<Operation *> inputIndependentOps(func::FuncOp func) {
   llvm::DenseSet<Operation *> independent;
   llvm::DenseSet<Value> dependent(func.getArguments().begin(), func.getArguments().end());

@@ -14,12 +14,24 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include <optional>
 #include <set>
 
 namespace dsc {
+
+/// The mesh grid's `pp` axis: its index on the grid and its size (the stages).
+struct PipelineGrid {
+  mlir::shard::GridOp grid;
+  int16_t axis = 0;
+  int64_t stages = 1;
+};
+
+/// The `pp` axis of the module's mesh grid, if the mesh has one.
+std::optional<PipelineGrid> findPipelineGrid(mlir::ModuleOp module);
 
 /// The top-level ops of `func` that do not depend on its inputs (params, constants, iotas,
 /// slices and broadcasts of params): each stage that uses them gets its own copy.
