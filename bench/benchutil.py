@@ -4,6 +4,7 @@ import os
 import re
 import statistics
 import subprocess
+import time
 
 
 def dsrun_bench(dsrun, dsx, iters):
@@ -19,11 +20,15 @@ def dsrun_bench(dsrun, dsx, iters):
     return float(m.group(1)), float(m.group(2))
 
 
-def time_cuda(fn, iters, torch):
-    """(median ms, min ms) of `fn()`: 10 warm-up calls, then each call between CUDA events."""
-    for _ in range(10):
+def time_cuda(fn, iters, torch, warmup_ms=200.0):
+    """(median ms, min ms) of `fn()`: warm-up calls for at least `warmup_ms` (and at least 10;
+    dsrun's --bench_warmup_ms does the same, so both are timed at settled clocks), then each call
+    between CUDA events."""
+    start, n = time.perf_counter(), 0
+    while n < 10 or (time.perf_counter() - start) * 1e3 < warmup_ms:
         fn()
-    torch.cuda.synchronize()
+        torch.cuda.synchronize()
+        n += 1
     times = []
     for _ in range(iters):
         s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace dsc {
@@ -509,10 +510,18 @@ static double medianOfSorted(const std::vector<double> &v) {
   return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
+absl::StatusOr<BenchResult> Executor::bench(int minWarmup, double warmupMs, int iterations) {
   const Driver &cu = device.driver();
-  for (int i = 0; i < warmup; ++i)
+  BenchResult result;
+  auto warmupStart = std::chrono::steady_clock::now();
+  auto elapsedMs = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warmupStart)
+        .count();
+  };
+  while (result.warmupReplays < minWarmup || elapsedMs() < warmupMs) {
     DSC_RETURN_IF_ERROR(run());
+    ++result.warmupReplays;
+  }
   CUevent start = nullptr, stop = nullptr;
   DSC_RETURN_IF_ERROR(device.check(cu.cuEventCreate(&start, CU_EVENT_DEFAULT),
                                    "cuEventCreate"));
@@ -538,7 +547,7 @@ absl::StatusOr<BenchResult> Executor::bench(int warmup, int iterations) {
     cu.cuEventDestroy(stop);
   cu.cuEventDestroy(start);
   DSC_RETURN_IF_ERROR(status);
-  BenchResult result;
+  result.timesMs = times;
   if (times.empty())
     return result;
   std::sort(times.begin(), times.end());

@@ -56,6 +56,8 @@ struct ExecutorOptions {
 
 struct BenchResult {
   double medianMs = 0, minMs = 0, maxMs = 0;
+  int warmupReplays = 0;       ///< how many untimed replays ran first
+  std::vector<double> timesMs; ///< every timed replay, in the order they ran
 };
 
 class Executor {
@@ -80,8 +82,10 @@ public:
   absl::Status run();
   /// outputs[index], read back after run().
   absl::StatusOr<HostArray> downloadOutput(size_t index) const;
-  /// `warmup` replays, then `iterations` timed one by one with events.
-  absl::StatusOr<BenchResult> bench(int warmup, int iterations);
+  /// Untimed replays until at least `minWarmup` ran and `warmupMs` of wall time passed (so the
+  /// GPU's clocks have settled, as triton's do_bench warms up by time), then `iterations` timed
+  /// one by one with events.
+  absl::StatusOr<BenchResult> bench(int minWarmup, double warmupMs, int iterations);
   /// Each step's median time over `iterations` runs of the plan, step by step
   /// on its stream outside the graph, between CUDA events (after one warm-up
   /// run). Launch gaps are not in it; steps on other streams overlap, so the

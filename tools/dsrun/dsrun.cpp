@@ -40,6 +40,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -79,8 +80,14 @@ ABSL_FLAG(int, runs, 1,
           "dsc-interp --runs; with --inputs, DIR/<name>.run<r>.npy replaces "
           "DIR/<name>.npy in run r); --out and --check see the last run's outputs");
 ABSL_FLAG(int, bench, 0,
-          "after the run, time this many CUDA graph replays (after 3 "
-          "warm-up replays) and print median/min/max ms, TFLOP/s and GB/s");
+          "after the run, time this many CUDA graph replays (after --bench_warmup_ms of "
+          "untimed replays, at least 3) and print median/min/max ms, TFLOP/s and GB/s");
+ABSL_FLAG(double, bench_warmup_ms, 200,
+          "with --bench or --profile: replay untimed for at least this many milliseconds first, so "
+          "that the GPU's clocks have settled before the timed replays");
+ABSL_FLAG(std::string, bench_times, "",
+          "with --bench: write every timed replay's milliseconds, in the order they ran, to this "
+          ".npy file (f64[N])");
 ABSL_FLAG(int, n, 0,
           "start this many local ranks (one per GPU) of the same command, with RANK, "
           "WORLD_SIZE, LOCAL_RANK, MASTER_ADDR=127.0.0.1 and a free MASTER_PORT; returns the "
@@ -188,9 +195,19 @@ int timeAndTrace(dsc::Executor &executor, const dsc::fb::Artifact &plan,
                  const dsc::dist::DistEnv &env) {
   bool print = env.rank == 0;
   if (int iterations = absl::GetFlag(FLAGS_bench); iterations > 0) {
-    absl::StatusOr<dsc::BenchResult> timed = executor.bench(kWarmupReplays, iterations);
+    absl::StatusOr<dsc::BenchResult> timed =
+        executor.bench(kWarmupReplays, absl::GetFlag(FLAGS_bench_warmup_ms), iterations);
     if (!timed.ok())
       return fail(timed.status().message());
+    if (std::string path = absl::GetFlag(FLAGS_bench_times); print && !path.empty()) {
+      dsc::HostArray times;
+      times.dtype = dsc::DType::F64;
+      times.shape = {static_cast<int64_t>(timed->timesMs.size())};
+      times.data.resize(timed->timesMs.size() * sizeof(double));
+      std::memcpy(times.data.data(), timed->timesMs.data(), times.data.size());
+      if (absl::Status written = dsc::writeNpy(path, times); !written.ok())
+        return fail(absl::StrCat("--bench_times: ", written.message()));
+    }
     double flops = 0, bytes = 0;
     for (const dsc::fb::Step *step : *plan.steps()) {
       flops += static_cast<double>(step->flops());
@@ -203,12 +220,17 @@ int timeAndTrace(dsc::Executor &executor, const dsc::fb::Artifact &plan,
     double seconds = timed->medianMs / 1e3;
     if (print)
       std::printf("bench: %d replays: median %.4f ms (min %.4f, max %.4f); "
-                  "%.2f TFLOP/s, %.1f GB/s\n",
+                  "%.2f TFLOP/s, %.1f GB/s; after %d warm-up replays\n",
                   iterations, timed->medianMs, timed->minMs, timed->maxMs,
                   seconds > 0 ? flops / seconds / 1e12 : 0.0,
-                  seconds > 0 ? bytes / seconds / 1e9 : 0.0);
+                  seconds > 0 ? bytes / seconds / 1e9 : 0.0, timed->warmupReplays);
   }
   if (int iterations = absl::GetFlag(FLAGS_profile); iterations > 0) {
+    // Settle the clocks first, as --bench does (a bench with no timed replays is its warm-up).
+    if (absl::StatusOr<dsc::BenchResult> warm =
+            executor.bench(kWarmupReplays, absl::GetFlag(FLAGS_bench_warmup_ms), 0);
+        !warm.ok())
+      return fail(warm.status().message());
     absl::StatusOr<std::vector<double>> times = executor.profile(iterations);
     if (!times.ok())
       return fail(times.status().message());
