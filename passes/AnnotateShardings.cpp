@@ -12,6 +12,8 @@
 //  * every entry output is used replicated unless it has a hint: outputs are gathered whole.
 // The shard dialect of MLIR 22 has no partial shardings, so `partial` axes are checked and
 // then left to the ops (a matmul whose contraction is split reduces its partial sums itself).
+// A batch that the hints split over `dp` on the inputs is named on the values the hints leave
+// whole over the other axes (addHintedDataParallel), so propagation keeps it split.
 //
 // With `auto-parallel`, params and inputs that have no hint get Megatron-style ones first
 // (parallelHint below): column-parallel weights until a matmul reads a value split along its
@@ -448,6 +450,8 @@ struct AnnotateShardingsPass : dsc::impl::AnnotateShardingsPassBase<AnnotateShar
         if (sequenceParallel)
           addSequenceParallelHints(func, mesh, state);
         addDataParallelHints(func, mesh, state);
+      } else {
+        addHintedDataParallel(func, mesh);
       }
       followDispatchHints(func);
       if (failed(annotateFunction(func, mesh)))

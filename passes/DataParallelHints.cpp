@@ -84,29 +84,111 @@ llvm::DenseSet<Value> dpBatchValues(func::FuncOp func, const ShardingMesh &mesh)
   return split;
 }
 
-/// Names the batch's `dp` split (dim 0) on every value of dpBatchValues that is whole over
-/// `tp` (the residual stream, norms, row-parallel sums, embeddings; every value without a
-/// `tp` axis) and has no hint of its own: its op produces it so and its users take it so.
-/// Upstream propagation runs backward first, from the outputs (used whole) and from hints
-/// that split nothing (llama_layer's `partial`), and would otherwise decide that the layers
-/// run on the whole batch: it gathers the batch right after the input and every rank
-/// computes every row. The values split over `tp` in between (heads, column-parallel
-/// outputs) are left to propagation, which takes the batch's split from these on both sides.
-/// Sequence parallelism's hints (which name `dp` themselves) are kept.
-void addDataParallelHints(func::FuncOp func, const ShardingMesh &mesh,
-                          const llvm::DenseMap<Value, TpSplit> &state) {
+namespace {
+
+/// Whether `hint` splits nothing but dim 0, and that over exactly `dp` (or is absent).
+bool splitsAtMostBatchOverDp(DictionaryAttr hint) {
+  auto dims = hint ? hint.getAs<ArrayAttr>("dims") : ArrayAttr();
+  if (!dims)
+    return true;
+  for (auto [dim, axes] : llvm::enumerate(dims))
+    if (!llvm::cast<ArrayAttr>(axes).empty() && (dim != 0 || !splitsDim0OverDp(hint)))
+      return false;
+  return true;
+}
+
+/// Under --parallel=hints: the values that the model's hints leave whole over every axis but
+/// `dp` on dim 0. The entry inputs hinted so (or not at all: replicated), the params,
+/// constants and iotas without a hint (used whole), the results of ops hinted so, the sums of
+/// row-parallel matmuls and vocabulary-parallel embeddings (whole after their all_reduce over
+/// tp), and the results of every other op all of whose operands are such values (computed
+/// from whole rows). A value that a hint splits otherwise (a column-parallel output, heads),
+/// or computed from one, is not: its sharding is propagation's to find.
+llvm::DenseSet<Value> wholeButTheBatch(func::FuncOp func) {
+  llvm::DenseSet<Value> whole;
+  for (BlockArgument arg : func.getArguments())
+    if (splitsAtMostBatchOverDp(
+            func.getArgAttrOfType<DictionaryAttr>(arg.getArgNumber(), DscDialect::kShardAttr)))
+      whole.insert(arg);
+  func.walk([&](Operation *op) {
+    Attribute hint = op->getAttr(DscDialect::kShardAttr);
+    bool isWhole = isa<ParamOp, ConstantOp, IotaOp>(op) ? !hint
+                   : !isOverridable(hint)
+                       ? splitsAtMostBatchOverDp(llvm::dyn_cast<DictionaryAttr>(hint))
+                       : isReducedOverTp(op) || llvm::all_of(op->getOperands(), [&](Value v) {
+                           return whole.contains(v);
+                         });
+    if (isWhole)
+      whole.insert(op->result_begin(), op->result_end());
+  });
+  return whole;
+}
+
+/// Under --parallel=hints: the values that a model hint leaves whole on dim 0 (a hint on an
+/// input or an op result that does not split dim 0 over `dp`; params, constants and iotas are
+/// weights, not batches) and every value computed from one.
+llvm::DenseSet<Value> fromWholeBatchHints(func::FuncOp func) {
+  auto wholeBatch = [](Attribute hint) {
+    return !isOverridable(hint) && !splitsDim0OverDp(llvm::dyn_cast<DictionaryAttr>(hint));
+  };
+  llvm::DenseSet<Value> values;
+  for (BlockArgument arg : func.getArguments())
+    if (wholeBatch(func.getArgAttr(arg.getArgNumber(), DscDialect::kShardAttr)))
+      values.insert(arg);
+  func.walk([&](Operation *op) {
+    if (isa<ParamOp, ConstantOp, IotaOp>(op))
+      return;
+    if (wholeBatch(op->getAttr(DscDialect::kShardAttr)) ||
+        llvm::any_of(op->getOperands(), [&](Value v) { return values.contains(v); }))
+      values.insert(op->result_begin(), op->result_end());
+  });
+  return values;
+}
+
+/// Names the batch's `dp` split (dim 0) on every value of dpBatchValues that `isWhole` says
+/// is whole over the other axes and that has no hint of its own: its op produces it so and
+/// its users take it so. Upstream propagation runs backward first, from the outputs (used
+/// whole) and from hints that split nothing (llama_layer's `partial`), and would otherwise
+/// decide that the layers run on the whole batch: it gathers the batch right after the
+/// input and every rank computes every row. The values split over `tp` in between (heads,
+/// column-parallel outputs) are left to propagation, which takes the batch's split from
+/// these on both sides. Sequence parallelism's hints (which name `dp` themselves) are kept.
+void nameBatchSplit(func::FuncOp func, const ShardingMesh &mesh,
+                    llvm::function_ref<bool(Value)> isWhole) {
   MLIRContext *ctx = func.getContext();
   llvm::DenseSet<Value> dpBatch = dpBatchValues(func, mesh);
   func.walk([&](Operation *op) {
     if (op->getNumResults() != 1 || !dpBatch.contains(op->getResult(0)) ||
-        state.lookup(op->getResult(0)) != TpSplit::None ||
-        !isOverridable(op->getAttr(DscDialect::kShardAttr)))
+        !isWhole(op->getResult(0)) || !isOverridable(op->getAttr(DscDialect::kShardAttr)))
       return;
     DictionaryAttr hint = makeHint(
         ctx, llvm::cast<RankedTensorType>(op->getResult(0).getType()).getRank(), {{0, "dp"}});
     op->setAttr(kProducedAttr, hint);
     op->setAttr(DscDialect::kShardAttr, hint);
   });
+}
+
+} // namespace
+
+void addDataParallelHints(func::FuncOp func, const ShardingMesh &mesh,
+                          const llvm::DenseMap<Value, TpSplit> &state) {
+  nameBatchSplit(func, mesh, [&](Value v) { return state.lookup(v) == TpSplit::None; });
+}
+
+void addHintedDataParallel(func::FuncOp func, const ShardingMesh &mesh) {
+  if (dpBatchValues(func, mesh).empty())
+    return;
+  llvm::DenseSet<Value> whole = wholeButTheBatch(func);
+  // An op that reads a value the model wants whole on dim 0 besides a named one would have
+  // operands that no one sharding of the op satisfies: such a value is left to propagation.
+  llvm::DenseSet<Value> wholeBatch = fromWholeBatchHints(func);
+  auto readBesideWholeBatch = [&](Value v) {
+    return llvm::any_of(v.getUsers(), [&](Operation *user) {
+      return llvm::any_of(user->getOperands(), [&](Value w) { return wholeBatch.contains(w); });
+    });
+  };
+  nameBatchSplit(func, mesh,
+                 [&](Value v) { return whole.contains(v) && !readBesideWholeBatch(v); });
 }
 
 } // namespace dsc

@@ -55,10 +55,15 @@ bool isOverridable(mlir::Attribute attr);
 /// Values whose batch (dim 0) is split over `dp`, from the entry inputs so hinted.
 llvm::DenseSet<mlir::Value> dpBatchValues(mlir::func::FuncOp func, const ShardingMesh &mesh);
 
-/// Names the batch's `dp` split on the values of dpBatchValues that are whole over `tp`
-/// (`state`: the Megatron defaults' splits).
+/// --parallel=auto: names the batch's `dp` split (dim 0) on the values of dpBatchValues
+/// that are whole over `tp` (`state`: the Megatron defaults' splits), so that propagation
+/// keeps the batch split through every layer.
 void addDataParallelHints(mlir::func::FuncOp func, const ShardingMesh &mesh,
                           const llvm::DenseMap<mlir::Value, TpSplit> &state);
+
+/// --parallel=hints: the same for the values of dpBatchValues that the model's hints leave
+/// whole over every other axis, so that a batch the inputs split over `dp` stays split.
+void addHintedDataParallel(mlir::func::FuncOp func, const ShardingMesh &mesh);
 
 /// Megatron-LM's sequence parallelism: the residual stream split on tokens over `tp`.
 void addSequenceParallelHints(mlir::func::FuncOp func, const ShardingMesh &mesh,
