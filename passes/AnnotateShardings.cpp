@@ -12,6 +12,8 @@
 //  * every entry output is used replicated unless it has a hint: outputs are gathered whole.
 // The shard dialect of MLIR 22 has no partial shardings, so `partial` axes are checked and
 // then left to the ops (a matmul whose contraction is split reduces its partial sums itself).
+// A batch that the hints split over `dp` on the inputs is named on the values the hints leave
+// whole over the other axes (addHintedDataParallel), so propagation keeps it split.
 //
 // With `auto-parallel`, params and inputs that have no hint get Megatron-style ones first
 // (parallelHint below): column-parallel weights until a matmul reads a value split along its
@@ -29,12 +31,12 @@
 
 #include "ir/DscDialect.h"
 #include "passes/Passes.h"
+#include "passes/ShardingHints.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace dsc {
@@ -47,21 +49,9 @@ using namespace dsc;
 
 namespace {
 
-/// The mesh grid and its named axes.
-struct Mesh {
-  shard::GridOp grid;
-  SmallVector<StringRef> names;
-  SmallVector<int64_t> sizes;
-
-  int64_t indexOf(StringRef name) const {
-    auto it = llvm::find(names, name);
-    return it == names.end() ? -1 : it - names.begin();
-  }
-};
-
 /// Builds the shard dialect's split axes for a `dsc.shard` hint of a value of type `type`.
 FailureOr<SmallVector<shard::GridAxesAttr>> splitAxesOf(DictionaryAttr hint, Type type,
-                                                        const Mesh &mesh, Location loc) {
+                                                        const ShardingMesh &mesh, Location loc) {
   MLIRContext *ctx = type.getContext();
   auto tensor = llvm::cast<RankedTensorType>(type);
   auto lookup = [&](Attribute name) -> FailureOr<shard::GridAxis> {
@@ -96,7 +86,7 @@ FailureOr<SmallVector<shard::GridAxesAttr>> splitAxesOf(DictionaryAttr hint, Typ
   return split;
 }
 
-Value annotate(OpBuilder &b, Location loc, Value v, const Mesh &mesh,
+Value annotate(OpBuilder &b, Location loc, Value v, const ShardingMesh &mesh,
                ArrayRef<shard::GridAxesAttr> split, bool forUsers) {
   auto sharding = shard::ShardingOp::create(b, loc, FlatSymbolRefAttr::get(mesh.grid), split);
   return shard::ShardOp::create(b, loc, v, sharding, forUsers);
@@ -107,21 +97,22 @@ void replaceOtherUses(Value v, Value with, Operation *keep) {
   v.replaceUsesWithIf(with, [&](OpOperand &use) { return use.getOwner() != keep; });
 }
 
+} // namespace
+
 //===----------------------------------------------------------------------===//
 // --parallel=auto
 //===----------------------------------------------------------------------===//
 
-/// How a value is split over `tp` under the Megatron defaults.
-enum class TpSplit { None, Last, Heads, Neutral };
-
-DictionaryAttr makeHint(MLIRContext *ctx, int64_t rank,
-                        ArrayRef<std::pair<int64_t, StringRef>> dims) {
+DictionaryAttr dsc::makeHint(MLIRContext *ctx, int64_t rank,
+                             ArrayRef<std::pair<int64_t, StringRef>> dims) {
   Builder b(ctx);
   SmallVector<Attribute> perDim(rank, b.getArrayAttr({}));
   for (auto [dim, axis] : dims)
     perDim[dim] = b.getArrayAttr({b.getStringAttr(axis)});
   return b.getDictionaryAttr({b.getNamedAttr("dims", b.getArrayAttr(perDim))});
 }
+
+namespace {
 
 /// For a hint of a rank-2 weight that splits one dim over exactly `tp` (and has no partial
 /// axes): that dim (0: row-parallel, 1: column-parallel); else -1.
@@ -196,7 +187,7 @@ void splitFusedProjections(func::FuncOp func) {
 /// split over `dp` (if any) and `ep`, and the expert weights (rank-3 params whose first dim is
 /// the number of experts, read by a batched matmul) split their experts. The tokens' split
 /// makes the non-expert ops around the experts data parallel over `ep` too, as in DeepSeek-V3.
-void addExpertHints(func::FuncOp func, const Mesh &mesh) {
+void addExpertHints(func::FuncOp func, const ShardingMesh &mesh) {
   MLIRContext *ctx = func.getContext();
   Builder b(ctx);
   auto axesHint = [&](int64_t rank, ArrayRef<StringRef> dim0) {
@@ -257,7 +248,7 @@ void followDispatchHints(func::FuncOp func) {
 
 /// Megatron hints for the params (through their matmuls) and inputs that have none. Returns
 /// how each value is split over `tp` (empty without a `tp` axis).
-llvm::DenseMap<Value, TpSplit> addParallelHints(func::FuncOp func, const Mesh &mesh) {
+llvm::DenseMap<Value, TpSplit> addParallelHints(func::FuncOp func, const ShardingMesh &mesh) {
   MLIRContext *ctx = func.getContext();
   bool hasTp = mesh.indexOf("tp") >= 0, hasDp = mesh.indexOf("dp") >= 0;
   if (mesh.indexOf("ep") >= 0)
@@ -325,9 +316,9 @@ llvm::DenseMap<Value, TpSplit> addParallelHints(func::FuncOp func, const Mesh &m
   return state;
 }
 
-/// Whether `op`'s result is a sum over `tp` that partitioning reduces with an all_reduce: a
-/// row-parallel matmul or a vocabulary-parallel embedding.
-bool isReducedOverTp(Operation *op) {
+} // namespace
+
+bool dsc::isReducedOverTp(Operation *op) {
   if (auto matmul = dyn_cast<MatmulOp>(op)) {
     Operation *weight = weightOf(matmul);
     return weight && tpDimOf(weight->getAttr(DscDialect::kShardAttr)) == 0;
@@ -339,201 +330,13 @@ bool isReducedOverTp(Operation *op) {
   return false;
 }
 
-bool isElementwise(Operation *op) {
-  auto kind = dyn_cast<FusionKindOpInterface>(op);
-  return kind && kind.getFusionKind() == FusionKind::elementwise;
-}
-
-/// The sharding an op must produce its result with (its `dsc.shard` hint says how its users
-/// take it). The data-parallel and sequence-parallel defaults set it; this pass consumes it.
-constexpr llvm::StringLiteral kProducedAttr = "dsc.produced";
-
-/// Whether `attr` names no sharding the model insists on: absent, or a hint that splits
-/// nothing and names `partial` axes (a row-parallel output: MLIR 22 cannot express partial
-/// sums, so such a hint only says "whole"; the Megatron defaults may split it).
-bool isOverridable(Attribute attr) {
-  auto hint = llvm::dyn_cast_if_present<DictionaryAttr>(attr);
-  if (!hint)
-    return !attr;
-  auto dims = hint.getAs<ArrayAttr>("dims");
-  return hint.get("partial") &&
-         (!dims || llvm::all_of(dims, [](Attribute d) { return cast<ArrayAttr>(d).empty(); }));
-}
-
-/// Whether `hint` splits dim 0 over exactly `dp`.
-bool splitsDim0OverDp(DictionaryAttr hint) {
-  auto dims = hint ? hint.getAs<ArrayAttr>("dims") : ArrayAttr();
-  return dims && !dims.empty() &&
-         llvm::equal(llvm::cast<ArrayAttr>(dims[0]).getAsValueRange<StringAttr>(),
-                     ArrayRef<StringRef>{"dp"});
-}
-
-/// Values whose batch (dim 0) is split over `dp`: the inputs so hinted, then the results of
-/// the ops that keep their (first, token-carrying) operand's dim 0 as theirs. A value the
-/// model (or the expert defaults) hints otherwise ends the chain: the MoE tokens split over
-/// `[dp, ep]` and what follows them are propagation's to place. None with a dp axis of one
-/// rank: naming it would only move its (local) gather to the largest output.
-llvm::DenseSet<Value> dpBatchValues(func::FuncOp func, const Mesh &mesh) {
-  llvm::DenseSet<Value> split;
-  int64_t dp = mesh.indexOf("dp");
-  if (dp < 0 || mesh.sizes[dp] == 1)
-    return split;
-  for (BlockArgument arg : func.getArguments())
-    if (splitsDim0OverDp(
-            func.getArgAttrOfType<DictionaryAttr>(arg.getArgNumber(), DscDialect::kShardAttr)))
-      split.insert(arg);
-  func.walk([&](Operation *op) {
-    if (op->getNumResults() == 0 || op->getNumOperands() == 0)
-      return;
-    auto type = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
-    if (!type || type.getRank() < 2 || type.getDimSize(0) % mesh.sizes[dp] != 0)
-      return;
-    Attribute hint = op->getAttr(DscDialect::kShardAttr);
-    if (!isOverridable(hint)) {
-      if (splitsDim0OverDp(llvm::dyn_cast<DictionaryAttr>(hint)))
-        split.insert(op->getResult(0));
-      return;
-    }
-    Value tokens = isa<GatherOp>(op) ? op->getOperand(1) : op->getOperand(0);
-    // A matmul's dim 0 is its batch or M, unless a rank-2 A is transposed (then it is K).
-    auto matmul = dyn_cast<MatmulOp>(op);
-    bool keepsDim0 =
-        isElementwise(op) ||
-        isa<RmsNormOp, LayerNormOp, SoftmaxOp, RopeOp, AttentionOp, ReshapeOp, GatherOp>(op) ||
-        (matmul && !(matmul.getTransposeA() && type.getRank() == 2));
-    bool fromSplit = isElementwise(op) ? llvm::any_of(op->getOperands(),
-                                                      [&](Value v) { return split.contains(v); })
-                                       : split.contains(tokens);
-    if (keepsDim0 && fromSplit)
-      split.insert(op->getResult(0));
-  });
-  return split;
-}
-
-/// Names the batch's `dp` split (dim 0) on every value of dpBatchValues that is whole over
-/// `tp` (the residual stream, norms, row-parallel sums, embeddings; every value without a
-/// `tp` axis) and has no hint of its own: its op produces it so and its users take it so.
-/// Upstream propagation runs backward first, from the outputs (used whole) and from hints
-/// that split nothing (llama_layer's `partial`), and would otherwise decide that the layers
-/// run on the whole batch: it gathers the batch right after the input and every rank
-/// computes every row. The values split over `tp` in between (heads, column-parallel
-/// outputs) are left to propagation, which takes the batch's split from these on both sides.
-/// Sequence parallelism's hints (which name `dp` themselves) are kept.
-void addDataParallelHints(func::FuncOp func, const Mesh &mesh,
-                          const llvm::DenseMap<Value, TpSplit> &state) {
-  MLIRContext *ctx = func.getContext();
-  llvm::DenseSet<Value> dpBatch = dpBatchValues(func, mesh);
-  func.walk([&](Operation *op) {
-    if (op->getNumResults() != 1 || !dpBatch.contains(op->getResult(0)) ||
-        state.lookup(op->getResult(0)) != TpSplit::None ||
-        !isOverridable(op->getAttr(DscDialect::kShardAttr)))
-      return;
-    DictionaryAttr hint = makeHint(
-        ctx, llvm::cast<RankedTensorType>(op->getResult(0).getType()).getRank(), {{0, "dp"}});
-    op->setAttr(kProducedAttr, hint);
-    op->setAttr(DscDialect::kShardAttr, hint);
-  });
-}
-
-bool isInStream(const llvm::SetVector<Value> &stream, Operation *op) {
-  return op->getNumResults() == 1 && stream.contains(op->getResult(0));
-}
-
-/// Sequence parallelism (Megatron-LM's `--sequence-parallel`). The residual stream between
-/// the TP regions is split on its token dim (the second-to-last) over `tp`: the results of
-/// row-parallel matmuls and vocabulary-parallel embeddings (sums over tp, produced whole and
-/// used split: all_reduce then all_slice, which dsc-form-reduce-scatters makes one
-/// reduce_scatter), and the elementwise ops and norms that follow them or read an entry input
-/// (produced split). A stream value is used split only by stream ops (and the return, which
-/// gathers it); any other user, a column-parallel matmul above all, takes it whole over tp
-/// (all_gather). The batch keeps its dp split. A value whose token dim tp does not divide
-/// stays whole over tp.
-void addSequenceParallelHints(func::FuncOp func, const Mesh &mesh,
-                              const llvm::DenseMap<Value, TpSplit> &state) {
-  Builder b(func.getContext());
-  int64_t tp = mesh.sizes[mesh.indexOf("tp")];
-  int64_t dp = mesh.indexOf("dp") >= 0 ? mesh.sizes[mesh.indexOf("dp")] : 1;
-  llvm::DenseSet<Value> dpBatch = dpBatchValues(func, mesh);
-  // A hint the model gives a row-parallel output (no split, partial sums) marks the sum that
-  // sequence parallelism scatters; other hints are kept.
-  auto isCandidate = [&](Operation *op) {
-    if (op->getNumResults() != 1 || !isOverridable(op->getAttr(DscDialect::kShardAttr)))
-      return false;
-    auto type = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
-    if (!type || type.getRank() < 2 || state.lookup(op->getResult(0)) != TpSplit::None)
-      return false;
-    return isReducedOverTp(op) || isa<RmsNormOp, LayerNormOp>(op) || isElementwise(op);
-  };
-  // The stream, given the entry inputs that only stream ops read (`inputs`).
-  auto streamOf = [&](const llvm::DenseSet<Value> &inputs) {
-    llvm::SetVector<Value> stream;
-    func.walk([&](Operation *op) {
-      if (!isCandidate(op))
-        return;
-      bool any = false, all = true;
-      for (Value v : op->getOperands()) {
-        bool in = stream.contains(v) || inputs.contains(v);
-        any |= in;
-        all &= in || state.lookup(v) == TpSplit::Neutral;
-      }
-      if (isReducedOverTp(op) || (any && all))
-        stream.insert(op->getResult(0));
-    });
-    return stream;
-  };
-  // Entry inputs all of whose readers are in the stream: a rank reads its tokens only.
-  llvm::DenseSet<Value> inputs;
-  for (BlockArgument arg : func.getArguments())
-    if (auto type = llvm::dyn_cast<RankedTensorType>(arg.getType());
-        type && type.getRank() >= 2 && !arg.use_empty())
-      inputs.insert(arg);
-  llvm::SetVector<Value> stream;
-  for (bool changed = true; changed;) {
-    stream = streamOf(inputs);
-    changed = false;
-    for (Value arg : llvm::to_vector(inputs))
-      if (llvm::any_of(arg.getUsers(),
-                       [&](Operation *user) { return !isInStream(stream, user); })) {
-        inputs.erase(arg);
-        changed = true;
-      }
-  }
-
-  auto hintFor = [&](Value v, bool splitTokens) {
-    auto type = llvm::cast<RankedTensorType>(v.getType());
-    int64_t rank = type.getRank(), tokens = rank - 2;
-    bool batchOverDp = dpBatch.contains(v);
-    splitTokens &= type.getDimSize(tokens) % (tp * (tokens == 0 && batchOverDp ? dp : 1)) == 0;
-    SmallVector<Attribute> perDim;
-    for (int64_t d = 0; d < rank; ++d) {
-      SmallVector<Attribute> axes;
-      if (d == 0 && batchOverDp)
-        axes.push_back(b.getStringAttr("dp"));
-      if (d == tokens && splitTokens)
-        axes.push_back(b.getStringAttr("tp"));
-      perDim.push_back(b.getArrayAttr(axes));
-    }
-    return b.getDictionaryAttr({b.getNamedAttr("dims", b.getArrayAttr(perDim))});
-  };
-  for (Value v : stream) {
-    Operation *op = v.getDefiningOp();
-    bool usedSplit = llvm::all_of(v.getUsers(), [&](Operation *user) {
-      return isa<func::ReturnOp>(user) || isInStream(stream, user);
-    });
-    // A sum no stream op reads is left to the Megatron defaults (MoE: the shared expert's
-    // output, added to the experts' tokens split over ep).
-    if (isReducedOverTp(op) && !usedSplit)
-      continue;
-    op->setAttr(kProducedAttr, hintFor(v, !isReducedOverTp(op)));
-    op->setAttr(DscDialect::kShardAttr, hintFor(v, usedSplit));
-  }
-}
+namespace {
 
 //===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
 
-LogicalResult annotateFunction(func::FuncOp func, const Mesh &mesh) {
+LogicalResult annotateFunction(func::FuncOp func, const ShardingMesh &mesh) {
   OpBuilder b(func.getContext());
   auto hintOf = [](Attribute attr) { return llvm::dyn_cast_if_present<DictionaryAttr>(attr); };
   auto splitFor = [&](DictionaryAttr hint, Type type,
@@ -605,7 +408,7 @@ struct AnnotateShardingsPass : dsc::impl::AnnotateShardingsPassBase<AnnotateShar
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    Mesh mesh;
+    ShardingMesh mesh;
     for (auto grid : module.getOps<shard::GridOp>()) {
       auto names = grid->getAttrOfType<ArrayAttr>(DscDialect::kMeshAxesAttr);
       if (!names)
@@ -647,6 +450,8 @@ struct AnnotateShardingsPass : dsc::impl::AnnotateShardingsPassBase<AnnotateShar
         if (sequenceParallel)
           addSequenceParallelHints(func, mesh, state);
         addDataParallelHints(func, mesh, state);
+      } else {
+        addHintedDataParallel(func, mesh);
       }
       followDispatchHints(func);
       if (failed(annotateFunction(func, mesh)))

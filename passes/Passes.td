@@ -30,6 +30,10 @@ def AnnotateShardingsPass : Pass<"dsc-annotate-shardings", "mlir::ModuleOp"> {
     the values derived from their batch that are whole over `tp` (residual stream, norms,
     row-parallel sums) produced and used split over `dp` on dim 0, so that propagation keeps
     the batch split through every layer instead of gathering it after the inputs.
+    Without `auto-parallel`, a batch that the model's hints split over `dp` on the inputs
+    is kept split the same way: the values derived from it that the hints leave whole over
+    every other axis (row-parallel sums, norms, residual adds) are produced and used split
+    over `dp` on dim 0.
     With `sequence-parallel` (needs `auto-parallel` and a `tp` axis), the residual stream
     between the TP regions (what a row-parallel matmul or a vocabulary-parallel embedding
     sums, and the elementwise ops and norms that follow it or read an entry input only they

@@ -16,7 +16,9 @@
 #        llama_layer with reduce_scatter / all_gather on the tokens; expert parallelism:
 #        moe_layer-v3 on ep=2 with its hints, its experts' ids from each rank's mesh
 #        coordinates, and moe_layer on ep=2 under --parallel=auto, tokens split over ep,
-#        all_to_all combine), each checked against the unsharded model in the interpreter.
+#        all_to_all combine; llama on dp=2 with its hints, each rank running the layers on its
+#        row of the batch and the logits gathered over dp), each checked against the
+#        unsharded model in the interpreter.
 #     4. the collectives model again, its collectives async on stream 1 (dsc-schedule-
 #        collectives at -O2), replayed as a CUDA graph with --bench and traced with --trace
 #        (test/gpu/check_trace.py: one slice per step, two streams, four collectives), then
@@ -55,6 +57,7 @@ prepare)
     "moe_layer_ep2_auto|examples/moe_layer.dsg||ep=2|auto|$lowtol|random"
     "mlp_tp2_sp|examples/mlp.dsg||tp=2|auto+sp|$f32tol|random"
     "llama_layer_tp2_sp|examples/llama_layer.dsg|$layer|tp=2|auto+sp|$lowtol|random"
+    "llama_dp2_hints|examples/llama.dsg|-D T=16 -D V=256 -D F=256|dp=2,tp=1|hints|$lowtol|random"
   )
   for c in "${e2e[@]}"; do
     IFS='|' read -r name model defs mesh parallel tol weights <<<"$c"

@@ -37,6 +37,9 @@ LLAMA_7B = ("llama-7b", "examples/llama-7b.dsg",
             ["-D", "B=2", "-D", "T=8", "-D", "V=128", "-D", "L=2", "-D", "D=128", "-D", "H=8",
              "-D", "HKV=8", "-D", "F=128"], 2e-2)
 
+# Hints that split the batch over dp and, on one value, leave it whole (split over tp).
+MIXED = ("hints_dp_mixed", "test/interp/Inputs/hints_dp_mixed.dsg", [], 1e-5)
+
 MOE = ("moe_layer", "examples/moe_layer.dsg", [], 2e-2)
 # Capacity 1.25x the mean load: 10 rows per expert for 32 tokens x 4 choices, so choices drop.
 MOE_V3 = ("moe_layer-v3", "examples/moe_layer-v3.dsg",
@@ -50,7 +53,8 @@ CASES = [
     (LAYER, "tp=2", "hints"), (LAYER, "tp=4", "hints"),
     (LAYER, "tp=2", "auto"), (LAYER, "tp=4", "auto"), (LAYER, "tp=8", "auto"),
     (LAYER, "dp=2,tp=2", "auto"), (LAYER, "dp=2,tp=4", "auto"),
-    (LLAMA, "dp=1,tp=2", "hints"), (LLAMA, "dp=2,tp=2", "hints"), (LLAMA, "dp=2,tp=4", "auto"),
+    (LLAMA, "dp=1,tp=2", "hints"), (LLAMA, "dp=2,tp=2", "hints"), (LLAMA, "dp=2,tp=4", "hints"),
+    (LLAMA, "dp=2,tp=4", "auto"), (MIXED, "dp=2,tp=2", "hints"),
     (LLAMA, "dp=1,tp=2", "auto"), (LLAMA, "dp=1,tp=8", "auto"),
     (LLAMA_7B, "dp=1,tp=4", "auto"), (LLAMA_7B, "dp=2,tp=4", "auto"),
     (MOE, "ep=2", "hints"), (MOE, "ep=2", "auto"), (MOE, "ep=4", "auto"), (MOE, "ep=8", "auto"),
