@@ -425,10 +425,21 @@ LogicalResult addPipeline(func::FuncOp main, fb::ArtifactT &a) {
   p->microbatches = static_cast<uint32_t>((*schedule)->microbatches);
   p->placement = (*schedule)->placement;
   p->chain_length = (*schedule)->chainLength;
-  for (const std::vector<PipelineStep> &steps : (*schedule)->steps) {
+  auto module = main->getParentOfType<ModuleOp>();
+  auto rankParams = module->getAttrOfType<DenseI64ArrayAttr>(kRankParamBytesAttr);
+  auto rankArena = module->getAttrOfType<DenseI64ArrayAttr>(kRankArenaBytesAttr);
+  bool perRank = rankParams && rankArena &&
+                 rankParams.size() == static_cast<int64_t>((*schedule)->steps.size()) &&
+                 rankArena.size() == rankParams.size();
+  for (auto [r, steps] : llvm::enumerate((*schedule)->steps)) {
     auto rank = std::make_unique<fb::PipelineRankT>();
     for (const PipelineStep &step : steps)
       rank->steps.push_back(formatStep(step));
+    if (perRank) {
+      rank->memory = std::make_unique<fb::PipelineRankMemoryT>();
+      rank->memory->param_bytes = static_cast<uint64_t>(rankParams[r]);
+      rank->memory->arena_bytes = static_cast<uint64_t>(rankArena[r]);
+    }
     p->ranks.push_back(std::move(rank));
   }
   a.pipeline = std::move(p);

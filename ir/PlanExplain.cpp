@@ -112,6 +112,15 @@ void explainPlan(ModuleOp module, const DeviceCeilings &device, llvm::raw_ostrea
     os << "  memory: arena " << bytes(plan::PlanDialect::kArenaBytesAttr)
        << " bytes (peak activations " << bytes(plan::PlanDialect::kPeakActivationBytesAttr)
        << "), parameters " << bytes(plan::PlanDialect::kParamBytesAttr) << " bytes\n";
+    // A pipelined plan's regions per pp rank (dsc-plan-memory's plan.rank_*_bytes): a rank
+    // holds only its stages' params and buffers.
+    auto rankArena = module->getAttrOfType<DenseI64ArrayAttr>("plan.rank_arena_bytes");
+    auto rankParams = module->getAttrOfType<DenseI64ArrayAttr>("plan.rank_param_bytes");
+    if (rankArena && rankParams && rankArena.size() == rankParams.size())
+      for (auto [r, arena, params] :
+           llvm::enumerate(rankArena.asArrayRef(), rankParams.asArrayRef()))
+        os << "  memory on pp rank " << r << ": arena " << arena << " bytes, parameters " << params
+           << " bytes\n";
     PlanPrediction p = predictPlan(func, device);
     double hidden = p.hiddenSeconds();
     os << "  predicted: "

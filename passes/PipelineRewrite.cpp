@@ -1,10 +1,15 @@
 //===- PipelineRewrite.cpp - stages and micro-batches into @main ----------===//
 //
 // Which values carry the batch: the inputs (sliced along dim 0), every result of an op with
-// a batch operand, and broadcasts that create a leading dim of the batch's size (a bias
-// broadcast to [B, F]). Their dim 0 is divided by the micro-batch count; one whose dim 0 is
-// not the batch is an error, since slicing it would not be slicing the batch. Op verifiers
-// then check the retyped clones, so a model this rule gets wrong fails loudly.
+// a batch operand, broadcasts that create a leading dim of the batch's size (a bias
+// broadcast to [B, F]), and the shape-only operands of an elementwise op with a batch
+// operand (splat constants, iotas and broadcasts of the same shape, as a fusion body holds
+// them: `min(tokens, dense<999>)`). Their dim 0 is divided by the micro-batch count, and so
+// is an attribute that names it (a slice's limit); one whose dim 0 is not the batch is an
+// error, since slicing it would not be slicing the batch, and so is an op that reads across
+// the batch (an axis or permutation that moves dim 0, MoE dispatch and combine, whose slots
+// are the whole batch's). Op verifiers then check the retyped clones, so a model this rule
+// gets wrong fails loudly.
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,8 +107,68 @@ Type PipelineRewriter::microbatchType(Type type) const {
   return tensor.clone(shape);
 }
 
+LogicalResult PipelineRewriter::markShapeLeaf(Value value, Operation *user) {
+  if (isBatch(value))
+    return success();
+  if (auto arg = llvm::dyn_cast<BlockArgument>(value)) {
+    // A fusion body's operand: the value outside is the leaf.
+    Operation *parent = arg.getOwner()->getParentOp();
+    if (!llvm::isa<FusionOp>(parent) ||
+        failed(markShapeLeaf(parent->getOperand(arg.getArgNumber()), user)))
+      return user->emitOpError("cannot be split into micro-batches: an operand of the batch's "
+                               "shape does not carry the batch");
+    batchValues.insert(value);
+    return success();
+  }
+  Operation *def = value.getDefiningOp();
+  auto constant = llvm::dyn_cast<ConstantOp>(def);
+  if (constant && !llvm::cast<ElementsAttr>(constant.getValue()).isSplat())
+    return def->emitOpError("cannot be split into micro-batches: a constant of the batch's "
+                            "shape that is not a splat");
+  if (auto iota = llvm::dyn_cast<IotaOp>(def); iota && iota.getDimension() == 0)
+    return def->emitOpError("cannot be split into micro-batches: it counts along the batch");
+  if (!constant && !llvm::isa<IotaOp, BroadcastOp>(def))
+    return user->emitOpError("cannot be split into micro-batches: an operand of the batch's "
+                             "shape does not carry the batch");
+  batchValues.insert(value);
+  return success();
+}
+
+LogicalResult PipelineRewriter::checkBatchUse(Operation *op) {
+  Value first = op->getNumOperands() ? op->getOperand(0) : Value();
+  auto fail = [&](const Twine &why) {
+    return op->emitOpError("cannot be split into ") << microbatches << " micro-batches: " << why;
+  };
+  if (llvm::isa<MoeDispatchOp, MoeCombineOp, MoeDispatchLocalOp, MoeCombineLocalOp>(op))
+    return fail("its slots and capacity are the whole batch's");
+  if (!first || !isBatch(first))
+    return success();
+  int64_t rank = llvm::cast<RankedTensorType>(first.getType()).getRank();
+  auto movesBatch = [&](int64_t axis) { return axis == 0 || axis + rank == 0; };
+  if (auto axis = op->getAttrOfType<IntegerAttr>("axis"); axis && movesBatch(axis.getInt()))
+    return fail("it works along dim 0, the batch");
+  if (auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes"))
+    if (llvm::any_of(axes.asArrayRef(), movesBatch))
+      return fail("it reduces dim 0, the batch");
+  if (auto transpose = llvm::dyn_cast<TransposeOp>(op); transpose && transpose.getPermutation()[0])
+    return fail("it moves dim 0, the batch");
+  if (auto bc = llvm::dyn_cast<BroadcastOp>(op); bc && bc.getDims()[0] != 0)
+    return fail("it moves dim 0, the batch");
+  if (auto slice = llvm::dyn_cast<SliceOp>(op))
+    if (slice.getStart()[0] != 0 || slice.getLimit()[0] != batch || slice.getStride()[0] != 1)
+      return fail("it slices dim 0, the batch");
+  return success();
+}
+
 LogicalResult PipelineRewriter::markBatch(Operation *op) {
   bool fromBatch = llvm::any_of(op->getOperands(), [&](Value v) { return isBatch(v); });
+  if (fromBatch && failed(checkBatchUse(op)))
+    return failure();
+  auto kind = llvm::dyn_cast<FusionKindOpInterface>(op);
+  if (fromBatch && kind && kind.getFusionKind() == FusionKind::elementwise)
+    for (Value operand : op->getOperands())
+      if (failed(markShapeLeaf(operand, op)))
+        return failure();
   for (Region &region : op->getRegions()) {
     if (region.empty())
       continue;
@@ -137,17 +202,30 @@ LogicalResult PipelineRewriter::markBatch(Operation *op) {
 }
 
 LogicalResult PipelineRewriter::findBatch() {
+  // The batch is dim 0 of the inputs of the highest rank; a lower-rank input with another
+  // dim 0 (positions[T] beside x[B, T, D]) is the same for every micro-batch.
+  unsigned batchInput = 0;
+  int64_t maxRank = -1;
   for (BlockArgument arg : func.getArguments()) {
     auto type = llvm::dyn_cast<RankedTensorType>(arg.getType());
-    std::string name = inputName(func, arg.getArgNumber());
     if (!type || type.getRank() == 0 || !type.hasStaticShape())
-      return func.emitError() << "input '" << name
+      return func.emitError() << "input '" << inputName(func, arg.getArgNumber())
                               << "' has no static dim 0 to split into micro-batches";
-    if (batch == 0)
+    if (type.getRank() > maxRank) {
+      maxRank = type.getRank();
       batch = type.getDimSize(0);
+      batchInput = arg.getArgNumber();
+    }
+  }
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = llvm::cast<RankedTensorType>(arg.getType());
+    std::string name = inputName(func, arg.getArgNumber());
+    if (type.getDimSize(0) != batch && type.getRank() < maxRank)
+      continue;
     if (type.getDimSize(0) != batch)
       return func.emitError() << "inputs disagree on the batch (dim 0): '" << name << "' has "
-                              << type.getDimSize(0) << ", '" << inputName(func, 0) << "' " << batch;
+                              << type.getDimSize(0) << ", '" << inputName(func, batchInput) << "' "
+                              << batch;
     if (batch % microbatches != 0)
       return func.emitError() << "--microbatches=" << microbatches
                               << " does not divide the batch (dim 0 = " << batch
@@ -169,6 +247,15 @@ void PipelineRewriter::retype(Operation *original, Operation *clone) {
   for (auto [from, to] : llvm::zip(original->getResults(), clone->getResults()))
     if (isBatch(from))
       to.setType(microbatchType(from.getType()));
+  if (auto constant = llvm::dyn_cast<ConstantOp>(clone);
+      constant && isBatch(original->getResult(0)))
+    constant.setValueAttr(llvm::cast<DenseElementsAttr>(constant.getValue())
+                              .resizeSplat(llvm::cast<ShapedType>(constant.getType())));
+  if (auto slice = llvm::dyn_cast<SliceOp>(clone); slice && isBatch(original->getOperand(0))) {
+    SmallVector<int64_t> limit(slice.getLimit());
+    limit[0] /= microbatches;
+    slice.setLimit(limit);
+  }
   for (auto [fromRegion, toRegion] : llvm::zip(original->getRegions(), clone->getRegions()))
     for (auto [fromBlock, toBlock] : llvm::zip(fromRegion, toRegion)) {
       for (auto [from, to] : llvm::zip(fromBlock.getArguments(), toBlock.getArguments()))
@@ -211,6 +298,8 @@ LogicalResult PipelineRewriter::run() {
       Operation *copy = b.clone(*op, freeCopies[s]);
       retype(op, copy);
       tag(copy, s, std::nullopt);
+      if (failed(verify(copy)))
+        return op->emitOpError("does not verify once split into micro-batches");
     }
   }
 
@@ -223,7 +312,7 @@ LogicalResult PipelineRewriter::run() {
       for (BlockArgument arg : func.getArguments()) {
         if (llvm::none_of(arg.getUsers(), [&](Operation *u) { return userStage(u) == s; }))
           continue;
-        if (microbatches == 1) {
+        if (microbatches == 1 || !isBatch(arg)) {
           map.map(arg, arg);
           continue;
         }

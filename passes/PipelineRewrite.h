@@ -54,6 +54,11 @@ public:
 private:
   mlir::LogicalResult findBatch();
   mlir::LogicalResult markBatch(mlir::Operation *op);
+  /// Marks `value`, an operand of the batch's shape of `user`, as batch: a splat constant,
+  /// an iota or a broadcast, in or (through a fusion's operands) outside a fusion body.
+  mlir::LogicalResult markShapeLeaf(mlir::Value value, mlir::Operation *user);
+  /// Rejects an op with a batch operand that reads across the batch.
+  mlir::LogicalResult checkBatchUse(mlir::Operation *op);
   bool isBatch(mlir::Value v) const { return batchValues.contains(v); }
   mlir::Type microbatchType(mlir::Type type) const;
   void retype(mlir::Operation *original, mlir::Operation *clone);

@@ -21,6 +21,11 @@
 
 namespace dsc {
 
+/// Module attributes of a pipelined plan (dsc-plan-memory): per pp rank, the bytes of its
+/// parameter region and of its arena (DenseI64ArrayAttr, one entry per rank).
+inline constexpr llvm::StringLiteral kRankParamBytesAttr = "plan.rank_param_bytes";
+inline constexpr llvm::StringLiteral kRankArenaBytesAttr = "plan.rank_arena_bytes";
+
 /// The schedule of `func`'s `dsc.pipeline` dictionary; std::nullopt without one. Errors (a
 /// malformed dictionary or step) are reported on the function.
 mlir::FailureOr<std::optional<PipelineSchedule>> readPipelineSchedule(mlir::func::FuncOp func);

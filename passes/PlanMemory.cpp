@@ -9,6 +9,14 @@
 // must extend lifetimes to the events that order them (dsc-schedule-collectives does, with the
 // buffers of each async collective as operands of its plan.wait).
 //
+// A pipelined function (dsc.pipeline) is one plan for every pp rank, and a rank runs and
+// loads only its stages' steps and weights. So params of stages on different ranks may share
+// bytes: each param is stacked above those of its own ranks only, and every rank gets its own
+// region sizes (plan.rank_param_bytes, plan.rank_arena_bytes: the end of the last param it
+// reads, and of the inputs, outputs and its stages' buffers), which dsrun allocates in place
+// of the whole regions. The whole regions (plan.param_bytes, plan.arena_bytes) are the
+// largest rank's.
+//
 // Placement is greedy by size with best fit (Pisarchyk and Lee, "Efficient Memory Management
 // for Deep Neural Net Inference", 2020; TFLite's arena planner): largest buffer first, each
 // into the smallest gap between the already placed buffers whose lifetimes overlap its own.
@@ -17,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/PipelineToPlan.h"
 
 #include "ir/PlanDialect.h"
 
@@ -82,28 +91,91 @@ public:
 
   int64_t paramBytes = 0, arenaBytes = 0, ioBytes = 0, peakActivationBytes = 0;
   int64_t numSteps = 0;
+  /// Per pp rank of a pipelined function: its param region and arena; empty otherwise.
+  SmallVector<int64_t> rankParamBytes, rankArenaBytes;
 
 private:
   void collect();
+  /// The pp ranks that read the param or run the step `op` (all of them if it has no stage).
+  SmallVector<int64_t> ranksOf(Operation *op) const;
+  void placeParam(Operation *op);
+  void sizeRanks();
   void place();
   LogicalResult checkNoOverlap();
   LogicalResult checkCopies();
 
   func::FuncOp func;
+  std::optional<PipelineSchedule> pipeline;
   SmallVector<ArenaBuffer> arena;
   DenseMap<Operation *, unsigned> arenaIndex;
 };
 
-/// Bindings and parameters get their place at once; an allocation is live from its first to
-/// its last use (through views), in step numbers, or only where it is declared if unused.
+SmallVector<int64_t> FuncPlanner::ranksOf(Operation *op) const {
+  SmallVector<int64_t> stages;
+  if (auto list = op->getAttrOfType<DenseI64ArrayAttr>(plan::PlanDialect::kStagesAttr))
+    stages.assign(list.asArrayRef().begin(), list.asArrayRef().end());
+  else if (std::optional<int64_t> stage = pipelineStageOf(op))
+    stages.push_back(*stage);
+  SmallVector<int64_t> ranks;
+  if (stages.empty())
+    for (int64_t r = 0; r < pipeline->numRanks(); ++r)
+      ranks.push_back(r);
+  for (int64_t stage : stages)
+    if (stage >= 0 && stage < pipeline->numStages())
+      ranks.push_back(pipeline->placement[stage]);
+  llvm::sort(ranks);
+  ranks.erase(llvm::unique(ranks), ranks.end());
+  return ranks;
+}
+
+/// Without a pipeline, params are packed in plan order; with one, each goes above the params
+/// of its own ranks only (plan order puts each stage's params together, so a rank's region
+/// holds its stages' params and those it shares).
+void FuncPlanner::placeParam(Operation *op) {
+  int64_t bytes = alignUp(bytesOf(op->getResult(0)));
+  if (!pipeline) {
+    setOffset(op, paramBytes);
+    paramBytes += bytes;
+    return;
+  }
+  SmallVector<int64_t> ranks = ranksOf(op);
+  int64_t offset = 0;
+  for (int64_t r : ranks)
+    offset = std::max(offset, rankParamBytes[r]);
+  setOffset(op, offset);
+  for (int64_t r : ranks)
+    rankParamBytes[r] = offset + bytes;
+  paramBytes = std::max(paramBytes, offset + bytes);
+}
+
+/// Each rank's arena ends past the inputs, outputs and its own stages' buffers.
+void FuncPlanner::sizeRanks() {
+  if (!pipeline)
+    return;
+  rankArenaBytes.assign(pipeline->numRanks(), 0);
+  for (const ArenaBuffer &buffer : arena) {
+    SmallVector<int64_t> ranks;
+    if (isa<plan::AllocOp>(buffer.op))
+      ranks = ranksOf(buffer.op);
+    else
+      for (int64_t r = 0; r < pipeline->numRanks(); ++r)
+        ranks.push_back(r);
+    for (int64_t r : ranks)
+      rankArenaBytes[r] = std::max(rankArenaBytes[r], alignUp(buffer.end()));
+  }
+}
+
+/// Bindings get their place at once, parameters after the walk (placeParam); an allocation is
+/// live from its first to its last use (through views), in step numbers, or only where it is
+/// declared if unused.
 void FuncPlanner::collect() {
   Block &body = func.getBody().front();
+  SmallVector<Operation *> params;
   numSteps = std::distance(body.begin(), body.end());
   int64_t step = 0;
   for (Operation &op : body) {
     if (isa<plan::ParamOp, plan::ConstantOp>(op)) {
-      setOffset(&op, paramBytes);
-      paramBytes += alignUp(bytesOf(op.getResult(0)));
+      params.push_back(&op);
     } else if (isa<plan::InputOp, plan::OutputOp>(op)) {
       arenaIndex[&op] = arena.size();
       arena.push_back({&op, bytesOf(op.getResult(0)), 0, numSteps, ioBytes});
@@ -127,6 +199,16 @@ void FuncPlanner::collect() {
   for (ArenaBuffer &buffer : arena)
     if (buffer.first < 0)
       buffer.first = buffer.last;
+  // Params every rank reads first, so that they do not lift the others' regions.
+  auto everyRank = [&](Operation *op) {
+    return !pipeline || static_cast<int64_t>(ranksOf(op).size()) == pipeline->numRanks();
+  };
+  for (Operation *op : params)
+    if (everyRank(op))
+      placeParam(op);
+  for (Operation *op : params)
+    if (!everyRank(op))
+      placeParam(op);
 }
 
 /// Places `order` one by one, best fit among `fixed` and those placed before; returns the
@@ -226,8 +308,15 @@ LogicalResult FuncPlanner::checkCopies() {
 LogicalResult FuncPlanner::run() {
   if (!func.getBody().hasOneBlock())
     return func.emitOpError("must have a single block to plan its memory");
+  FailureOr<std::optional<PipelineSchedule>> schedule = readPipelineSchedule(func);
+  if (failed(schedule))
+    return failure();
+  pipeline = std::move(*schedule);
+  if (pipeline)
+    rankParamBytes.assign(pipeline->numRanks(), 0);
   collect();
   place();
+  sizeRanks();
   if (failed(checkNoOverlap()) || failed(checkCopies()))
     return failure();
   return success();
@@ -253,6 +342,15 @@ struct PlanMemoryPass : public dsc::impl::PlanMemoryPassBase<PlanMemoryPass> {
       arena = std::max(arena, planner.arenaBytes);
       params = std::max(params, planner.paramBytes);
       peak = std::max(peak, planner.peakActivationBytes);
+      if (!planner.rankParamBytes.empty()) {
+        Builder b(module.getContext());
+        module->setAttr(kRankParamBytesAttr, b.getDenseI64ArrayAttr(planner.rankParamBytes));
+        module->setAttr(kRankArenaBytesAttr, b.getDenseI64ArrayAttr(planner.rankArenaBytes));
+        if (report)
+          for (auto [r, p, a] : llvm::enumerate(planner.rankParamBytes, planner.rankArenaBytes))
+            emitRemark(func.getLoc())
+                << "pp rank " << r << ": arena " << a << " bytes, parameters " << p << " bytes";
+      }
     }
     Builder b(module.getContext());
     module->setAttr(plan::PlanDialect::kArenaBytesAttr, b.getI64IntegerAttr(arena));

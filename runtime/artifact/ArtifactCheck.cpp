@@ -87,6 +87,9 @@ public:
 private:
   const std::string &name;
   const fb::Artifact &a;
+  /// While checking a step of a pipeline rank that has its own memory: that rank and its
+  /// regions, which every buffer the step touches must lie in.
+  std::optional<std::pair<int64_t, RegionBytes>> stepRank;
 
   absl::Status checkArchs();
   absl::Status checkModules();
@@ -413,6 +416,14 @@ absl::Status Checker::checkStep(const fb::Step &step,
   // The verifier accepts a union type whose value is absent.
   if (step.op_type() == fb::StepOp::NONE || !step.op())
     return invalid("no operation");
+  stepRank.reset();
+  if (const fb::Pipeline *p = a.pipeline();
+      p && step.stage() >= 0 && static_cast<size_t>(step.stage()) < sizeOf(p->placement())) {
+    int64_t rank = p->placement()->Get(static_cast<flatbuffers::uoffset_t>(step.stage()));
+    if (rank >= 0 && static_cast<size_t>(rank) < sizeOf(p->ranks()) &&
+        p->ranks()->Get(static_cast<flatbuffers::uoffset_t>(rank))->memory())
+      stepRank = {rank, pipelineRankRegions(a, rank)};
+  }
   switch (step.op_type()) {
   case fb::StepOp::KernelLaunch:
     return checkLaunch(*step.op_as_KernelLaunch());
@@ -597,10 +608,19 @@ absl::Status Checker::checkRef(const fb::BufferRef *ref,
                    " out of range (the plan has ", numBuffers, " buffers)");
   if (!bytes)
     return invalid(what, ": extent overflows 64 bits");
-  uint64_t size = a.buffers()->Get(ref->buffer())->size();
+  const fb::Buffer &buffer = *a.buffers()->Get(ref->buffer());
+  uint64_t size = buffer.size();
   if (ref->offset() > size || *bytes > size - ref->offset())
     return invalid(what, ": ", *bytes, " bytes at offset ", ref->offset(),
                    " overrun buffer ", ref->buffer(), " (", size, " bytes)");
+  if (stepRank) {
+    bool isParam = buffer.kind() == fb::BufferKind::Param;
+    uint64_t region = isParam ? stepRank->second.params : stepRank->second.arena;
+    if (buffer.offset() > region || size > region - buffer.offset())
+      return invalid(what, ": buffer ", ref->buffer(), " (bytes [", buffer.offset(), ", ",
+                     buffer.offset() + size, ")) lies outside pipeline rank ", stepRank->first,
+                     "'s ", region, "-byte ", isParam ? "parameter region" : "arena");
+  }
   return absl::OkStatus();
 }
 

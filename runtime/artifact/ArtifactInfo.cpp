@@ -101,8 +101,10 @@ void appendPipeline(std::string &out, const fb::Artifact &a) {
     size_t count = stepsOfRank(a, coords).size(), params = 0;
     for (flatbuffers::uoffset_t i = 0; i < sizeOf(a.params()); ++i)
       params += rankReadsParam(a, i, coords);
-    absl::StrAppend(&out, "  ", axis, "=", r, ": ", count, " steps, ", params,
-                    " params: ", absl::StrJoin(steps, " "), "\n");
+    RegionBytes regions = pipelineRankRegions(a, r);
+    absl::StrAppend(&out, "  ", axis, "=", r, ": ", count, " steps, ", params, " params in ",
+                    formatBytes(regions.params), ", arena ", formatBytes(regions.arena), ": ",
+                    absl::StrJoin(steps, " "), "\n");
   }
 }
 

@@ -115,6 +115,56 @@ absl::Status checkRank(const fb::Artifact &a, const PipelineSchedule &s, int64_t
 
 } // namespace
 
+namespace {
+
+/// Pipeline rank `rank`'s own memory (PipelineRank.memory) against the whole regions, the params
+/// it loads and the inputs and outputs every rank keeps at the start of its arena.
+absl::Status checkRankMemory(const fb::Artifact &a, int64_t rank) {
+  const fb::PipelineRankMemory *memory =
+      a.pipeline()->ranks()->Get(static_cast<flatbuffers::uoffset_t>(rank))->memory();
+  if (!memory)
+    return absl::OkStatus();
+  std::string where = absl::StrCat("pipeline rank ", rank);
+  if (memory->param_bytes() > a.param_bytes() || memory->arena_bytes() > a.arena_bytes())
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": its memory (parameters ", memory->param_bytes(), " bytes, arena ",
+                     memory->arena_bytes(), " bytes) exceeds the whole regions (", a.param_bytes(),
+                     ", ", a.arena_bytes(), ")"));
+  auto fits = [&](const fb::TensorInfo &tensor, uint64_t region, absl::string_view what,
+                  absl::string_view regionName) -> absl::Status {
+    if (tensor.buffer() >= sizeOf(a.buffers()))
+      return absl::OkStatus(); // checkTensors reports it
+    const fb::Buffer &buffer = *a.buffers()->Get(tensor.buffer());
+    if (buffer.offset() <= region && buffer.size() <= region - buffer.offset())
+      return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " '", tensor.name() ? tensor.name()->str() : "", "': bytes [",
+                     buffer.offset(), ", ", buffer.offset() + buffer.size(), ") lie outside ",
+                     where, "'s ", region, "-byte ", regionName));
+  };
+  const fb::Pipeline &p = *a.pipeline();
+  for (size_t i = 0; i < sizeOf(a.params()); ++i) {
+    const fb::TensorInfo &param = *a.params()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    bool reads = sizeOf(param.stages()) == 0;
+    for (size_t k = 0; k < sizeOf(param.stages()); ++k) {
+      uint32_t stage = param.stages()->Get(static_cast<flatbuffers::uoffset_t>(k));
+      reads |= stage < sizeOf(p.placement()) && p.placement()->Get(stage) == rank;
+    }
+    if (absl::Status st = fits(param, memory->param_bytes(), "param", "parameter region");
+        reads && !st.ok())
+      return st;
+  }
+  for (auto [table, what] : {std::pair{a.inputs(), "input"}, std::pair{a.outputs(), "output"}})
+    for (size_t i = 0; i < sizeOf(table); ++i)
+      if (absl::Status st = fits(*table->Get(static_cast<flatbuffers::uoffset_t>(i)),
+                                 memory->arena_bytes(), what, "arena");
+          !st.ok())
+        return st;
+  return absl::OkStatus();
+}
+
+} // namespace
+
 absl::StatusOr<std::optional<PipelineSchedule>> pipelineSchedule(const fb::Artifact &artifact) {
   const fb::Pipeline *p = artifact.pipeline();
   if (!p)
@@ -182,7 +232,22 @@ absl::Status checkPipelinePlan(const fb::Artifact &a) {
   for (int64_t r = 0; r < s.numRanks(); ++r)
     if (absl::Status st = checkRank(a, s, r); !st.ok())
       return st;
+  for (int64_t r = 0; r < s.numRanks(); ++r)
+    if (absl::Status st = checkRankMemory(a, r); !st.ok())
+      return st;
   return absl::OkStatus();
+}
+
+RegionBytes pipelineRankRegions(const fb::Artifact &artifact, int64_t ppRank) {
+  RegionBytes whole{artifact.param_bytes(), artifact.arena_bytes()};
+  const fb::Pipeline *p = artifact.pipeline();
+  if (!p || ppRank < 0 || static_cast<size_t>(ppRank) >= sizeOf(p->ranks()))
+    return whole;
+  const fb::PipelineRankMemory *memory =
+      p->ranks()->Get(static_cast<flatbuffers::uoffset_t>(ppRank))->memory();
+  if (!memory)
+    return whole;
+  return {memory->param_bytes(), memory->arena_bytes()};
 }
 
 std::vector<int64_t> meshCoordinates(const fb::Artifact &artifact, int64_t rank) {

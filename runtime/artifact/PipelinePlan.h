@@ -32,8 +32,11 @@ absl::StatusOr<std::optional<PipelineSchedule>> pipelineSchedule(const fb::Artif
 /// each rank's steps follow its schedule (compute in the schedule's micro-batch order, transfers
 /// in the schedule's order, a micro-batch's receives all before its first compute step and its
 /// sends after that: a send on the communication stream may be posted before the rest of its
-/// micro-batch's compute); and a step waits only on events its own rank records. OK for an artifact
-/// without a pipeline. Errors name the step.
+/// micro-batch's compute); a step waits only on events its own rank records; and where the
+/// ranks have their own memory (PipelineRank.memory), it is at most the whole regions and holds
+/// every param the rank reads and every input and output (a step's buffers are checked against
+/// its rank's regions by checkArtifactSemantics). OK for an artifact without a pipeline. Errors
+/// name the step, the param or the rank.
 absl::Status checkPipelinePlan(const fb::Artifact &artifact);
 
 /// The mesh coordinates of `rank` (row-major, the last axis fastest; Artifact.fbs).
@@ -51,6 +54,16 @@ std::vector<size_t> stepsOfRank(const fb::Artifact &artifact, const std::vector<
 /// Whether the rank at `coords` loads params[index]: its stages (empty: all) include one the
 /// rank runs.
 bool rankReadsParam(const fb::Artifact &artifact, size_t index, const std::vector<int64_t> &coords);
+
+/// The bytes of the regions a rank allocates.
+struct RegionBytes {
+  uint64_t params = 0, arena = 0;
+};
+
+/// What the rank at pipeline coordinate `ppRank` allocates: its PipelineRank.memory where the
+/// artifact gives it, else the whole regions (Artifact.param_bytes, arena_bytes). A rank out of
+/// range gets the whole regions.
+RegionBytes pipelineRankRegions(const fb::Artifact &artifact, int64_t ppRank);
 
 /// The rank that holds the outputs and reports them: 0, or with a pipeline the rank whose
 /// pipeline coordinate holds the last stage and whose other coordinates are 0.

@@ -43,7 +43,9 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(const Device &device,
           absl::StrCat(executor->where(i), ": runs on stream ", step.stream(),
                        "; dsrun runs GEMM and attention steps on stream 0 only"));
   }
-  executor->order = stepsOfRank(plan, comms ? comms->coords() : std::vector<int64_t>{});
+  std::vector<int64_t> coords = comms ? comms->coords() : std::vector<int64_t>{};
+  executor->order = stepsOfRank(plan, coords);
+  executor->rankRegions = pipelineRankRegions(plan, pipelineRankOf(plan, coords));
   executor->planGroups();
   DSC_RETURN_IF_ERROR(executor->loadModules());
   DSC_RETURN_IF_ERROR(executor->allocate());
@@ -105,17 +107,15 @@ absl::Status Executor::allocate() {
   for (const fb::Step *step : *plan.steps())
     needsWorkspace |= step->op_type() == fb::StepOp::Gemm;
   uint64_t workspaceBytes = needsWorkspace ? kGemmWorkspaceBytes : 0;
-  if (absl::Status s = checkDeviceMemory(plan.arena_bytes(), plan.param_bytes(),
-                                         workspaceBytes, freeBytes, totalBytes);
+  if (absl::Status s = checkDeviceMemory(rankRegions.arena, rankRegions.params, workspaceBytes,
+                                         freeBytes, totalBytes);
       !s.ok())
     return absl::Status(s.code(),
                         absl::StrCat(loaded.name(), ": ", s.message()));
   // cuMemAlloc rejects 0 bytes; an empty region keeps address 0 and no
   // buffer points into it.
   const std::pair<CUdeviceptr *, uint64_t> regions[] = {
-      {&arena, plan.arena_bytes()},
-      {&params, plan.param_bytes()},
-      {&workspace, workspaceBytes}};
+      {&arena, rankRegions.arena}, {&params, rankRegions.params}, {&workspace, workspaceBytes}};
   const char *names[] = {"arena", "parameter region", "cuBLASLt workspace"};
   for (size_t i = 0; i < 3; ++i)
     if (regions[i].second > 0)
@@ -144,7 +144,10 @@ absl::Status Executor::prepareSteps() {
   const Driver &cu = device.driver();
   launches.resize(plan.steps()->size());
   gemms.resize(plan.steps()->size());
-  for (flatbuffers::uoffset_t i = 0; i < plan.steps()->size(); ++i) {
+  // This rank's steps only: in a pipeline another stage's buffers may lie past this rank's
+  // regions (PipelineRank.memory), so its GEMMs are neither planned nor tuned here.
+  for (size_t index : order) {
+    auto i = static_cast<flatbuffers::uoffset_t>(index);
     const fb::Step &step = *plan.steps()->Get(i);
     if (const fb::KernelLaunch *launch = step.op_as_KernelLaunch()) {
       Launch &prepared = launches[i];
@@ -419,7 +422,7 @@ absl::Status Executor::capture() {
   // uploads and real runs overwrite what this one writes.
   if (comms) {
     for (auto [region, bytes] :
-         {std::pair{arena, plan.arena_bytes()}, std::pair{params, plan.param_bytes()}})
+         {std::pair{arena, rankRegions.arena}, std::pair{params, rankRegions.params}})
       if (bytes > 0)
         DSC_RETURN_IF_ERROR(device.check(cu.cuMemsetD8Async(region, 0, bytes, stream),
                                          "cuMemsetD8Async(zeroing before the first run)"));

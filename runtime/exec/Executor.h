@@ -31,6 +31,7 @@
 #define DSC_RUNTIME_EXEC_EXECUTOR_H
 
 #include "runtime/artifact/Artifact.h"
+#include "runtime/artifact/PipelinePlan.h"
 #include "runtime/exec/CudnnAttention.h"
 #include "runtime/exec/Device.h"
 #include "runtime/exec/Gemm.h"
@@ -175,6 +176,8 @@ private:
   GemmTuningReport tuning;
   /// The indices of the steps this rank runs, in order: all of them but in a pipeline.
   std::vector<size_t> order;
+  /// The bytes of this rank's arena and parameter region: in a pipeline, its stages' only.
+  RegionBytes rankRegions;
   /// By step index.
   std::vector<GroupRole> groupRole;
   /// Set while enqueuePlan runs: only whole-plan runs group transfers.

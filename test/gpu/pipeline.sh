@@ -3,9 +3,11 @@
 #   bash test/gpu/pipeline.sh prepare   here: compiles into .device/pipeline/
 #     - mlp with a pp axis of 1 and 2 micro-batches (no send/recv: slices, two copies of the
 #       graph, a concat), with the unpipelined model's interpreter outputs as reference;
-#     - llama with 4 layers on pp=2 (1 and 2 micro-batches, and 2 with tp=2) and mlp on pp=2
-#       with 2 micro-batches, each with the unpipelined model's interpreter outputs (same
-#       weights and inputs) as reference, and each pipeline rank's step count (dsrun --info).
+#     - llama with 4 layers on pp=2 (1 and 2 micro-batches, and 2 with tp=2; and 2 under
+#       --parallel=auto -O2, whose fusions the micro-batch split retypes, with tp=1 and tp=2)
+#       and mlp on pp=2 with 2 micro-batches, each with the unpipelined model's interpreter
+#       outputs (same weights and inputs) as reference, and each pipeline rank's step count
+#       and memory (dsrun --info: a rank allocates only its stages' params and buffers).
 #   bash test/gpu/pipeline.sh run       on the GPU machine (after scripts/pack-device.sh):
 #     1. dsrun on the pp=1 artifact, checked against the interpreter;
 #     2. `dsrun -n R` on each pipelined artifact (R = its mesh's ranks), as a CUDA graph, checked
@@ -26,7 +28,7 @@ prepare)
   build/bin/dsc-interp examples/mlp.dsg --random-weights 1 --seed 7 \
     --save-inputs "$out/pp1/inputs" --out "$out/pp1/ref" >/dev/null
   # name | model | -D overrides | mesh | micro-batches | tolerances (test/gpu/prepare.sh says
-  # why: f32 element-wise, bf16 by the relative Frobenius error)
+  # why: f32 element-wise, bf16 by the relative Frobenius error) | other dsc flags
   f32tol="--rtol=1e-2 --atol=1e-3"
   lowtol="--rtol=0.1 --atol=0.1 --max_rel_l2=2e-2"
   cases=(
@@ -34,13 +36,16 @@ prepare)
     "llama_pp2_mb1|examples/llama.dsg|-D L=4|pp=2,dp=1,tp=1|1|$lowtol"
     "llama_pp2_mb2|examples/llama.dsg|-D L=4|pp=2,dp=1,tp=1|2|$lowtol"
     "llama_pp2_tp2_mb2|examples/llama.dsg|-D L=4|pp=2,dp=1,tp=2|2|$lowtol"
+    "llama_pp2_auto_mb2|examples/llama.dsg|-D L=4|pp=2,dp=1,tp=1|2|$lowtol|--parallel=auto"
+    "llama_pp2_tp2_auto_mb2|examples/llama.dsg|-D L=4|pp=2,dp=1,tp=2|2|$lowtol|--parallel=auto"
   )
   for c in "${cases[@]}"; do
-    IFS='|' read -r name model defs mesh microbatches tol <<<"$c"
+    IFS='|' read -r name model defs mesh microbatches tol flags <<<"$c"
     dir="$out/$name"
     mkdir -p "$dir"
     # shellcheck disable=SC2086
-    build/bin/dsc "$model" $defs --mesh "$mesh" --microbatches "$microbatches" -o "$dir/model.dsx"
+    build/bin/dsc "$model" $defs --mesh "$mesh" --microbatches "$microbatches" $flags \
+      -o "$dir/model.dsx"
     # shellcheck disable=SC2086
     build/bin/dsc-interp "$model" $defs --random-weights 1 --seed 7 --save-inputs "$dir/inputs" \
       --out "$dir/ref" >/dev/null
@@ -83,6 +88,8 @@ run)
     "llama_pp2_mb1||graph"
     "llama_pp2_mb2||graph"
     "llama_pp2_tp2_mb2||graph"
+    "llama_pp2_auto_mb2||graph, --parallel=auto"
+    "llama_pp2_tp2_auto_mb2||graph, --parallel=auto"
     "llama_pp2_mb2|--nograph --trace=$log/llama_pp2_mb2.trace.json|nograph, traced"
   )
   for r in "${runs[@]}"; do
@@ -99,6 +106,7 @@ run)
     NCCL_DEBUG=WARN timeout 180 "$dsrun" -n "$ranks" "$dir/model.dsx" --inputs="$dir/inputs" \
       --check="$dir/ref" "${args[@]}" --timeout=60 $extra >"$log/pipeline-$name.log" 2>&1
     rc=$?
+    grep '^  pp=' "$dir/info" | sed 's/: [RF].*//' # each pipeline rank's steps and memory
     cat "$log/pipeline-$name.log"
     ok=$([[ $rc -eq 0 ]] && grep -q "^check " "$log/pipeline-$name.log" && echo 1)
     if [[ -n $ok && $extra == *--trace* ]]; then

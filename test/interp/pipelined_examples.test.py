@@ -22,10 +22,11 @@ _spec.loader.exec_module(sharded)
 
 LLAMA4 = ("llama", "examples/llama.dsg",
           ["-D", "L=4", "-D", "T=16", "-D", "V=256", "-D", "F=256", "-D", "D=128"], 2e-2)
+LLAMA4_B4 = ("llama", LLAMA4[1], LLAMA4[2] + ["-D", "B=4"], LLAMA4[3])
 
 # (example, mesh, parallel mode, micro-batches, optimization level). With dp, sharding
-# gathers the batch in the middle of mlp (auto) and after llama's embedding: micro-batches
-# over that are refused (docs/pipeline.md), so those cases run one micro-batch.
+# gathers the batch in the middle of mlp (auto) and, with hints, after llama's embedding:
+# micro-batches over that are refused (docs/pipeline.md), so those cases run one micro-batch.
 CASES = [
     (sharded.MLP, "pp=2", "hints", 1, "-O0"), (sharded.MLP, "pp=2", "hints", 4, "-O0"),
     (sharded.MLP, "pp=4", "hints", 2, "-O0"), (sharded.MLP, "pp=2", "hints", 2, "-O2"),
@@ -37,6 +38,13 @@ CASES = [
     # TP pairs chunked (dsc-chunk-collective-matmul) along the tokens, the batch left to the
     # micro-batches.
     (LLAMA4, "pp=2,dp=1,tp=2", "hints", 2, "-O0 --tp-comm-chunks=2"),
+    # --parallel=auto at -O2: fusion bodies hold splat constants and broadcasts of the batch's
+    # shape, which the micro-batch split retypes with the values that carry the batch.
+    (LLAMA4, "pp=2,dp=1,tp=2", "auto", 2, "-O2"),
+    (LLAMA4, "pp=2,dp=1,tp=2", "auto", 2, "-O2 --sequence-parallel"),
+    (LLAMA4_B4, "pp=2,dp=2,tp=2", "auto", 2, "-O2"),
+    # positions[T] beside x[B, T, D]: every micro-batch reads it whole.
+    (sharded.LAYER, "pp=2,tp=2", "auto", 2, "-O2"),
 ]
 
 

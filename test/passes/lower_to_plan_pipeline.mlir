@@ -73,3 +73,30 @@ func.func @two_stages(%x: tensor<4x8xf32> {dsc.name = "x"}) -> (tensor<4x8xf32> 
   %y = dsc.concat %y0, %y1 {axis = 0 : i64, dsc.stage = 1 : i64} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// Each rank's params stack above its own only: "a" (stage 0) and "b" (stage 1) share bytes,
+// above "w" that both read; each rank's regions are its own params' and buffers' end.
+// PLACED:       module attributes {{{.*}}plan.param_bytes = 512 : i64{{.*}}plan.rank_arena_bytes = array<i64: [[ARENA0:[0-9]+]], [[ARENA1:[0-9]+]]>, plan.rank_param_bytes = array<i64: 512, 512>}
+// PLACED-LABEL: func.func @own_params()
+// PLACED:         plan.param "w" {offset = 0 : i64, plan.stages = array<i64: 0, 1>}
+// PLACED:         plan.param "a" {offset = 256 : i64, plan.stages = array<i64: 0>}
+// PLACED:         plan.param "b" {offset = 256 : i64, plan.stages = array<i64: 1>}
+shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["pp"]}
+func.func @own_params(%x: tensor<2x8xf32> {dsc.name = "x"}) -> (tensor<2x8xf32> {dsc.name = "y"})
+    attributes {dsc.pipeline = {axis = 0 : i64, chain_length = 2 : i64, microbatches = 1 : i64,
+      placement = array<i64: 0, 1>, schedule = "fill-drain", stages = 2 : i64,
+      steps = [["F0.0", "SF0.0"], ["RF1.0", "F1.0"]]}} {
+  %w0 = dsc.param "w" {dsc.stage = 0 : i64} : tensor<8x8xf32>
+  %a = dsc.param "a" {dsc.stage = 0 : i64} : tensor<2x8xf32>
+  %h = dsc.matmul %x, %w0 {dsc.microbatch = 0 : i64, dsc.stage = 0 : i64} : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32>
+  %ha = dsc.add %h, %a {dsc.microbatch = 0 : i64, dsc.stage = 0 : i64} : tensor<2x8xf32>
+  %s = shard.send %ha on @mesh grid_axes = [0] destination = [1] {dsc.microbatch = 0 : i64, dsc.stage = 0 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %w1 = dsc.param "w" {dsc.stage = 1 : i64} : tensor<8x8xf32>
+  %b = dsc.param "b" {dsc.stage = 1 : i64} : tensor<2x8xf32>
+  %r = shard.recv %s on @mesh grid_axes = [0] source = [0] {dsc.microbatch = 0 : i64, dsc.stage = 1 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %g = dsc.matmul %r, %w1 {dsc.microbatch = 0 : i64, dsc.stage = 1 : i64} : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32>
+  %y = dsc.add %g, %b {dsc.microbatch = 0 : i64, dsc.stage = 1 : i64} : tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}

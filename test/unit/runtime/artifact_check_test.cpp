@@ -389,5 +389,37 @@ TEST(ArtifactInfo, SummarizesTheArtifact) {
   EXPECT_THAT(info, HasSubstr("total: 168 FLOP (168)"));
 }
 
+// A pipeline rank allocates only its own regions (PipelineRank.memory): a step of its stage
+// that touches a buffer past them would write out of bounds. The check of each step's
+// buffers comes before the schedule's (PipelinePlan.cpp), so one stage suffices here.
+TEST(ArtifactCheck, RejectsStepBufferOutsideItsPipelineRanksMemory) {
+  auto pipelined = [](uint64_t arenaBytes) {
+    return [arenaBytes](fb::ArtifactT &a) {
+      a.mesh = std::make_unique<fb::MeshT>();
+      a.mesh->axis_names = {"pp"};
+      a.mesh->shape = {1};
+      a.pipeline = std::make_unique<fb::PipelineT>();
+      a.pipeline->schedule = "fill-drain";
+      a.pipeline->microbatches = 1;
+      a.pipeline->placement = {0};
+      a.pipeline->chain_length = 1;
+      auto rank = std::make_unique<fb::PipelineRankT>();
+      rank->steps = {"F0.0"};
+      rank->memory = std::make_unique<fb::PipelineRankMemoryT>();
+      rank->memory->param_bytes = a.param_bytes;
+      rank->memory->arena_bytes = arenaBytes;
+      a.pipeline->ranks.push_back(std::move(rank));
+      for (auto &step : a.steps) {
+        step->stage = 0;
+        step->microbatch = 0;
+      }
+    };
+  };
+  EXPECT_THAT(loadError(pipelined(0)), HasSubstr("lies outside pipeline rank 0's 0-byte arena"));
+  // With the whole arena the steps' buffers pass; what fails then is the schedule, later.
+  std::unique_ptr<fb::ArtifactT> whole = makeValidArtifact();
+  EXPECT_THAT(loadError(pipelined(whole->arena_bytes)), ::testing::Not(HasSubstr("lies outside")));
+}
+
 } // namespace
 } // namespace dsc

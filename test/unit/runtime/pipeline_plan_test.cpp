@@ -208,5 +208,79 @@ TEST(PipelinePlan, RejectsParamOfUnknownStage) {
               HasSubstr("param 'a': pipeline stage 5 out of range"));
 }
 
+/// makePipelined() with buffers and each rank's own memory: "c" (every stage) at [0, 256),
+/// "a" (stage 0) at [256, 512) and "b" (stage 1) at [256, 768), sharing bytes with "a";
+/// input "x" at the start of the arena.
+std::unique_ptr<fb::ArtifactT> withRankMemory() {
+  auto a = makePipelined();
+  auto buffer = [&](fb::BufferKind kind, uint64_t offset, uint64_t size) {
+    auto b = std::make_unique<fb::BufferT>();
+    b->kind = kind;
+    b->offset = offset;
+    b->size = size;
+    b->alignment = 256;
+    a->buffers.push_back(std::move(b));
+    return static_cast<uint32_t>(a->buffers.size() - 1);
+  };
+  a->params[2]->buffer = buffer(fb::BufferKind::Param, 0, 256);
+  a->params[0]->buffer = buffer(fb::BufferKind::Param, 256, 256);
+  a->params[1]->buffer = buffer(fb::BufferKind::Param, 256, 512);
+  auto input = std::make_unique<fb::TensorInfoT>();
+  input->name = "x";
+  input->buffer = buffer(fb::BufferKind::Input, 0, 256);
+  a->inputs.push_back(std::move(input));
+  a->param_bytes = 768;
+  a->arena_bytes = 1024;
+  for (auto [rank, params, arena] : {std::tuple{0, 512, 512}, std::tuple{1, 768, 1024}}) {
+    a->pipeline->ranks[rank]->memory = std::make_unique<fb::PipelineRankMemoryT>();
+    a->pipeline->ranks[rank]->memory->param_bytes = params;
+    a->pipeline->ranks[rank]->memory->arena_bytes = arena;
+  }
+  return a;
+}
+
+TEST(PipelinePlan, EachRankAllocatesItsOwnMemory) {
+  auto a = withRankMemory();
+  Packed plan(*a);
+  EXPECT_TRUE(checkPipelinePlan(*plan).ok()) << checkPipelinePlan(*plan).message();
+  RegionBytes first = pipelineRankRegions(*plan, 0), last = pipelineRankRegions(*plan, 1);
+  EXPECT_EQ(first.params, 512u);
+  EXPECT_EQ(first.arena, 512u);
+  EXPECT_EQ(last.params, 768u);
+  EXPECT_EQ(last.arena, 1024u);
+  // A rank out of range, or one without its own memory, allocates the whole regions.
+  EXPECT_EQ(pipelineRankRegions(*plan, 2).params, 768u);
+  a->pipeline->ranks[0]->memory.reset();
+  Packed whole(*a);
+  EXPECT_TRUE(checkPipelinePlan(*whole).ok());
+  EXPECT_EQ(pipelineRankRegions(*whole, 0).arena, 1024u);
+}
+
+TEST(PipelinePlan, RejectsParamOutsideItsRanksRegion) {
+  auto a = withRankMemory();
+  a->pipeline->ranks[0]->memory->param_bytes = 400;
+  Packed plan(*a);
+  EXPECT_THAT(checkPipelinePlan(*plan).message(),
+              HasSubstr("param 'a': bytes [256, 512) lie outside pipeline rank 0's 400-byte "
+                        "parameter region"));
+}
+
+TEST(PipelinePlan, RejectsInputOutsideARanksArena) {
+  auto a = withRankMemory();
+  a->pipeline->ranks[0]->memory->arena_bytes = 128;
+  Packed plan(*a);
+  EXPECT_THAT(checkPipelinePlan(*plan).message(),
+              HasSubstr("input 'x': bytes [0, 256) lie outside pipeline rank 0's 128-byte arena"));
+}
+
+TEST(PipelinePlan, RejectsRankMemoryLargerThanTheWholeRegions) {
+  auto a = withRankMemory();
+  a->pipeline->ranks[1]->memory->arena_bytes = 2048;
+  Packed plan(*a);
+  EXPECT_THAT(checkPipelinePlan(*plan).message(),
+              HasSubstr("pipeline rank 1: its memory (parameters 768 bytes, arena 2048 bytes) "
+                        "exceeds the whole regions (768, 1024)"));
+}
+
 } // namespace
 } // namespace dsc
