@@ -52,6 +52,7 @@ CASES = [
     (LAYER, "tp=2", "auto", "blockwise"), (LAYER, "tp=2", "auto", "tensor"),
     (LAYER, "tp=2", "auto", "delayed"), (LAYER, "dp=2,tp=2", "auto", "blockwise"),
     (LAYER, "tp=2", "hints", "blockwise"), (LAYER, "dp=2,tp=2", "auto", "tensor"),
+    (LAYER, "tp=2", "auto+sp", "blockwise"),
     (MLP, "tp=2", "auto", "tensor"), (MLP, "dp=2,tp=4", "auto", "delayed"),
     (MOE_V3, "dp=1,ep=2,tp=1", "auto", "tensor"), (MOE_V3, "dp=1,ep=2,tp=2", "auto", "tensor"),
 ]
