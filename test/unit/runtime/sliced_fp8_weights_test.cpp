@@ -37,7 +37,7 @@ std::unique_ptr<fb::ShardDimT> dim(std::vector<uint32_t> axes) {
 
 /// An artifact whose params are the fp8 values and scales of the rank's [kLocalK, kLocalN]
 /// part of the piece of "w" that starts at `start` (N split over a mesh of 2).
-LoadedArtifact loadFp8(Fp8Recipe recipe, std::vector<int64_t> start) {
+std::unique_ptr<fb::ArtifactT> makeFp8(Fp8Recipe recipe, std::vector<int64_t> start) {
   std::unique_ptr<fb::ArtifactT> a = test::makeValidArtifact();
   a->mesh = std::make_unique<fb::MeshT>();
   a->mesh->axis_names = {"tp"};
@@ -75,7 +75,12 @@ LoadedArtifact loadFp8(Fp8Recipe recipe, std::vector<int64_t> start) {
   scaleInfo->shape = scales;
   scaleInfo->buffer = static_cast<uint32_t>(a->buffers.size() - 1);
   a->params.push_back(std::move(scaleInfo));
-  absl::StatusOr<LoadedArtifact> loaded = parseArtifact("fp8.dsx", test::packFile(*a), {});
+  return a;
+}
+
+LoadedArtifact loadFp8(Fp8Recipe recipe, std::vector<int64_t> start) {
+  absl::StatusOr<LoadedArtifact> loaded =
+      parseArtifact("fp8.dsx", test::packFile(*makeFp8(recipe, start)), {});
   EXPECT_TRUE(loaded.ok()) << loaded.status();
   return std::move(*loaded);
 }
@@ -149,6 +154,19 @@ TEST(SlicedFp8WeightsErrors, BoxOutsideTheSourceNamesBoth) {
                                  [](size_t, const HostArray &) { return absl::OkStatus(); });
   EXPECT_THAT(s.message(), HasSubstr("weight 'w.fp8': its rank's box f32[256, 128] at [0, 512] "
                                      "is outside its source 'w' of shape [256, 512]"));
+}
+
+TEST(SlicedFp8WeightsErrors, TheCheckerRejectsABadSplitOrStart) {
+  std::unique_ptr<fb::ArtifactT> a = makeFp8(Fp8Recipe::Blockwise, {});
+  a->params[0]->fp8_weight->split_axes[1]->mesh_axes = {3};
+  absl::StatusOr<LoadedArtifact> loaded = parseArtifact("fp8.dsx", test::packFile(*a), {});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(),
+              HasSubstr("'w.fp8': fp8 source split over mesh axis 3, out of range"));
+  a = makeFp8(Fp8Recipe::Blockwise, {0, 0, 0});
+  loaded = parseArtifact("fp8.dsx", test::packFile(*a), {});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(), HasSubstr("fp8 source_start has 3 entries"));
 }
 
 } // namespace
