@@ -33,6 +33,18 @@ fb::Fp8Recipe fp8RecipeToFb(StringRef recipe) {
   return recipe == "tensor" ? fb::Fp8Recipe::Tensor : fb::Fp8Recipe::Blockwise;
 }
 
+/// A plan split_axes attribute (verified) as the schema's ShardDim list.
+std::vector<std::unique_ptr<fb::ShardDimT>> splitAxes(ArrayAttr attr) {
+  std::vector<std::unique_ptr<fb::ShardDimT>> dims;
+  for (Attribute dim : attr) {
+    auto entry = std::make_unique<fb::ShardDimT>();
+    for (int32_t axis : cast<DenseI32ArrayAttr>(dim).asArrayRef())
+      entry->mesh_axes.push_back(static_cast<uint32_t>(axis));
+    dims.push_back(std::move(entry));
+  }
+  return dims;
+}
+
 /// How the runtime makes a quantized param from its source weight.
 std::unique_ptr<fb::Fp8WeightT> fp8Weight(plan::ParamOp op) {
   auto w = std::make_unique<fb::Fp8WeightT>();
@@ -42,6 +54,10 @@ std::unique_ptr<fb::Fp8WeightT> fp8Weight(plan::ParamOp op) {
   w->source_shape.assign(source.getShape().begin(), source.getShape().end());
   w->recipe = fp8RecipeToFb(*op.getFp8Recipe());
   w->scales = op.getFp8Scales();
+  if (auto split = op.getSplitAxesAttr())
+    w->split_axes = splitAxes(split);
+  if (std::optional<ArrayRef<int64_t>> start = op.getSourceStart())
+    w->source_start.assign(start->begin(), start->end());
   return w;
 }
 
@@ -79,18 +95,6 @@ private:
 DType elementDType(Value v) {
   // Plan buffers are verified to hold dsc element types.
   return *dtypeOf(cast<MemRefType>(v.getType()).getElementType());
-}
-
-/// A plan split_axes attribute (verified) as the schema's ShardDim list.
-std::vector<std::unique_ptr<fb::ShardDimT>> splitAxes(ArrayAttr attr) {
-  std::vector<std::unique_ptr<fb::ShardDimT>> dims;
-  for (Attribute dim : attr) {
-    auto entry = std::make_unique<fb::ShardDimT>();
-    for (int32_t axis : cast<DenseI32ArrayAttr>(dim).asArrayRef())
-      entry->mesh_axes.push_back(static_cast<uint32_t>(axis));
-    dims.push_back(std::move(entry));
-  }
-  return dims;
 }
 
 fb::CollectiveT ArtifactBuilder::collectiveStep(plan::CollectiveOp op) {
@@ -327,7 +331,7 @@ LogicalResult ArtifactBuilder::run(func::FuncOp main) {
                 a.params.back()->fp8_weight = fp8Weight(o);
               a.params.back()->state = o.getState();
               a.params.back()->mesh_coords = o.getMeshCoords();
-              if (auto split = o.getSplitAxesAttr())
+              if (auto split = o.getSplitAxesAttr(); split && !o.getSource())
                 a.params.back()->split_axes = splitAxes(split);
               if (auto stages = o->getAttrOfType<DenseI64ArrayAttr>(plan::PlanDialect::kStagesAttr))
                 for (int64_t stage : stages.asArrayRef())

@@ -341,6 +341,23 @@ LogicalResult OpEvaluator::run() {
             weights.load(p.getName(), source->first, source->second);
         if (!w)
           return p.emitError(llvm::toString(w.takeError()));
+        // On a mesh, the rank's part of the weight (its box, as dsrun reads it).
+        if (p.getSplitAxes() || p.getSourceStart()) {
+          Shape local = resultShape(0);
+          vector<int64_t> start(2, 0), limit(2), stride(2, 1);
+          if (std::optional<llvm::ArrayRef<int64_t>> given = p.getSourceStart())
+            start.assign(given->begin(), given->end());
+          for (int64_t d = 0; d < 2; ++d) {
+            int64_t size = local[1 - d];
+            if (mlir::ArrayAttr split = p.getSplitAxesAttr()) {
+              auto axes = llvm::cast<mlir::DenseI32ArrayAttr>(split[d]).asArrayRef();
+              start[d] += size * inGroupIndex(context.grid, context.rank,
+                                              vector<int64_t>(axes.begin(), axes.end()));
+            }
+            limit[d] = start[d] + size;
+          }
+          *w = slice(*w, start, limit, stride);
+        }
         auto [values, scales] = quantizeWeightFp8(*w, recipeOf(p.getRecipe()));
         if (failed(set(p.getValues(), std::move(values))))
           return failure();
@@ -602,6 +619,7 @@ Interpreter::runRanks(mlir::func::FuncOp func, const DeviceGrid &grid,
   for (auto [r, context] : llvm::enumerate(ranks)) {
     context.rank = static_cast<int64_t>(r);
     context.numRanks = grid.size();
+    context.grid = grid;
     if (failed(bindInputs(func, inputs[r], context)))
       return failure();
   }

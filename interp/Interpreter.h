@@ -114,6 +114,8 @@ TensorMap randomInputs(mlir::func::FuncOp func, uint64_t seed);
 struct RankContext {
   int64_t rank = 0;
   int64_t numRanks = 1;
+  /// The device grid the ranks run on (a weight quantized per rank reads its coordinates).
+  DeviceGrid grid{{1}};
   /// Live SSA values; an evaluation frees each after its last use.
   llvm::DenseMap<mlir::Value, HostTensor> values;
 };

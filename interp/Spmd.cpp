@@ -14,6 +14,7 @@
 #include "interp/Collectives.h"
 #include "interp/Interpreter.h"
 #include "ir/DscDialect.h"
+#include "ir/DscOps.h"
 
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -141,6 +142,15 @@ FailureOr<DeviceGrid> deviceGridOf(func::FuncOp func) {
   });
   if (walk.wasInterrupted())
     return failure();
+  // A weight quantized per rank runs on the mesh even where no collective names it.
+  if (!found && func.walk([](QuantizedParamOp p) {
+                      return p.getSplitAxes() ? WalkResult::interrupt() : WalkResult::advance();
+                    })
+                    .wasInterrupted())
+    if (auto module = func->getParentOfType<ModuleOp>())
+      for (auto grid : module.getOps<shard::GridOp>())
+        if (grid->hasAttr(DscDialect::kMeshAxesAttr))
+          found = grid;
   if (!found)
     return DeviceGrid{{1}};
   if (llvm::any_of(found.getShape(), [](int64_t d) { return d <= 0; }))

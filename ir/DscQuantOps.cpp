@@ -9,6 +9,8 @@
 #include "ir/OpChecks.h"
 #include "runtime/support/Fp8Layout.h"
 
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+
 using namespace mlir;
 using namespace dsc;
 using dsc::detail::shapeString;
@@ -53,6 +55,49 @@ int64_t rowsOf(RankedTensorType t) {
 
 } // namespace
 
+/// The part of `source` ([K, N]) that `op` quantizes: its [K, N] box (the group sizes of the
+/// split times the rank's slice of `values`, [N, K]) and where it starts; an error when the
+/// split or the start do not fit.
+FailureOr<std::pair<SmallVector<int64_t>, SmallVector<int64_t>>>
+quantizedBox(QuantizedParamOp op, RankedTensorType source) {
+  auto values = cast<RankedTensorType>(op.getValues().getType());
+  if (values.getRank() != 2)
+    return op.emitOpError("values must be an [N, K] matrix, got ") << values;
+  SmallVector<int64_t> box = {values.getDimSize(1), values.getDimSize(0)};
+  if (ArrayAttr split = op.getSplitAxesAttr()) {
+    shard::GridOp mesh;
+    if (auto module = op->getParentOfType<ModuleOp>())
+      for (auto grid : module.getOps<shard::GridOp>())
+        if (grid->hasAttr(DscDialect::kMeshAxesAttr))
+          mesh = grid;
+    if (!mesh)
+      return op.emitOpError("split_axes needs the module's mesh (a shard.grid with "
+                            "dsc.mesh_axes)");
+    if (split.size() != 2)
+      return op.emitOpError("split_axes needs one entry per dim of source_type, got ")
+             << split.size();
+    for (auto [d, dim] : llvm::enumerate(split)) {
+      auto axes = dyn_cast<DenseI32ArrayAttr>(dim);
+      if (!axes)
+        return op.emitOpError("split_axes entries are array<i32: mesh axes>");
+      for (int32_t axis : axes.asArrayRef()) {
+        if (axis < 0 || axis >= mesh.getRank())
+          return op.emitOpError("split_axes uses mesh axis ") << axis << ", out of range";
+        box[d] *= mesh.getShape()[axis];
+      }
+    }
+  }
+  SmallVector<int64_t> start(2, 0);
+  if (std::optional<ArrayRef<int64_t>> given = op.getSourceStart())
+    start.assign(given->begin(), given->end());
+  if (start.size() != 2 || start[0] < 0 || start[1] < 0 ||
+      start[0] + box[0] > source.getDimSize(0) || start[1] + box[1] > source.getDimSize(1))
+    return op.emitOpError("quantizes ")
+           << shapeString(box) << " at " << shapeString(start) << ", outside source_type "
+           << shapeString(source.getShape());
+  return std::make_pair(box, start);
+}
+
 LogicalResult QuantizedParamOp::verify() {
   if (getName().empty())
     return emitOpError("needs a non-empty name");
@@ -64,15 +109,20 @@ LogicalResult QuantizedParamOp::verify() {
       !isa<FloatType>(source.getElementType()))
     return emitOpError("source_type must be a static [K, N] float matrix, got ")
            << getSourceType();
-  int64_t k = source.getDimSize(0), n = source.getDimSize(1);
+  if ((getSplitAxes() || getSourceStart()) && failed(quantizedBox(*this, source)))
+    return failure();
+  // The [K, N] quantized: the whole source, or the rank's part of it.
+  auto values = cast<RankedTensorType>(getValues().getType());
+  bool part = getSplitAxes() || getSourceStart();
+  int64_t k = part ? values.getDimSize(1) : source.getDimSize(0);
+  int64_t n = part ? values.getDimSize(0) : source.getDimSize(1);
   bool blockwise = *recipe == Fp8Recipe::Blockwise;
   if (blockwise && (k % kBlock != 0 || n % kBlock != 0))
     return emitOpError("the blockwise recipe needs K and N to be multiples of "
                        "128, got ")
-           << shapeString(source.getShape());
+           << shapeString({k, n});
   Builder b(getContext());
-  if (failed(expectShape(*this, "values", getValues().getType(), {n, k},
-                         b.getType<Float8E4M3FNType>())))
+  if (failed(expectShape(*this, "values", values, {n, k}, b.getType<Float8E4M3FNType>())))
     return failure();
   return expectShape(*this, "scales", getScales().getType(),
                      asShape(fp8WeightScaleShape(k, n, *recipe)), b.getF32Type());

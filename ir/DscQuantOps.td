@@ -24,8 +24,22 @@ def Dsc_QuantizedParamOp : Dsc_Op<"quantized_param"> {
     %w, %ws = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x384xbf16>}
         : tensor<384x256xf8E4M3FN>, tensor<3x2xf32>
     ```
+
+    On a device mesh a rank quantizes only the part of the weight it reads (docs/precision.md,
+    "On a mesh"): the box of `source_type` that starts at `source_start` (zeros if absent; a
+    piece of a fused weight) and is `[K, N]` times the group sizes of `split_axes`, cut over
+    the mesh axes `split_axes` lists per dim of `[K, N]` (outermost first, as `dsc.split_axes`
+    on a param). `values` and `scales` are then the rank's `[N, K]` and its scales, computed
+    from its slice alone.
+
+    ```mlir
+    %w, %ws = dsc.quantized_param "wqkv" {recipe = "blockwise", source_start = array<i64: 0, 256>,
+        source_type = tensor<256x512xbf16>, split_axes = [array<i32>, array<i32: 0>]}
+        : tensor<64x256xf8E4M3FN>, tensor<1x2xf32>
+    ```
   }];
-  let arguments = (ins StrAttr:$name, TypeAttr:$source_type, StrAttr:$recipe);
+  let arguments = (ins StrAttr:$name, TypeAttr:$source_type, StrAttr:$recipe,
+      OptionalAttr<ArrayAttr>:$split_axes, OptionalAttr<DenseI64ArrayAttr>:$source_start);
   let results = (outs Dsc_Tensor:$values, Dsc_Tensor:$scales);
   let assemblyFormat = "$name attr-dict `:` type($values) `,` type($scales)";
   let hasVerifier = 1;

@@ -143,12 +143,15 @@ LogicalResult ParamOp::verify() {
   }
   if (getState() && quantized)
     return emitOpError("state is zeroed at load, not made from a weight source");
-  if (auto split = getSplitAxesAttr()) {
-    if (getSource())
-      return emitOpError("a quantized param cannot be split (yet): quantize after slicing");
-    if (failed(verifySplitAxes(*this, split, getResult().getType().getRank())))
+  if (getSourceStart() && !quantized)
+    return emitOpError("source_start belongs to a quantized param (with source)");
+  if (std::optional<ArrayRef<int64_t>> start = getSourceStart();
+      start && (start->size() != 2 || llvm::any_of(*start, [](int64_t s) { return s < 0; })))
+    return emitOpError("source_start needs two non-negative offsets, one per dim of source_type");
+  // A quantized param's split is its source's: one entry per dim of [K, N].
+  if (auto split = getSplitAxesAttr())
+    if (failed(verifySplitAxes(*this, split, quantized ? 2 : getResult().getType().getRank())))
       return failure();
-  }
   return verifyBinding(*this, getName(), getOffset());
 }
 

@@ -80,12 +80,25 @@ def Plan_ParamOp : Plan_BufferOp<"param"> {
     ```mlir
     %coords = plan.param "mesh.coords" {mesh_coords} : memref<2xi64>
     ```
+
+    An fp8 param (`source`) of an SPMD plan is made from the rank's part of its source, as
+    `dsc.quantized_param` says: `source_start` is where the box starts in `source_type` and
+    `split_axes` lists per dim of `source_type` (not of the param's own type) the mesh axes
+    that cut the box. The rank quantizes its slice when the weights load; its scales are its
+    own (schema: `Fp8Weight.split_axes`, `Fp8Weight.source_start`).
+
+    ```mlir
+    %w = plan.param "wo.fp8" {source = "wo", source_type = tensor<256x256xbf16>,
+        fp8_recipe = "blockwise", split_axes = [array<i32: 0>, array<i32>]}
+        : memref<256x128xf8E4M3FN>
+    ```
   }];
   let arguments = (ins StrAttr:$name, OptionalAttr<I64Attr>:$offset,
       OptionalAttr<StrAttr>:$source, OptionalAttr<TypeAttr>:$source_type,
       OptionalAttr<StrAttr>:$fp8_recipe, DefaultValuedAttr<BoolAttr, "false">:$fp8_scales,
       DefaultValuedAttr<BoolAttr, "false">:$state,
-      OptionalAttr<ArrayAttr>:$split_axes, UnitAttr:$mesh_coords);
+      OptionalAttr<ArrayAttr>:$split_axes, UnitAttr:$mesh_coords,
+      OptionalAttr<DenseI64ArrayAttr>:$source_start);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }

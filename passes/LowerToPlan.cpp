@@ -343,7 +343,8 @@ void FuncLowering::lowerParam(ParamOp param) {
     buffer = plan::ParamOp::create(b, param.getLoc(), bufferType(param.getType()), param.getName(),
                                    /*offset=*/nullptr, /*source=*/nullptr, /*source_type=*/nullptr,
                                    /*fp8_recipe=*/nullptr, /*fp8_scales=*/false, /*state=*/false,
-                                   param->getAttrOfType<ArrayAttr>(DscDialect::kSplitAxesAttr));
+                                   param->getAttrOfType<ArrayAttr>(DscDialect::kSplitAxesAttr),
+                                   /*mesh_coords=*/false, /*source_start=*/nullptr);
   buffers[param.getResult()] = buffer;
 }
 
@@ -352,13 +353,18 @@ void FuncLowering::lowerQuantizedParam(QuantizedParamOp op) {
   for (auto [result, suffix, isScales] :
        {std::make_tuple(op.getValues(), ".fp8", false),
         std::make_tuple(op.getScales(), ".fp8_scales", true)}) {
-    std::string name = (op.getName() + suffix).str();
+    // Pieces of one fused weight (source_start) are params of their own.
+    std::string name = op.getName().str();
+    if (std::optional<ArrayRef<int64_t>> start = op.getSourceStart())
+      name += "@" + std::to_string((*start)[0]) + "," + std::to_string((*start)[1]);
+    name += suffix;
     Value &buffer = params[name];
     if (!buffer)
       buffer = plan::ParamOp::create(b, op.getLoc(), bufferType(result.getType()), name,
                                      /*offset=*/nullptr, op.getNameAttr(), op.getSourceTypeAttr(),
                                      op.getRecipeAttr(), isScales, /*state=*/false,
-                                     /*split_axes=*/nullptr);
+                                     op.getSplitAxesAttr(), /*mesh_coords=*/false,
+                                     op.getSourceStartAttr());
     buffers[result] = buffer;
   }
 }
@@ -382,7 +388,8 @@ void FuncLowering::lowerQuantize(QuantizeOp op) {
         b, op.getLoc(), MemRefType::get({*length + 3}, b.getF32Type()),
         "amax_history." + std::to_string(numAmaxHistories++), /*offset=*/nullptr,
         /*source=*/nullptr, /*source_type=*/nullptr, /*fp8_recipe=*/nullptr,
-        /*fp8_scales=*/false, /*state=*/true, /*split_axes=*/nullptr);
+        /*fp8_scales=*/false, /*state=*/true, /*split_axes=*/nullptr, /*mesh_coords=*/false,
+        /*source_start=*/nullptr);
   Value amax = workspace(MemRefType::get({1}, b.getF32Type()), op.getLoc());
   plan::MemsetOp::create(b, op.getLoc(), amax, /*value=*/0, /*stream=*/0,
                          /*wait_events=*/nullptr, /*record_event=*/nullptr);
@@ -618,7 +625,7 @@ Value FuncLowering::meshCoords(Location loc, int64_t meshRank) {
                                  /*offset=*/nullptr, /*source=*/nullptr,
                                  /*source_type=*/nullptr, /*fp8_recipe=*/nullptr,
                                  /*fp8_scales=*/false, /*state=*/false, /*split_axes=*/nullptr,
-                                 /*mesh_coords=*/true);
+                                 /*mesh_coords=*/true, /*source_start=*/nullptr);
   return coords;
 }
 

@@ -16,6 +16,7 @@
 #include "runtime/support/Fp8Layout.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
 
 namespace dsc {
@@ -39,6 +40,85 @@ std::string typeName(Type t) {
 
 Type elementOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+/// A GEMM's weight: the param, and on a mesh the rank's slice of it that the GEMM reads, either
+/// folded into the param (dsc-fold-param-slices: a local type and `dsc.split_axes`) or as the
+/// chain of `shard.all_slice`s that partitioning left (what dsc-interp runs), maybe of a static
+/// `dsc.slice` of a whole param (a piece of a fused weight that --parallel=auto cuts).
+struct Weight {
+  ParamOp param;
+  /// A piece of the param: a unit-stride dsc.slice (null for the whole param).
+  SliceOp piece;
+  /// The mesh slices from the param (or piece) to the GEMM's operand, param first.
+  SmallVector<shard::AllSliceOp> slices;
+  /// Per dim of the weight, the mesh axes it is split over, outermost first.
+  SmallVector<SmallVector<int32_t>> split;
+
+  bool isSplit() const {
+    return llvm::any_of(split, [](const SmallVector<int32_t> &axes) { return !axes.empty(); });
+  }
+  /// "" for a whole dim `d`, else " (this rank's slice of 4096 over tp)" for a slice of
+  /// `local`.
+  std::string sliceOf(int64_t d, int64_t local) const;
+};
+
+/// The module's device mesh: the grid that carries `dsc.mesh_axes` (null without one).
+shard::GridOp meshOf(Operation *at) {
+  for (auto grid : at->getParentOfType<ModuleOp>().getOps<shard::GridOp>())
+    if (grid->hasAttr(DscDialect::kMeshAxesAttr))
+      return grid;
+  return nullptr;
+}
+
+/// The number of ranks in a group over mesh `axes` (axes the mesh lacks count as 1).
+int64_t meshGroupSize(shard::GridOp mesh, ArrayRef<int32_t> axes) {
+  int64_t size = 1;
+  for (int32_t axis : axes)
+    if (mesh && axis >= 0 && axis < mesh.getRank())
+      size *= mesh.getShape()[axis];
+  return size;
+}
+
+std::optional<Weight> weightOf(Value b) {
+  Weight w;
+  Value v = b;
+  while (auto slice = v.getDefiningOp<shard::AllSliceOp>()) {
+    w.slices.insert(w.slices.begin(), slice);
+    v = slice.getInput();
+  }
+  if ((w.piece = v.getDefiningOp<SliceOp>())) {
+    if (llvm::any_of(w.piece.getStride(), [](int64_t s) { return s != 1; }))
+      return std::nullopt;
+    v = w.piece.getX();
+  }
+  w.param = v.getDefiningOp<ParamOp>();
+  if (!w.param || (w.piece && w.param->hasAttr(DscDialect::kSplitAxesAttr)))
+    return std::nullopt;
+  int64_t rank = cast<RankedTensorType>(w.param.getType()).getRank();
+  w.split.resize(rank);
+  if (auto folded = w.param->getAttrOfType<ArrayAttr>(DscDialect::kSplitAxesAttr))
+    for (auto [d, axes] : llvm::enumerate(folded.getAsRange<DenseI32ArrayAttr>()))
+      if (static_cast<int64_t>(d) < rank)
+        w.split[d].assign(axes.asArrayRef().begin(), axes.asArrayRef().end());
+  for (shard::AllSliceOp slice : w.slices)
+    for (shard::GridAxis axis : slice.getGridAxes())
+      w.split[slice.getSliceAxis().getSExtValue()].push_back(axis);
+  return w;
+}
+
+std::string Weight::sliceOf(int64_t d, int64_t local) const {
+  if (split[d].empty())
+    return "";
+  shard::GridOp mesh = meshOf(param);
+  auto names = mesh ? mesh->getAttrOfType<ArrayAttr>(DscDialect::kMeshAxesAttr) : ArrayAttr();
+  std::string axes;
+  for (auto [i, axis] : llvm::enumerate(split[d]))
+    axes += (i ? ", " : "") + (names && axis >= 0 && axis < static_cast<int32_t>(names.size())
+                                   ? cast<StringAttr>(names[axis]).getValue().str()
+                                   : "axis " + std::to_string(axis));
+  return " (this rank's slice of " + std::to_string(local * meshGroupSize(mesh, split[d])) +
+         " over " + axes + ")";
 }
 
 std::optional<StringRef> hintOf(Operation *op) {
@@ -128,12 +208,9 @@ std::string PolicyApplier::fp8Obstacle(MatmulOp op) {
   if (!isa<BFloat16Type, Float16Type, Float32Type>(a.getElementType()) ||
       !isa<BFloat16Type, Float16Type, Float32Type>(out))
     return "fp8 GEMMs take bf16/f16/f32 activations and outputs";
-  auto weight = op.getB().getDefiningOp<ParamOp>();
+  std::optional<Weight> weight = weightOf(op.getB());
   if (!weight)
     return "the right operand is not a weight (a product of two activations)";
-  if (weight->hasAttr(DscDialect::kSplitAxesAttr))
-    return "the weight is split over the mesh (quantizing a rank's slice when the weights load "
-           "is not done yet)";
   if (op.getTransposeA() || op.getTransposeB())
     return "a transposed operand";
   if (bt.getRank() != 2 || a.getRank() < 2)
@@ -142,13 +219,14 @@ std::string PolicyApplier::fp8Obstacle(MatmulOp op) {
     if (isa<RouterTopkOp>(user))
       return "router logits stay as written (top-k decides on near ties)";
   if (recipe == "blockwise") {
-    int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
-    if (k % kBlock != 0)
-      return "K = " + std::to_string(k) +
-             " is not a multiple of 128 (blockwise fp8 needs K and N to be)";
-    if (n % kBlock != 0)
-      return "N = " + std::to_string(n) +
-             " is not a multiple of 128 (blockwise fp8 needs K and N to be)";
+    // On a mesh, a rank quantizes its slice of the weight when it loads: the slice must cut
+    // on block boundaries for its blocks to be the unsharded weight's.
+    for (auto [d, what] : llvm::enumerate(StringRef("KN"))) {
+      int64_t size = bt.getDimSize(d);
+      if (size % kBlock != 0)
+        return std::string(1, what) + " = " + std::to_string(size) + weight->sliceOf(d, size) +
+               " is not a multiple of 128 (blockwise fp8 needs K and N to be)";
+    }
   }
   return "";
 }
@@ -241,11 +319,14 @@ void PolicyApplier::autocastMatmul(MatmulOp op, Type low) {
 void PolicyApplier::toFp8(MatmulOp op) {
   b.setInsertionPoint(op);
   Location loc = op.getLoc();
-  auto param = op.getB().getDefiningOp<ParamOp>();
-  auto w = cast<RankedTensorType>(param.getType());
+  Weight weight = *weightOf(op.getB());
+  // The rank's [K, N] (the whole weight without a mesh) and the weight file's.
+  auto w = cast<RankedTensorType>(op.getB().getType());
   auto a = cast<RankedTensorType>(op.getA().getType());
-  int64_t k = w.getDimSize(0), n = w.getDimSize(1),
-          rows = a.getNumElements() / k;
+  int64_t k = w.getDimSize(0), n = w.getDimSize(1), rows = a.getNumElements() / k;
+  SmallVector<int64_t> whole(w.getShape());
+  for (auto [d, axes] : llvm::enumerate(weight.split))
+    whole[d] *= meshGroupSize(meshOf(op), axes);
   // The recipe was checked when the pass was initialized. Delayed scaling is the tensor
   // recipe's layouts and weights, with an amax history on the activation's quantize.
   Fp8RecipeOption option = *parseFp8RecipeOption(recipe);
@@ -255,20 +336,36 @@ void PolicyApplier::toFp8(MatmulOp op) {
     return RankedTensorType::get(shape, b.getF32Type());
   };
   StringAttr recipeAttr = b.getStringAttr(option.delayed ? StringRef("tensor") : recipe);
-  auto weight = QuantizedParamOp::create(
-      b, loc, RankedTensorType::get({n, k}, e4m3),
-      scalesType(fp8WeightScaleShape(k, n, parsed)), param.getNameAttr(), TypeAttr::get(w),
-      recipeAttr);
+  // A rank quantizes its slice when the weights load (docs/precision.md, "On a mesh").
+  ArrayAttr split =
+      weight.isSplit()
+          ? b.getArrayAttr(llvm::map_to_vector(weight.split,
+                                               [&](const SmallVector<int32_t> &axes) -> Attribute {
+                                                 return b.getDenseI32ArrayAttr(axes);
+                                               }))
+          : nullptr;
+  auto source = cast<RankedTensorType>(weight.param.getType()).clone(whole);
+  if (weight.piece)
+    source = weight.piece.getX().getType();
+  auto quantized = QuantizedParamOp::create(
+      b, loc, RankedTensorType::get({n, k}, e4m3), scalesType(fp8WeightScaleShape(k, n, parsed)),
+      weight.param.getNameAttr(), TypeAttr::get(source), recipeAttr, split,
+      weight.piece ? b.getDenseI64ArrayAttr(weight.piece.getStart()) : nullptr);
   auto act = QuantizeOp::create(
       b, loc, a.clone(e4m3), scalesType(fp8ActivationScaleShape(rows, k, parsed)), op.getA(),
       recipeAttr, option.delayed ? b.getI64IntegerAttr(amaxHistory) : nullptr);
-  auto product = ScaledMatmulOp::create(
-      b, loc, op.getResult().getType(), act.getValues(), act.getScales(),
-      weight.getValues(), weight.getScales(), op.getAddend(), recipeAttr);
+  auto product = ScaledMatmulOp::create(b, loc, op.getResult().getType(), act.getValues(),
+                                        act.getScales(), quantized.getValues(),
+                                        quantized.getScales(), op.getAddend(), recipeAttr);
   op.getResult().replaceAllUsesWith(product.getResult());
   op.erase();
-  if (param->use_empty())
-    param.erase();
+  for (shard::AllSliceOp slice : llvm::reverse(weight.slices))
+    if (slice->use_empty())
+      slice->erase();
+  if (weight.piece && weight.piece->use_empty())
+    weight.piece->erase();
+  if (weight.param->use_empty())
+    weight.param.erase();
 }
 
 void PolicyApplier::attention(AttentionOp op) {

@@ -104,6 +104,10 @@ private:
   absl::Status checkAttention(const fb::Attention &attention);
   absl::Status checkMesh();
   absl::Status checkSplitAxes(const fb::TensorInfo &tensor, fb::BufferKind kind);
+  /// A split of a rank-`rank` tensor over the mesh: one entry per dim, axes in range, each
+  /// axis used once.
+  absl::Status checkMeshAxes(const flatbuffers::Vector<flatbuffers::Offset<fb::ShardDim>> *split,
+                             size_t rank);
   absl::Status checkCollective(const fb::Collective &collective);
   /// The group size of a collective over `axes`, checking each axis.
   absl::StatusOr<uint64_t> groupSize(const flatbuffers::Vector<uint32_t> *axes,
@@ -231,18 +235,35 @@ absl::Status Checker::checkMesh() {
 }
 
 absl::Status Checker::checkSplitAxes(const fb::TensorInfo &tensor, fb::BufferKind kind) {
+  if (const fb::Fp8Weight *fp8 = tensor.fp8_weight()) {
+    if (sizeOf(fp8->source_start()) != 0 && sizeOf(fp8->source_start()) != 2)
+      return invalid("fp8 source_start has ", sizeOf(fp8->source_start()),
+                     " entries (one per dim of the [k, n] source)");
+    for (flatbuffers::uoffset_t i = 0; i < sizeOf(fp8->source_start()); ++i)
+      if (fp8->source_start()->Get(i) < 0)
+        return invalid("fp8 source_start is negative");
+    if (absl::Status s = checkMeshAxes(fp8->split_axes(), 2); !s.ok())
+      return invalid("fp8 source ", s.message());
+  }
   if (sizeOf(tensor.split_axes()) == 0)
     return absl::OkStatus();
   if (kind == fb::BufferKind::Output)
     return invalid("outputs are whole on every rank (the compiler gathers them); this one is "
                    "split");
+  return checkMeshAxes(tensor.split_axes(), sizeOf(tensor.shape()));
+}
+
+absl::Status
+Checker::checkMeshAxes(const flatbuffers::Vector<flatbuffers::Offset<fb::ShardDim>> *split,
+                       size_t rank) {
+  if (sizeOf(split) == 0)
+    return absl::OkStatus();
   if (!a.mesh())
     return invalid("split over mesh axes, but the artifact has no mesh");
-  if (sizeOf(tensor.split_axes()) != sizeOf(tensor.shape()))
-    return invalid("split_axes has ", sizeOf(tensor.split_axes()), " entries for ",
-                   sizeOf(tensor.shape()), " dimensions");
+  if (sizeOf(split) != rank)
+    return invalid("split_axes has ", sizeOf(split), " entries for ", rank, " dimensions");
   std::vector<bool> used(a.mesh()->shape()->size(), false);
-  for (const fb::ShardDim *dim : *tensor.split_axes())
+  for (const fb::ShardDim *dim : *split)
     for (flatbuffers::uoffset_t i = 0; dim && i < sizeOf(dim->mesh_axes()); ++i) {
       uint32_t axis = dim->mesh_axes()->Get(i);
       if (axis >= used.size())

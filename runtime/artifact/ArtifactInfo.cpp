@@ -45,13 +45,14 @@ std::string formatCount(double value, const char *unit) {
   return absl::StrFormat("%.3g %s%s", value, prefixes[prefix], unit);
 }
 
-/// " split [_, tp]" for a tensor split over mesh axes (the checker has checked
-/// the axes), else "".
-std::string describeSplit(const fb::TensorInfo &t, const fb::Mesh *mesh) {
-  if (!t.split_axes() || t.split_axes()->size() == 0 || !mesh || !mesh->axis_names())
+/// " split [_, tp]" for a split over mesh axes (the checker has checked the
+/// axes), else "".
+std::string describeSplit(const flatbuffers::Vector<flatbuffers::Offset<fb::ShardDim>> *split,
+                          const fb::Mesh *mesh) {
+  if (!split || split->size() == 0 || !mesh || !mesh->axis_names())
     return "";
   std::vector<std::string> dims;
-  for (const fb::ShardDim *dim : *t.split_axes()) {
+  for (const fb::ShardDim *dim : *split) {
     std::vector<std::string> axes;
     for (uint32_t i = 0; dim && dim->mesh_axes() && i < dim->mesh_axes()->size(); ++i) {
       uint32_t axis = dim->mesh_axes()->Get(i);
@@ -72,8 +73,15 @@ void appendTensors(std::string &out, const char *title,
     std::vector<int64_t> shape;
     if (t.shape())
       shape.assign(t.shape()->begin(), t.shape()->end());
+    // An fp8 param made from the rank's part of its source: " (fp8 of wo split [tp, _])".
+    const fb::Fp8Weight *fp8 = t.fp8_weight();
+    std::string part = fp8 && sizeOf(fp8->split_axes())
+                           ? absl::StrCat(" (fp8 of ", fp8->source() ? fp8->source()->str() : "",
+                                          describeSplit(fp8->split_axes(), mesh), ")")
+                           : "";
     absl::StrAppend(&out, "  ", t.name()->c_str(), "  ",
-                    describeArray(static_cast<DType>(t.dtype()), shape), describeSplit(t, mesh),
+                    describeArray(static_cast<DType>(t.dtype()), shape),
+                    describeSplit(t.split_axes(), mesh), part,
                     t.mesh_coords() ? " (this rank's mesh coordinates)" : "", "\n");
   }
 }

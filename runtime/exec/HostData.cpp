@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 #include <algorithm>
 #include <cmath>
@@ -77,27 +78,35 @@ std::vector<int64_t> fullShape(const fb::TensorInfo &info, const fb::Mesh &mesh)
   return shape;
 }
 
-std::vector<int64_t> sliceStart(const fb::TensorInfo &info, const fb::Mesh &mesh,
-                                const std::vector<int64_t> &coords) {
-  std::vector<int64_t> local = tensorShape(info);
+/// Where the rank at `coords` starts along each dim of a tensor of `local` shape that `split`
+/// cuts over `mesh` (row-major over each dim's axes).
+static std::vector<int64_t>
+splitStart(const flatbuffers::Vector<flatbuffers::Offset<fb::ShardDim>> *split,
+           const std::vector<int64_t> &local, const fb::Mesh &mesh,
+           const std::vector<int64_t> &coords) {
   std::vector<int64_t> start(local.size(), 0);
-  for (size_t d = 0; d < local.size() && d < sizeOf(info.split_axes()); ++d) {
-    const fb::ShardDim *dim = info.split_axes()->Get(d);
+  for (size_t d = 0; d < local.size() && d < sizeOf(split); ++d) {
+    const fb::ShardDim *dim = split->Get(d);
     int64_t index = 0;
     for (size_t i = 0; dim && dim->mesh_axes() && i < dim->mesh_axes()->size(); ++i) {
       uint32_t axis = dim->mesh_axes()->Get(i);
-      index = index * mesh.shape()->Get(axis) + coords[axis];
+      index = index * mesh.shape()->Get(axis) + (axis < coords.size() ? coords[axis] : 0);
     }
     start[d] = index * local[d];
   }
   return start;
 }
 
-absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorInfo &info,
-                                       const fb::Mesh &mesh, const std::vector<int64_t> &coords) {
-  std::vector<int64_t> local = tensorShape(info);
+std::vector<int64_t> sliceStart(const fb::TensorInfo &info, const fb::Mesh &mesh,
+                                const std::vector<int64_t> &coords) {
+  return splitStart(info.split_axes(), tensorShape(info), mesh, coords);
+}
+
+/// The box of `full` that starts at `start` and has shape `local` (in bounds: the callers
+/// checked it).
+static HostArray sliceBox(const HostArray &full, const std::vector<int64_t> &start,
+                          const std::vector<int64_t> &local) {
   size_t rank = local.size();
-  std::vector<int64_t> start = sliceStart(info, mesh, coords);
   HostArray out = zeroedHostArray(full.dtype, local);
   size_t element = dtypeSize(full.dtype);
   int64_t count = static_cast<int64_t>(out.data.size() / element);
@@ -120,6 +129,11 @@ absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorIn
     }
   }
   return out;
+}
+
+absl::StatusOr<HostArray> sliceForRank(const HostArray &full, const fb::TensorInfo &info,
+                                       const fb::Mesh &mesh, const std::vector<int64_t> &coords) {
+  return sliceBox(full, sliceStart(info, mesh, coords), tensorShape(info));
 }
 
 /// The weight `name` of `file`, which must be `dtype[shape]`; with `box`, only
@@ -154,6 +168,69 @@ static HostArray meshCoordsArray(const std::vector<int64_t> &shape,
   HostArray array{DType::I64, shape, std::vector<uint8_t>(values.size() * sizeof(int64_t))};
   std::memcpy(array.data.data(), values.data(), array.data.size());
   return array;
+}
+
+namespace {
+/// The part of an fp8 param's source that a rank quantizes (Fp8Weight.split_axes and
+/// source_start): the whole source unless `part`.
+struct Fp8SourceBox {
+  bool part = false;
+  std::vector<int64_t> start, shape;
+};
+} // namespace
+
+/// The box of param `index`'s source that the rank at `coords` (empty: zeros, one GPU)
+/// quantizes. Its [k, n] is that of the values param of the same source and start (the
+/// values are [n, k]); an error when there is none or the box leaves the source.
+static absl::StatusOr<Fp8SourceBox> fp8SourceBox(const fb::Artifact &artifact, size_t index,
+                                                 const std::vector<int64_t> &coords) {
+  const fb::TensorInfo &info = *artifact.params()->Get(index);
+  const fb::Fp8Weight &fp8 = *info.fp8_weight();
+  Fp8SourceBox box;
+  box.part = sizeOf(fp8.split_axes()) || (fp8.source_start() && fp8.source_start()->size());
+  if (!box.part)
+    return box;
+  std::string where = absl::StrCat("weight '", tensorName(info), "'");
+  std::vector<int64_t> start(2, 0), whole;
+  if (fp8.source_start() && fp8.source_start()->size())
+    start.assign(fp8.source_start()->begin(), fp8.source_start()->end());
+  if (fp8.source_shape())
+    whole.assign(fp8.source_shape()->begin(), fp8.source_shape()->end());
+  auto sameSource = [&](const fb::Fp8Weight &other) {
+    auto text = [](const flatbuffers::String *s) { return s ? s->string_view() : ""; };
+    std::vector<int64_t> otherStart(2, 0);
+    if (other.source_start() && other.source_start()->size())
+      otherStart.assign(other.source_start()->begin(), other.source_start()->end());
+    return text(other.source()) == text(fp8.source()) && otherStart == start;
+  };
+  for (const fb::TensorInfo *values : *artifact.params()) {
+    const fb::Fp8Weight *other = values->fp8_weight();
+    if (!other || other->scales() || !sameSource(*other) || !values->shape() ||
+        values->shape()->size() != 2)
+      continue;
+    box.shape = {values->shape()->Get(1), values->shape()->Get(0)};
+    break;
+  }
+  if (start.size() != 2 || whole.size() != 2)
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": source_start and source_shape need two entries, one per dim"));
+  if (box.shape.empty())
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": no fp8 values param of its source and start gives its shape"));
+  if (!artifact.mesh() && sizeOf(fp8.split_axes()))
+    return absl::InvalidArgumentError(absl::StrCat(where, ": split, but the artifact has no mesh"));
+  std::vector<int64_t> offset =
+      artifact.mesh() ? splitStart(fp8.split_axes(), box.shape, *artifact.mesh(), coords)
+                      : std::vector<int64_t>(2, 0);
+  box.start = {start[0] + offset[0], start[1] + offset[1]};
+  if (box.start[0] < 0 || box.start[1] < 0 || box.start[0] + box.shape[0] > whole[0] ||
+      box.start[1] + box.shape[1] > whole[1])
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": its rank's box ",
+        describeArray(static_cast<DType>(fp8.source_dtype()), box.shape), " at [",
+        absl::StrJoin(box.start, ", "), "] is outside its source '",
+        fp8.source() ? fp8.source()->str() : "", "' of shape [", absl::StrJoin(whole, ", "), "]"));
+  return box;
 }
 
 absl::Status forEachWeight(
@@ -191,6 +268,7 @@ absl::Status forEachWeight(
   // The last fp8 weight quantized: its values and scales are neighbouring
   // params, made from one source.
   std::string quantizedSource;
+  std::vector<int64_t> quantizedStart;
   std::optional<std::pair<HostArray, HostArray>> quantized;
   for (flatbuffers::uoffset_t i = 0; i < artifact.params()->size(); ++i) {
     if (!rankReadsParam(artifact, i, options.meshCoords)) // another pipeline stage's
@@ -234,13 +312,23 @@ absl::Status forEachWeight(
       continue;
     }
     std::string source = fp8->source() ? fp8->source()->str() : std::string();
-    if (!quantized || quantizedSource != source) {
+    absl::StatusOr<Fp8SourceBox> box = fp8SourceBox(artifact, i, options.meshCoords);
+    if (!box.ok())
+      return box.status();
+    if (!quantized || quantizedSource != source || quantizedStart != box->start) {
       quantized.reset();
       std::vector<int64_t> sourceShape;
       if (fp8->source_shape())
         sourceShape.assign(fp8->source_shape()->begin(), fp8->source_shape()->end());
-      absl::StatusOr<HostArray> weight =
-          load(source, static_cast<DType>(fp8->source_dtype()), sourceShape);
+      DType sourceDType = static_cast<DType>(fp8->source_dtype());
+      // On a mesh the rank quantizes its box of the source only; a file gives just its bytes, a
+      // random weight is drawn whole (as one GPU draws it) and cut.
+      absl::StatusOr<HostArray> weight = box->part && file
+                                             ? readWeight(*file, source, sourceDType, sourceShape,
+                                                          std::make_pair(box->start, box->shape))
+                                             : load(source, sourceDType, sourceShape);
+      if (weight.ok() && box->part && !file)
+        weight = sliceBox(*weight, box->start, box->shape);
       if (!weight.ok())
         return weight.status();
       Fp8Recipe recipe = fp8->recipe() == fb::Fp8Recipe::Tensor ? Fp8Recipe::Tensor
@@ -252,6 +340,7 @@ absl::Status forEachWeight(
                                          "'): ", made.status().message()));
       quantized = std::move(*made);
       quantizedSource = source;
+      quantizedStart = box->start;
     }
     const HostArray &part = fp8->scales() ? quantized->second : quantized->first;
     if (part.dtype != dtype || part.shape != shape)

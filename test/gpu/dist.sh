@@ -17,8 +17,10 @@
 #        moe_layer-v3 on ep=2 with its hints, its experts' ids from each rank's mesh
 #        coordinates, and moe_layer on ep=2 under --parallel=auto, tokens split over ep,
 #        all_to_all combine; llama on dp=2 with its hints, each rank running the layers on its
-#        row of the batch and the logits gathered over dp), each checked against the
-#        unsharded model in the interpreter.
+#        row of the batch and the logits gathered over dp; fp8 under a mesh: llama_layer on
+#        tp=2 with --precision=fp8, each rank quantizing its slices of the weights at load,
+#        blockwise and per-tensor), each checked against the unsharded model (with the same
+#        --precision) in the interpreter.
 #     4. the collectives model again, its collectives async on stream 1 (dsc-schedule-
 #        collectives at -O2), replayed as a CUDA graph with --bench and traced with --trace
 #        (test/gpu/check_trace.py: one slice per step, two streams, four collectives), then
@@ -41,10 +43,14 @@ prepare)
   # End to end: name | model | -D overrides | mesh | --parallel (auto+sp: auto with
   # --sequence-parallel) | tolerances (test/gpu/prepare.sh
   # says why: f32 element-wise, bf16 by the relative Frobenius error) | weights (random, or the
-  # f32 shapes of a safetensors file written here, from which each rank reads its slices)
+  # f32 shapes of a safetensors file written here, from which each rank reads its slices) |
+  # more dsc flags for both the sharded artifact and the unsharded reference (optional)
   f32tol="--rtol=1e-2 --atol=1e-3"
   lowtol="--rtol=0.1 --atol=0.1 --max_rel_l2=2e-2"
+  fp8tol="--rtol=1 --atol=1 --max_rel_l2=5e-2"
   layer="-D B=2 -D T=80 -D D=256 -D H=4 -D HKV=2 -D F=512"
+  # Heads of 128 so that every tp=2 slice of a weight cuts on 128 (blockwise fp8).
+  layer128="-D B=2 -D T=80 -D D=256 -D H=2 -D HKV=2 -D F=512"
   # Capacity 10, 1.25x the mean load of 8 choices per expert: the busiest experts drop some.
   v3="-D B=2 -D T=16 -D D=64 -D FE=32 -D E=16 -D G=4 -D TG=2 -D K=4"
   e2e=(
@@ -58,15 +64,17 @@ prepare)
     "mlp_tp2_sp|examples/mlp.dsg||tp=2|auto+sp|$f32tol|random"
     "llama_layer_tp2_sp|examples/llama_layer.dsg|$layer|tp=2|auto+sp|$lowtol|random"
     "llama_dp2_hints|examples/llama.dsg|-D T=16 -D V=256 -D F=256|dp=2,tp=1|hints|$lowtol|random"
+    "llama_layer_tp2_fp8|examples/llama_layer.dsg|$layer128|tp=2|auto|$fp8tol|random|--precision=fp8"
+    "llama_layer_tp2_fp8_tensor|examples/llama_layer.dsg|$layer128|tp=2|auto|$fp8tol|random|--precision=fp8 --fp8-recipe=tensor"
   )
   for c in "${e2e[@]}"; do
-    IFS='|' read -r name model defs mesh parallel tol weights <<<"$c"
+    IFS='|' read -r name model defs mesh parallel tol weights extra <<<"$c"
     dir="$out/e2e/$name"
     mkdir -p "$dir"
     flags=(--parallel="$parallel")
     [[ $parallel == auto+sp ]] && flags=(--parallel=auto --sequence-parallel)
     # shellcheck disable=SC2086
-    build/bin/dsc "$model" $defs --mesh "$mesh" "${flags[@]}" -o "$dir/model.dsx"
+    build/bin/dsc "$model" $defs --mesh "$mesh" "${flags[@]}" $extra -o "$dir/model.dsx"
     source=(--random-weights 1)
     run=(--random_weights=1)
     if [[ $weights != random ]]; then # f32 weights of these shapes, in a safetensors file
@@ -75,8 +83,15 @@ prepare)
       source=(--weights "$dir/weights.safetensors")
       run=(--weights="$dir/weights.safetensors")
     fi
+    reference=$model
+    if [[ -n $extra ]]; then # the unsharded model compiled with the same flags
+      # shellcheck disable=SC2086
+      build/bin/dsc "$model" $defs $extra -O0 --emit=mlir -o "$dir/unsharded.mlir"
+      reference=$dir/unsharded.mlir
+      defs=
+    fi
     # shellcheck disable=SC2086
-    build/bin/dsc-interp "$model" $defs "${source[@]}" --seed 7 --save-inputs "$dir/inputs" \
+    build/bin/dsc-interp "$reference" $defs "${source[@]}" --seed 7 --save-inputs "$dir/inputs" \
       --out "$dir/ref" >/dev/null
     echo "${run[*]} $tol" >"$dir/run_args"
   done

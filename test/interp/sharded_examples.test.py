@@ -138,13 +138,18 @@ def coordinates(rank, sizes):
     return list(reversed(coords))
 
 
-def run_case(args, example, mesh, mode, work, flags=()):
-    """`flags`: more dsc options for the sharded build (chunked_examples.test.py's)."""
+def run_case(args, example, mesh, mode, work, flags=(), reference=None):
+    """`flags`: more dsc options for the sharded build (chunked_examples.test.py's);
+    `reference(inputs, ref)`: writes the inputs and the expected outputs into those folders
+    (default: the unsharded model through dsc-interp)."""
     name, model, dims, tolerance = example
     model = os.path.join(SRC, model)
     inputs, ref, out = (os.path.join(work, d) for d in ("in", "ref", "out"))
-    run([args.dsc_interp, model, *dims, "--random-weights", "1", "--seed", "5",
-         "--save-inputs", inputs, "--out", ref])
+    if reference:
+        reference(inputs, ref)
+    else:
+        run([args.dsc_interp, model, *dims, "--random-weights", "1", "--seed", "5",
+             "--save-inputs", inputs, "--out", ref])
     sharded = os.path.join(work, "sharded.mlir")
     run([args.dsc, model, *dims, "--mesh", mesh, *MODES[mode], "-O0", "--emit=mlir",
          *flags, "-o", sharded])

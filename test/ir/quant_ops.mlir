@@ -27,3 +27,14 @@ func.func @tensor(%x: tensor<8x100xf16>) -> tensor<8x60xf32> {
       : (tensor<8x100xf8E4M3FN>, tensor<1xf32>, tensor<60x100xf8E4M3FN>, tensor<1xf32>) -> tensor<8x60xf32>
   return %y : tensor<8x60xf32>
 }
+
+// A rank's part of a weight on a mesh: the piece at column 256, split over tp.
+module {
+  shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["tp"]}
+  // CHECK-LABEL: func.func @rank_part
+  func.func @rank_part() -> (tensor<128x256xf8E4M3FN>, tensor<1x4xf32>) {
+    // CHECK: dsc.quantized_param "wqkv" {recipe = "blockwise", source_start = array<i64: 0, 256>, source_type = tensor<256x768xbf16>, split_axes = [array<i32>, array<i32: 0>]} : tensor<128x256xf8E4M3FN>, tensor<1x4xf32>
+    %w, %ws = dsc.quantized_param "wqkv" {recipe = "blockwise", source_type = tensor<256x768xbf16>, source_start = array<i64: 0, 256>, split_axes = [array<i32>, array<i32: 0>]} : tensor<128x256xf8E4M3FN>, tensor<1x4xf32>
+    return %w, %ws : tensor<128x256xf8E4M3FN>, tensor<1x4xf32>
+  }
+}

@@ -75,3 +75,33 @@ func.func @fp8_result(%q: tensor<4x128xf8E4M3FN>, %s: tensor<1xf32>, %w: tensor<
       : (tensor<4x128xf8E4M3FN>, tensor<1xf32>, tensor<128x128xf8E4M3FN>, tensor<1xf32>) -> tensor<4x128xf8E4M3FN>
   return
 }
+
+// -----
+
+func.func @split_without_mesh() {
+  // expected-error @+1 {{split_axes needs the module's mesh (a shard.grid with dsc.mesh_axes)}}
+  %w, %ws = dsc.quantized_param "w" {recipe = "tensor", source_type = tensor<256x512xbf16>, split_axes = [array<i32>, array<i32: 0>]} : tensor<256x256xf8E4M3FN>, tensor<1xf32>
+  return
+}
+
+// -----
+
+module {
+  shard.grid @mesh(shape = 2) {dsc.mesh_axes = ["tp"]}
+  func.func @box_outside_source() {
+    // expected-error @+1 {{quantizes [256, 512] at [0, 256], outside source_type [256, 512]}}
+    %w, %ws = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x512xbf16>, source_start = array<i64: 0, 256>, split_axes = [array<i32>, array<i32: 0>]} : tensor<256x256xf8E4M3FN>, tensor<2x4xf32>
+    return
+  }
+}
+
+// -----
+
+module {
+  shard.grid @mesh(shape = 4) {dsc.mesh_axes = ["tp"]}
+  func.func @slice_not_128() {
+    // expected-error @+1 {{the blockwise recipe needs K and N to be multiples of 128, got [256, 64]}}
+    %w, %ws = dsc.quantized_param "w" {recipe = "blockwise", source_type = tensor<256x256xbf16>, split_axes = [array<i32>, array<i32: 0>]} : tensor<64x256xf8E4M3FN>, tensor<1x4xf32>
+    return
+  }
+}
