@@ -122,9 +122,9 @@ int chooseVectorWidth(int64_t innerExtent, const std::vector<DType> &types) {
 }
 
 unsigned gridStrideBlocks(int64_t work, unsigned block,
-                          const TargetInfo &target) {
+                          const TargetInfo &target, int waves) {
   int64_t needed = std::max<int64_t>(1, (work + block - 1) / block);
-  int64_t wave = int64_t(target.numSMs) * target.maxThreadsPerSM / block;
+  int64_t wave = int64_t(target.numSMs) * target.maxThreadsPerSM / block * waves;
   return static_cast<unsigned>(std::min(needed, std::max<int64_t>(1, wave)));
 }
 

@@ -33,6 +33,9 @@ namespace dsc::codegen {
 
 // As kElementwiseBlock (EmitElementwise.cpp): 256 threads, 8 blocks per SM.
 static constexpr unsigned kFusedBlock = 256;
+// Fused bodies vary in registers (a quantize adds ~10), so their occupancy is
+// not known here: several waves (gridStrideBlocks says why).
+static constexpr int kFusedWaves = 8;
 
 static const char *kFusedTemplate = R"cuda(
 extern "C" __global__ void __launch_bounds__($BLOCK) $KERNEL($PARAMS) {
@@ -569,7 +572,7 @@ absl::StatusOr<EmittedKernel> emitFused(const KernelSpec &spec,
       return s;
     if (absl::Status s = body.generate(v, ""); !s.ok())
       return s;
-    LaunchConfig launch{gridStrideBlocks(n / v, kFusedBlock, target),
+    LaunchConfig launch{gridStrideBlocks(n / v, kFusedBlock, target, kFusedWaves),
                         kFusedBlock, 0};
     std::string text =
         fill(kFusedTemplate, {{"$BLOCK", absl::StrCat(kFusedBlock)},

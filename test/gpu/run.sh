@@ -16,7 +16,8 @@
 # Environment: RTOL, ATOL (defaults 1e-2, 1e-3: f32 GEMMs on cuBLASLt vs the
 # interpreter's f32 sums, in a different order), BENCH (replays, default 50),
 # SANITIZE=1 (run every case under compute-sanitizer's memcheck, no replays;
-# any report fails the case).
+# any report fails the case), CASES="a b" (run only the cases of these names,
+# small or large; default all).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -70,9 +71,11 @@ rows=()
 # Outputs go to a scratch folder, not $OUT (only logs come back).
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+# CASES: the names to run (all when empty).
+selected() { [[ -z ${CASES:-} || " $CASES " == *" $1 "* ]]; }
 for dir in .device/gpu/*/; do
   name=$(basename "$dir")
-  [[ -f $dir/model.dsx ]] || continue
+  [[ -f $dir/model.dsx ]] && selected "$name" || continue
   log=$out/$name.log
   # The case's tolerances (prepare.sh says why), else RTOL/ATOL.
   tol=(--rtol="$rtol" --atol="$atol")
@@ -91,7 +94,7 @@ done
 if [[ ${LARGE:-$((1 - sanitize))} == 1 ]]; then
   for dir in .device/gpu-large/*/; do
     name=$(basename "$dir")
-    [[ -f $dir/model.dsx && -f $dir/fp32.dsx ]] || continue
+    [[ -f $dir/model.dsx && -f $dir/fp32.dsx ]] && selected "$name" || continue
     log=$out/large-$name.log
     # Saved inputs when the case has them (interpreter reference), else random ones.
     inputs=(--seed=7)
