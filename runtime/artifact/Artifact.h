@@ -56,8 +56,10 @@ inline constexpr size_t kArtifactHeaderSize = 32;
 inline constexpr uint32_t kArtifactHeaderVersion = 1;
 /// The Artifact.format_version this reader and writer speak. 2: pipelined artifacts (steps
 /// of one stage per rank; a format-1 reader would run every step on every rank and hang), the
-/// mesh.coords param, and the delayed-scaling history of N + 3 words.
-inline constexpr uint32_t kArtifactFormatVersion = 2;
+/// mesh.coords param, and the delayed-scaling history of N + 3 words. 3: fp8 weights split
+/// over the mesh (Fp8Weight.split_axes, source_start: a format-2 reader would take the whole
+/// tensor for a rank's slice and stop on the shapes).
+inline constexpr uint32_t kArtifactFormatVersion = 3;
 /// What this build of dsc / dsrun writes into Artifact.producer.
 inline constexpr std::string_view kDscVersion = "0.1.0";
 

@@ -82,14 +82,14 @@ TEST(ArtifactCheck, MeshCollectivesAndSplitParamsLoad) {
 
 TEST(ArtifactCheck, NewerFormatVersionNamesBothSides) {
   EXPECT_EQ(loadError([](fb::ArtifactT &a) {
-              a.format_version = 3;
+              a.format_version = 4;
               a.producer = "dsc 0.9.0";
             }),
-            "tiny.dsx: format version 3 (built by dsc 0.9.0), this dsrun "
-            "reads format 2; update dsrun");
-  EXPECT_THAT(loadError([](fb::ArtifactT &a) { a.format_version = 1; }),
-              HasSubstr("format version 1 (built by dsc 0.1.0), this dsrun "
-                        "reads format 2; recompile the model"));
+            "tiny.dsx: format version 4 (built by dsc 0.9.0), this dsrun "
+            "reads format 3; update dsrun");
+  EXPECT_THAT(loadError([](fb::ArtifactT &a) { a.format_version = 2; }),
+              HasSubstr("format version 2 (built by dsc 0.1.0), this dsrun "
+                        "reads format 3; recompile the model"));
 }
 
 TEST(ArtifactCheck, ArchCompatibility) {
@@ -376,7 +376,7 @@ TEST(ArtifactInfo, SummarizesTheArtifact) {
       parseArtifact("tiny.dsx", packFile(*makeValidArtifact()));
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   std::string info = formatArtifactInfo(*loaded);
-  EXPECT_THAT(info, HasSubstr("tiny.dsx: dsc artifact, format 2, built by "
+  EXPECT_THAT(info, HasSubstr("tiny.dsx: dsc artifact, format 3, built by "
                               "dsc 0.1.0 from tiny.dsg\n"));
   EXPECT_THAT(info, HasSubstr("targets: sm_90a, sm_80\n"));
   EXPECT_THAT(info, HasSubstr("params (1):\n  w  f32[4, 4]\n"));
