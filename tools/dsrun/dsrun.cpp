@@ -84,7 +84,8 @@ ABSL_FLAG(int, bench, 0,
           "untimed replays, at least 3) and print median/min/max ms, TFLOP/s and GB/s");
 ABSL_FLAG(double, bench_warmup_ms, 200,
           "with --bench or --profile: replay untimed for at least this many milliseconds first, so "
-          "that the GPU's clocks have settled before the timed replays");
+          "that the GPU's clocks have settled before the timed replays (one rank only; with "
+          "more, every rank replays 20 times, since each replay holds collectives)");
 ABSL_FLAG(std::string, bench_times, "",
           "with --bench: write every timed replay's milliseconds, in the order they ran, to this "
           ".npy file (f64[N])");
@@ -153,6 +154,19 @@ int fail(absl::string_view message) {
 /// Replays before timing: the first launches of a graph pay for uploading
 /// it and for cold caches and clocks.
 constexpr int kWarmupReplays = 3;
+/// With more than one rank every replay holds collectives, so all ranks must
+/// replay the same number of times: a fixed count, not --bench_warmup_ms (each
+/// rank's clock could end its warm-up one replay apart, and the ranks would hang).
+constexpr int kMultiRankWarmupReplays = 20;
+
+/// --bench's timing (with `iterations` 0, only its warm-up), warmed up as the
+/// flags and the rank count allow.
+absl::StatusOr<dsc::BenchResult> warmAndBench(dsc::Executor &executor,
+                                              const dsc::dist::DistEnv &env, int iterations) {
+  if (env.worldSize > 1)
+    return executor.bench(kMultiRankWarmupReplays, 0, iterations);
+  return executor.bench(kWarmupReplays, absl::GetFlag(FLAGS_bench_warmup_ms), iterations);
+}
 
 /// Compares `actual` with DIR/<name>.npy and prints one line; false on a
 /// mismatch or a missing reference.
@@ -195,8 +209,7 @@ int timeAndTrace(dsc::Executor &executor, const dsc::fb::Artifact &plan,
                  const dsc::dist::DistEnv &env) {
   bool print = env.rank == 0;
   if (int iterations = absl::GetFlag(FLAGS_bench); iterations > 0) {
-    absl::StatusOr<dsc::BenchResult> timed =
-        executor.bench(kWarmupReplays, absl::GetFlag(FLAGS_bench_warmup_ms), iterations);
+    absl::StatusOr<dsc::BenchResult> timed = warmAndBench(executor, env, iterations);
     if (!timed.ok())
       return fail(timed.status().message());
     if (std::string path = absl::GetFlag(FLAGS_bench_times); print && !path.empty()) {
@@ -227,9 +240,7 @@ int timeAndTrace(dsc::Executor &executor, const dsc::fb::Artifact &plan,
   }
   if (int iterations = absl::GetFlag(FLAGS_profile); iterations > 0) {
     // Settle the clocks first, as --bench does (a bench with no timed replays is its warm-up).
-    if (absl::StatusOr<dsc::BenchResult> warm =
-            executor.bench(kWarmupReplays, absl::GetFlag(FLAGS_bench_warmup_ms), 0);
-        !warm.ok())
+    if (absl::StatusOr<dsc::BenchResult> warm = warmAndBench(executor, env, 0); !warm.ok())
       return fail(warm.status().message());
     absl::StatusOr<std::vector<double>> times = executor.profile(iterations);
     if (!times.ok())
