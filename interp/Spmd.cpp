@@ -147,10 +147,7 @@ FailureOr<DeviceGrid> deviceGridOf(func::FuncOp func) {
                       return p.getSplitAxes() ? WalkResult::interrupt() : WalkResult::advance();
                     })
                     .wasInterrupted())
-    if (auto module = func->getParentOfType<ModuleOp>())
-      for (auto grid : module.getOps<shard::GridOp>())
-        if (grid->hasAttr(DscDialect::kMeshAxesAttr))
-          found = grid;
+    found = findMeshGrid(func);
   if (!found)
     return DeviceGrid{{1}};
   if (llvm::any_of(found.getShape(), [](int64_t d) { return d <= 0; }))

@@ -172,3 +172,12 @@ LogicalResult DscDialect::verifyRegionResultAttribute(Operation *op, unsigned re
     return op->emitError() << "result " << resultIndex << ": ";
   });
 }
+
+shard::GridOp dsc::findMeshGrid(Operation *op) {
+  auto module = isa<ModuleOp>(op) ? cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
+  if (module)
+    for (auto grid : module.getOps<shard::GridOp>())
+      if (grid->hasAttr(DscDialect::kMeshAxesAttr))
+        return grid;
+  return nullptr;
+}

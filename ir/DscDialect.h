@@ -25,7 +25,15 @@
 #define GET_OP_CLASSES
 #include "ir/DscOps.h.inc"
 
+namespace mlir::shard {
+class GridOp;
+} // namespace mlir::shard
+
 namespace dsc {
+/// The device mesh of the module that holds `op` (or is `op`): its shard.grid that carries
+/// `dsc.mesh_axes`; null when there is none.
+mlir::shard::GridOp findMeshGrid(mlir::Operation *op);
+
 /// A row-wise op that a dsc.fusion can end in: rms_norm, layer_norm, or softmax over the last
 /// axis. Its operands after the first (weight, bias) are per-column parameters of the row.
 bool isFusibleRowOp(mlir::Operation *op);

@@ -65,11 +65,7 @@ quantizedBox(QuantizedParamOp op, RankedTensorType source) {
     return op.emitOpError("values must be an [N, K] matrix, got ") << values;
   SmallVector<int64_t> box = {values.getDimSize(1), values.getDimSize(0)};
   if (ArrayAttr split = op.getSplitAxesAttr()) {
-    shard::GridOp mesh;
-    if (auto module = op->getParentOfType<ModuleOp>())
-      for (auto grid : module.getOps<shard::GridOp>())
-        if (grid->hasAttr(DscDialect::kMeshAxesAttr))
-          mesh = grid;
+    shard::GridOp mesh = findMeshGrid(op);
     if (!mesh)
       return op.emitOpError("split_axes needs the module's mesh (a shard.grid with "
                             "dsc.mesh_axes)");

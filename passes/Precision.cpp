@@ -63,14 +63,6 @@ struct Weight {
   std::string sliceOf(int64_t d, int64_t local) const;
 };
 
-/// The module's device mesh: the grid that carries `dsc.mesh_axes` (null without one).
-shard::GridOp meshOf(Operation *at) {
-  for (auto grid : at->getParentOfType<ModuleOp>().getOps<shard::GridOp>())
-    if (grid->hasAttr(DscDialect::kMeshAxesAttr))
-      return grid;
-  return nullptr;
-}
-
 /// The number of ranks in a group over mesh `axes` (axes the mesh lacks count as 1).
 int64_t meshGroupSize(shard::GridOp mesh, ArrayRef<int32_t> axes) {
   int64_t size = 1;
@@ -110,7 +102,7 @@ std::optional<Weight> weightOf(Value b) {
 std::string Weight::sliceOf(int64_t d, int64_t local) const {
   if (split[d].empty())
     return "";
-  shard::GridOp mesh = meshOf(param);
+  shard::GridOp mesh = findMeshGrid(param);
   auto names = mesh ? mesh->getAttrOfType<ArrayAttr>(DscDialect::kMeshAxesAttr) : ArrayAttr();
   std::string axes;
   for (auto [i, axis] : llvm::enumerate(split[d]))
@@ -326,7 +318,7 @@ void PolicyApplier::toFp8(MatmulOp op) {
   int64_t k = w.getDimSize(0), n = w.getDimSize(1), rows = a.getNumElements() / k;
   SmallVector<int64_t> whole(w.getShape());
   for (auto [d, axes] : llvm::enumerate(weight.split))
-    whole[d] *= meshGroupSize(meshOf(op), axes);
+    whole[d] *= meshGroupSize(findMeshGrid(op), axes);
   // The recipe was checked when the pass was initialized. Delayed scaling is the tensor
   // recipe's layouts and weights, with an amax history on the activation's quantize.
   Fp8RecipeOption option = *parseFp8RecipeOption(recipe);

@@ -58,12 +58,9 @@ void dsc::registerShardingPipeline() {
 }
 
 int64_t dsc::meshSize(ModuleOp module) {
-  for (auto grid : module.getOps<shard::GridOp>())
-    if (grid->hasAttr(DscDialect::kMeshAxesAttr)) {
-      int64_t size = 1;
-      for (int64_t axis : grid.getShape())
-        size *= axis;
-      return size;
-    }
-  return 1;
+  int64_t size = 1;
+  if (shard::GridOp grid = findMeshGrid(module))
+    for (int64_t axis : grid.getShape())
+      size *= axis;
+  return size;
 }
